@@ -1,0 +1,304 @@
+#include "tools/core/config.h"
+
+#include <algorithm>
+
+#include "tools/core/fs.h"
+#include "tools/core/toml_reader.h"
+
+namespace ltskit {
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path resolve(const fs::path& base, const std::string& p) {
+  fs::path path(p);
+  if (path.is_absolute()) return path.lexically_normal();
+  return (base / path).lexically_normal();
+}
+
+Status check_date(const TomlTable& t, const std::string& key, const std::optional<std::string>& v) {
+  if (v && !looks_like_date(*v))
+    return invalid(t.where(key) + ": expected a date YYYY-MM-DD, found '" + *v + "'");
+  if (v) {
+    auto d = parse_date(*v);
+    if (!d) return invalid(t.where(key) + ": " + d.error().message());
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<WorkspaceConfig> load_workspace_config(const fs::path& workspace_root) {
+  WorkspaceConfig c;
+  c.root = fs::absolute(workspace_root).lexically_normal();
+  c.file = c.root / "ltskit.toml";
+  if (!fs::exists(c.file))
+    return not_found("no workspace at '" + c.root.string() +
+                     "' (ltskit.toml not found; create one with 'ltskit init')");
+  LTS_ASSIGN_OR_RETURN(TomlDocument doc, TomlDocument::parse_file(c.file));
+  TomlTable t = doc.root();
+  LTS_ASSIGN_OR_RETURN(std::string repo, t.string("repo"));
+  c.repo = resolve(c.root, repo);
+  LTS_ASSIGN_OR_RETURN(auto upstream, t.opt_string("upstream"));
+  if (upstream) c.upstream = *upstream;
+  LTS_ASSIGN_OR_RETURN(auto channels_dir, t.opt_string("channels_dir"));
+  c.channels_dir = resolve(c.root, channels_dir.value_or("channels"));
+  LTS_ASSIGN_OR_RETURN(auto policies_dir, t.opt_string("policies_dir"));
+  c.policies_dir = resolve(c.root, policies_dir.value_or("policies"));
+  LTS_ASSIGN_OR_RETURN(auto publish_root, t.opt_string("publish_root"));
+  if (publish_root) {
+    if (publish_root->empty())
+      return invalid(t.where("publish_root") + ": must not be empty");
+    c.publish_root = resolve(c.root, *publish_root);
+  }
+
+  LTS_ASSIGN_OR_RETURN(auto nix, t.opt_table("nix"));
+  if (nix) {
+    LTS_ASSIGN_OR_RETURN(auto file, nix->opt_string("file"));
+    if (file) {
+      fs::path p(*file);
+      if (p.is_absolute() || p.lexically_normal().string().starts_with(".."))
+        return invalid(nix->where("file") + ": must be a path inside the package-set tree");
+      c.nix.file = *file;
+    }
+    LTS_ASSIGN_OR_RETURN(c.nix.args, nix->string_array("args"));
+    LTS_ASSIGN_OR_RETURN(c.nix.options, nix->string_map("options"));
+    LTS_ASSIGN_OR_RETURN(auto et, nix->opt_int("eval_timeout"));
+    if (et) {
+      if (*et <= 0) return invalid(nix->where("eval_timeout") + ": must be positive (seconds)");
+      c.nix.eval_timeout_seconds = *et;
+    }
+    LTS_ASSIGN_OR_RETURN(auto bt, nix->opt_int("build_timeout"));
+    if (bt) {
+      if (*bt <= 0) return invalid(nix->where("build_timeout") + ": must be positive (seconds)");
+      c.nix.build_timeout_seconds = *bt;
+    }
+    LTS_ASSIGN_OR_RETURN(auto jobs, nix->opt_int("eval_jobs"));
+    if (jobs) {
+      if (*jobs < 1 || *jobs > 64) return invalid(nix->where("eval_jobs") + ": must be 1 to 64");
+      c.nix.eval_jobs = *jobs;
+    }
+    LTS_RETURN_IF_ERROR(nix->finish());
+  }
+
+  LTS_ASSIGN_OR_RETURN(auto adv, t.opt_table("advisories"));
+  if (adv) {
+    LTS_ASSIGN_OR_RETURN(auto sources, adv->table_array("source"));
+    for (auto& s : sources) {
+      AdvisorySourceConfig src;
+      LTS_ASSIGN_OR_RETURN(src.name, s.string("name"));
+      LTS_ASSIGN_OR_RETURN(src.location, s.string("location"));
+      LTS_ASSIGN_OR_RETURN(auto format, s.opt_string("format"));
+      src.format = format.value_or("osv");
+      if (src.format != "osv" && src.format != "cve5")
+        return invalid(s.where("format") + ": expected 'osv' or 'cve5', found '" + src.format + "'");
+      LTS_RETURN_IF_ERROR(s.finish());
+      for (const auto& other : c.advisory_sources)
+        if (other.name == src.name)
+          return invalid(s.where("name") + ": duplicate source name '" + src.name + "'");
+      c.advisory_sources.push_back(std::move(src));
+    }
+    LTS_RETURN_IF_ERROR(adv->finish());
+  }
+  LTS_RETURN_IF_ERROR(t.finish());
+  return c;
+}
+
+std::string render_workspace_config(const WorkspaceConfig& c) {
+  auto rel = [&](const fs::path& p) {
+    fs::path r = p.lexically_relative(c.root);
+    if (!r.empty() && !r.string().starts_with("..")) return r.string();
+    return p.string();
+  };
+  std::string out;
+  out += "# ltskit workspace (see docs/formats/workspace.md)\n";
+  out += "repo = " + toml_quote(c.repo.string()) + "\n";
+  out += "upstream = " + toml_quote(c.upstream) + "\n";
+  out += "channels_dir = " + toml_quote(rel(c.channels_dir)) + "\n";
+  out += "policies_dir = " + toml_quote(rel(c.policies_dir)) + "\n";
+  out += "publish_root = " + toml_quote(c.publish_root.string()) + "\n";
+  out += "\n[nix]\n";
+  out += "file = " + toml_quote(c.nix.file) + "\n";
+  out += "args = [";
+  for (size_t i = 0; i < c.nix.args.size(); ++i) out += (i ? ", " : "") + toml_quote(c.nix.args[i]);
+  out += "]\n";
+  out += "eval_timeout = " + std::to_string(c.nix.eval_timeout_seconds) + "\n";
+  out += "build_timeout = " + std::to_string(c.nix.build_timeout_seconds) + "\n";
+  out += "eval_jobs = " + std::to_string(c.nix.eval_jobs) + "\n";
+  out += "[nix.options]\n";
+  for (const auto& [k, v] : c.nix.options) out += toml_quote(k) + " = " + toml_quote(v) + "\n";
+  for (const auto& s : c.advisory_sources) {
+    out += "\n[[advisories.source]]\n";
+    out += "name = " + toml_quote(s.name) + "\n";
+    out += "location = " + toml_quote(s.location) + "\n";
+    out += "format = " + toml_quote(s.format) + "\n";
+  }
+  return out;
+}
+
+Status validate_channel_name(const std::string& name) {
+  if (name.empty() || name.size() > 64)
+    return usage_error("channel name '" + name + "' must have 1 to 64 characters");
+  if (name[0] == '.' || name[0] == '-')
+    return usage_error("channel name '" + name + "' must not start with '.' or '-'");
+  for (char ch : name) {
+    bool okc = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+               ch == '.' || ch == '_' || ch == '-';
+    if (!okc)
+      return usage_error("channel name '" + name + "' may only contain letters, digits, '.', '_' and '-'");
+  }
+  return ok_status();
+}
+
+Result<ChannelConfig> load_channel_config(const fs::path& file) {
+  LTS_ASSIGN_OR_RETURN(TomlDocument doc, TomlDocument::parse_file(file));
+  TomlTable t = doc.root();
+  ChannelConfig c;
+  c.file = file;
+  LTS_ASSIGN_OR_RETURN(c.name, t.string("name"));
+  if (auto s = validate_channel_name(c.name); !s.ok())
+    return invalid(t.where("name") + ": " + s.error().message());
+  LTS_ASSIGN_OR_RETURN(c.branch, t.string("branch"));
+  if (c.branch.empty()) return invalid(t.where("branch") + ": must not be empty");
+  LTS_ASSIGN_OR_RETURN(c.upstream, t.string("upstream"));
+  LTS_ASSIGN_OR_RETURN(c.cut, t.string("cut"));
+  LTS_ASSIGN_OR_RETURN(c.cut_commit, t.opt_string("cut_commit"));
+  LTS_ASSIGN_OR_RETURN(c.support_until, t.opt_string("support_until"));
+  LTS_RETURN_IF_ERROR(check_date(t, "support_until", c.support_until));
+  LTS_ASSIGN_OR_RETURN(auto policy, t.opt_string("policy"));
+  if (policy) c.policy = *policy;
+  LTS_ASSIGN_OR_RETURN(c.publish, t.string_array("publish"));
+  LTS_RETURN_IF_ERROR(t.finish());
+  std::string stem = file.stem().string();
+  if (stem != c.name)
+    return invalid(t.where("name") + ": channel '" + c.name + "' must live in '" + c.name +
+                   ".toml', not '" + file.filename().string() + "'");
+  return c;
+}
+
+Result<std::vector<ChannelConfig>> load_channel_configs(const fs::path& dir) {
+  std::vector<ChannelConfig> out;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return out;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".toml") files.push_back(e.path());
+  if (ec) return io_error("cannot list '" + dir.string() + "': " + ec.message());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    LTS_ASSIGN_OR_RETURN(ChannelConfig c, load_channel_config(f));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::string render_channel_config(const ChannelConfig& c) {
+  std::string out;
+  out += "# ltskit channel (see docs/formats/channel.md)\n";
+  out += "name = " + toml_quote(c.name) + "\n";
+  out += "branch = " + toml_quote(c.branch) + "\n";
+  out += "upstream = " + toml_quote(c.upstream) + "\n";
+  out += "cut = " + toml_quote(c.cut) + "\n";
+  if (c.cut_commit) out += "cut_commit = " + toml_quote(*c.cut_commit) + "\n";
+  if (c.support_until) out += "support_until = " + toml_quote(*c.support_until) + "\n";
+  out += "policy = " + toml_quote(c.policy) + "\n";
+  out += "publish = [";
+  for (size_t i = 0; i < c.publish.size(); ++i) out += (i ? ", " : "") + toml_quote(c.publish[i]);
+  out += "]\n";
+  return out;
+}
+
+const char* version_change_policy_name(VersionChangePolicy p) {
+  switch (p) {
+    case VersionChangePolicy::kNone: return "none";
+    case VersionChangePolicy::kPatch: return "patch";
+    case VersionChangePolicy::kMinor: return "minor";
+    case VersionChangePolicy::kAny: return "any";
+  }
+  return "?";
+}
+
+Result<PolicyConfig> load_policy_config(const fs::path& file) {
+  LTS_ASSIGN_OR_RETURN(TomlDocument doc, TomlDocument::parse_file(file));
+  TomlTable t = doc.root();
+  PolicyConfig p;
+  p.file = file;
+  p.name = file.stem().string();
+  LTS_ASSIGN_OR_RETURN(auto backport, t.opt_table("backport"));
+  if (backport) {
+    LTS_ASSIGN_OR_RETURN(auto aa, backport->opt_string("auto_apply"));
+    if (aa) {
+      static const char* kLevels[] = {"none", "low", "medium", "high", "critical"};
+      if (std::find_if(std::begin(kLevels), std::end(kLevels),
+                       [&](const char* l) { return *aa == l; }) == std::end(kLevels))
+        return invalid(backport->where("auto_apply") +
+                       ": expected one of none, low, medium, high, critical; found '" + *aa + "'");
+      p.auto_apply = *aa;
+    }
+    LTS_ASSIGN_OR_RETURN(auto vc, backport->opt_string("version_changes"));
+    if (vc) {
+      if (*vc == "none") p.version_changes = VersionChangePolicy::kNone;
+      else if (*vc == "patch") p.version_changes = VersionChangePolicy::kPatch;
+      else if (*vc == "minor") p.version_changes = VersionChangePolicy::kMinor;
+      else if (*vc == "any") p.version_changes = VersionChangePolicy::kAny;
+      else
+        return invalid(backport->where("version_changes") +
+                       ": expected one of none, patch, minor, any; found '" + *vc + "'");
+    }
+    LTS_ASSIGN_OR_RETURN(auto nsk, backport->opt_bool("never_skip_newer_channels"));
+    if (nsk) p.never_skip_newer_channels = *nsk;
+    LTS_RETURN_IF_ERROR(backport->finish());
+  }
+  LTS_ASSIGN_OR_RETURN(auto abi, t.opt_table("abi"));
+  if (abi) {
+    if (abi->has("allow")) {
+      LTS_ASSIGN_OR_RETURN(p.abi_allow, abi->string_array("allow"));
+    }
+    for (const auto& a : p.abi_allow) {
+      static const char* kKinds[] = {"added-symbols", "harmless", "soname", "symbol-versions"};
+      if (std::find_if(std::begin(kKinds), std::end(kKinds),
+                       [&](const char* k) { return a == k; }) == std::end(kKinds))
+        return invalid(abi->where("allow") + ": unknown change kind '" + a +
+                       "' (known: added-symbols, harmless, soname, symbol-versions)");
+    }
+    LTS_ASSIGN_OR_RETURN(auto sups, abi->table_array("suppressions"));
+    for (auto& s : sups) {
+      AbiSuppression sup;
+      LTS_ASSIGN_OR_RETURN(sup.pattern, s.string("pattern"));
+      LTS_ASSIGN_OR_RETURN(sup.reason, s.string("reason"));
+      if (sup.reason.empty()) return invalid(s.where("reason") + ": every suppression needs a reason");
+      LTS_RETURN_IF_ERROR(s.finish());
+      p.abi_suppressions.push_back(std::move(sup));
+    }
+    LTS_RETURN_IF_ERROR(abi->finish());
+  }
+  LTS_ASSIGN_OR_RETURN(auto publish, t.opt_table("publish"));
+  if (publish) {
+    LTS_ASSIGN_OR_RETURN(auto keep, publish->opt_int("keep_generations"));
+    if (keep) {
+      if (*keep < 1) return invalid(publish->where("keep_generations") + ": must be at least 1");
+      p.keep_generations = *keep;
+    }
+    LTS_RETURN_IF_ERROR(publish->finish());
+  }
+  LTS_RETURN_IF_ERROR(t.finish());
+  return p;
+}
+
+std::string default_policy_text() {
+  return R"(# ltskit policy (see docs/formats/policy.md)
+[backport]
+auto_apply = "high"          # severity from which `run` applies fixes without a human
+version_changes = "patch"    # none | patch | minor | any
+never_skip_newer_channels = true
+
+[abi]
+allow = ["added-symbols"]    # anything else that changes the ABI blocks publishing
+suppressions = []            # [[abi.suppressions]] pattern = "...", reason = "..."
+
+[publish]
+keep_generations = 10
+)";
+}
+
+}  // namespace ltskit

@@ -1,0 +1,102 @@
+// The files users write: the workspace (ltskit.toml), channels
+// (channels/NAME.toml) and policies (policies/NAME.toml). Parsing is strict:
+// unknown keys and wrong types are errors naming the file, line and key.
+// docs/formats/*.md describe every key.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tools/core/error.h"
+
+namespace ltskit {
+
+struct NixConfig {
+  // The package set's top-level expression, relative to the root of the tree.
+  std::string file = "default.nix";
+  // Extra arguments for nix-env / nix-build (e.g. "--arg", "config", "{}").
+  std::vector<std::string> args;
+  // `--option NAME VALUE` pairs.
+  std::map<std::string, std::string> options;
+  int64_t eval_timeout_seconds = 1800;
+  int64_t build_timeout_seconds = 7200;
+  // How many evaluations `track` runs at once.
+  int64_t eval_jobs = 2;
+};
+
+struct AdvisorySourceConfig {
+  std::string name;
+  std::string location;  // a file, a folder or an http(s) URL
+  std::string format;    // "osv" or "cve5"
+};
+
+struct WorkspaceConfig {
+  std::filesystem::path file;  // the ltskit.toml this was read from
+  std::filesystem::path root;  // the workspace folder
+  std::filesystem::path repo;  // the package-set repository (absolute)
+  std::string upstream = "main";
+  std::filesystem::path channels_dir;  // absolute
+  std::filesystem::path policies_dir;  // absolute
+  std::filesystem::path publish_root = "/lts";
+  NixConfig nix;
+  std::vector<AdvisorySourceConfig> advisory_sources;
+
+  std::filesystem::path state_dir() const { return root / ".ltskit"; }
+  std::filesystem::path database_path() const { return state_dir() / "state.db"; }
+  std::filesystem::path lock_path() const { return state_dir() / "lock"; }
+  std::filesystem::path cache_dir() const { return state_dir() / "cache"; }
+};
+
+Result<WorkspaceConfig> load_workspace_config(const std::filesystem::path& workspace_root);
+// The text of ltskit.toml for `config` (paths written as given).
+std::string render_workspace_config(const WorkspaceConfig& config);
+
+struct ChannelConfig {
+  std::filesystem::path file;
+  std::string name;
+  std::string branch;
+  std::string upstream;
+  std::string cut;  // a commit id or a date YYYY-MM-DD
+  std::optional<std::string> cut_commit;  // resolved commit, when `cut` is a date
+  std::optional<std::string> support_until;  // YYYY-MM-DD
+  std::string policy = "lts-strict";
+  std::vector<std::string> publish;
+};
+
+// Channel names: 1-64 characters of [A-Za-z0-9._-], not starting with '.' or '-'.
+Status validate_channel_name(const std::string& name);
+Result<ChannelConfig> load_channel_config(const std::filesystem::path& file);
+Result<std::vector<ChannelConfig>> load_channel_configs(const std::filesystem::path& dir);
+std::string render_channel_config(const ChannelConfig& channel);
+
+enum class VersionChangePolicy { kNone, kPatch, kMinor, kAny };
+const char* version_change_policy_name(VersionChangePolicy p);
+
+struct AbiSuppression {
+  std::string pattern;
+  std::string reason;
+};
+
+struct PolicyConfig {
+  std::filesystem::path file;
+  std::string name;
+  // [backport]
+  std::string auto_apply = "high";  // none | low | medium | high | critical
+  VersionChangePolicy version_changes = VersionChangePolicy::kPatch;
+  bool never_skip_newer_channels = true;
+  // [abi]
+  std::vector<std::string> abi_allow = {"added-symbols"};
+  std::vector<AbiSuppression> abi_suppressions;
+  // [publish]
+  int64_t keep_generations = 10;
+};
+
+Result<PolicyConfig> load_policy_config(const std::filesystem::path& file);
+// The default policy file written by `init` (lts-strict).
+std::string default_policy_text();
+
+}  // namespace ltskit

@@ -1,0 +1,167 @@
+#include "tools/core/config.h"
+
+#include <gtest/gtest.h>
+
+#include "tools/core/test_util.h"
+
+namespace ltskit {
+namespace {
+
+using testing::TempDir;
+
+TEST(WorkspaceConfig, ReadsEveryKeyAndResolvesPaths) {
+  TempDir dir;
+  dir.write("ltskit.toml", R"(repo = "../pkgs"
+upstream = "trunk"
+publish_root = "out/lts"
+[nix]
+file = "pkgs/top.nix"
+args = ["--arg", "config", "{}"]
+eval_jobs = 1
+[nix.options]
+cores = "1"
+[[advisories.source]]
+name = "demo"
+location = "advisories"
+format = "osv"
+)");
+  auto c = load_workspace_config(dir.path());
+  ASSERT_TRUE(c.ok()) << c.error().describe();
+  EXPECT_EQ(c->repo, (dir.path().parent_path() / "pkgs").lexically_normal());
+  EXPECT_EQ(c->upstream, "trunk");
+  EXPECT_EQ(c->publish_root, dir.path() / "out/lts");
+  EXPECT_EQ(c->channels_dir, dir.path() / "channels");
+  EXPECT_EQ(c->nix.file, "pkgs/top.nix");
+  EXPECT_EQ(c->nix.args.size(), 3u);
+  EXPECT_EQ(c->nix.options.at("cores"), "1");
+  EXPECT_EQ(c->nix.eval_jobs, 1);
+  ASSERT_EQ(c->advisory_sources.size(), 1u);
+  EXPECT_EQ(c->advisory_sources[0].name, "demo");
+}
+
+TEST(WorkspaceConfig, RoundTripsThroughRender) {
+  TempDir dir;
+  WorkspaceConfig c;
+  c.root = dir.path();
+  c.repo = "/srv/pkgs";
+  c.channels_dir = dir.path() / "channels";
+  c.policies_dir = dir.path() / "policies";
+  c.nix.args = {"--arg", "x", "\"quoted\""};
+  c.advisory_sources.push_back({"feed", "https://example.invalid/osv.json", "osv"});
+  dir.write("ltskit.toml", render_workspace_config(c));
+  auto back = load_workspace_config(dir.path());
+  ASSERT_TRUE(back.ok()) << back.error().describe();
+  EXPECT_EQ(back->repo, "/srv/pkgs");
+  EXPECT_EQ(back->nix.args, c.nix.args);
+  EXPECT_EQ(back->advisory_sources[0].location, "https://example.invalid/osv.json");
+}
+
+struct BadConfig {
+  const char* text;
+  const char* must_mention;
+};
+
+TEST(WorkspaceConfig, ErrorsNameFileLineAndKey) {
+  const BadConfig cases[] = {
+      {"repo = \"x\"\nrepos = \"y\"\n", "ltskit.toml:2: key 'repos': unknown key"},
+      {"repo = 3\n", "ltskit.toml:1: key 'repo': expected a string, found an integer"},
+      {"upstream = \"main\"\n", "missing required key 'repo'"},
+      {"repo = \"x\"\n[nix]\neval_jobs = \"two\"\n", "ltskit.toml:3: key 'nix.eval_jobs': expected an integer"},
+      {"repo = \"x\"\n[nix]\nfile = \"/etc/passwd\"\n", "key 'nix.file': must be a path inside"},
+      {"repo = \"x\"\n[nix.options]\ncores = 2\n", "key 'nix.options.cores': expected a string"},
+      {"repo = \"x\"\n[[advisories.source]]\nname = \"a\"\nlocation = \"b\"\nformat = \"csv\"\n",
+       "key 'advisories.source[0].format': expected 'osv' or 'cve5'"},
+      {"repo = \"x\"\nrepo = \"y\"\n", "ltskit.toml:2:"},  // TOML syntax: redefinition
+      {"repo = \"unterminated\n", "ltskit.toml:1:"},
+  };
+  for (const BadConfig& bad : cases) {
+    TempDir dir;
+    dir.write("ltskit.toml", bad.text);
+    auto c = load_workspace_config(dir.path());
+    ASSERT_FALSE(c.ok()) << bad.text;
+    EXPECT_EQ(c.error().kind(), ErrorKind::kInvalid);
+    EXPECT_NE(c.error().message().find(bad.must_mention), std::string::npos)
+        << "message: " << c.error().message() << "\nwanted: " << bad.must_mention;
+    EXPECT_NE(c.error().message().find((dir.path() / "ltskit.toml").string()), std::string::npos);
+  }
+}
+
+TEST(WorkspaceConfig, MissingWorkspaceIsNotFound) {
+  TempDir dir;
+  auto c = load_workspace_config(dir.path());
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind(), ErrorKind::kNotFound);
+}
+
+TEST(ChannelConfig, ReadsTheDesignExample) {
+  TempDir dir;
+  auto file = dir.write("channels/1.0.toml", R"(name = "1.0"
+branch = "lts/1.0"
+upstream = "main"
+cut = "2026-01-15"
+support_until = "2031-01-15"
+policy = "lts-strict"
+publish = ["libsafe", "libgreet", "hello"]
+)");
+  auto c = load_channel_config(file);
+  ASSERT_TRUE(c.ok()) << c.error().describe();
+  EXPECT_EQ(c->branch, "lts/1.0");
+  EXPECT_EQ(c->publish.size(), 3u);
+  dir.write("channels/1.0.toml", render_channel_config(*c));
+  auto again = load_channel_config(file);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->support_until, c->support_until);
+  EXPECT_EQ(again->publish, c->publish);
+}
+
+TEST(ChannelConfig, RejectsBadValues) {
+  const BadConfig cases[] = {
+      {"name = \"1.0\"\nbranch = \"lts/1.0\"\nupstream = \"main\"\ncut = \"x\"\nsupport_until = \"2031-13-01\"\n",
+       "1.0.toml:5: key 'support_until'"},
+      {"name = \"1.0\"\nbranch = \"lts/1.0\"\nupstream = \"main\"\ncut = \"x\"\npublish = [1]\n",
+       "key 'publish': expected an array of strings"},
+      {"name = \"2.0\"\nbranch = \"lts/2.0\"\nupstream = \"main\"\ncut = \"x\"\n", "must live in '2.0.toml'"},
+      {"name = \"../x\"\nbranch = \"b\"\nupstream = \"main\"\ncut = \"x\"\n", "key 'name'"},
+      {"name = \"1.0\"\nupstream = \"main\"\ncut = \"x\"\n", "missing required key 'branch'"},
+  };
+  for (const BadConfig& bad : cases) {
+    TempDir dir;
+    auto file = dir.write("1.0.toml", bad.text);
+    auto c = load_channel_config(file);
+    ASSERT_FALSE(c.ok()) << bad.text;
+    EXPECT_NE(c.error().message().find(bad.must_mention), std::string::npos)
+        << "message: " << c.error().message() << "\nwanted: " << bad.must_mention;
+  }
+}
+
+TEST(PolicyConfig, DefaultPolicyParses) {
+  TempDir dir;
+  auto file = dir.write("lts-strict.toml", default_policy_text());
+  auto p = load_policy_config(file);
+  ASSERT_TRUE(p.ok()) << p.error().describe();
+  EXPECT_EQ(p->name, "lts-strict");
+  EXPECT_EQ(p->version_changes, VersionChangePolicy::kPatch);
+  EXPECT_EQ(p->keep_generations, 10);
+  EXPECT_EQ(p->abi_allow, std::vector<std::string>{"added-symbols"});
+}
+
+TEST(PolicyConfig, RejectsUnknownValuesAndSuppressionsWithoutReason) {
+  const BadConfig cases[] = {
+      {"[backport]\nversion_changes = \"major\"\n", "key 'backport.version_changes'"},
+      {"[abi]\nallow = [\"everything\"]\n", "unknown change kind 'everything'"},
+      {"[[abi.suppressions]]\npattern = \"foo*\"\n", "missing required key 'abi.suppressions[0].reason'"},
+      {"[publish]\nkeep_generations = 0\n", "key 'publish.keep_generations': must be at least 1"},
+      {"[publsh]\n", "key 'publsh': unknown key"},
+  };
+  for (const BadConfig& bad : cases) {
+    TempDir dir;
+    auto file = dir.write("p.toml", bad.text);
+    auto p = load_policy_config(file);
+    ASSERT_FALSE(p.ok()) << bad.text;
+    EXPECT_NE(p.error().message().find(bad.must_mention), std::string::npos)
+        << "message: " << p.error().message() << "\nwanted: " << bad.must_mention;
+  }
+}
+
+}  // namespace
+}  // namespace ltskit

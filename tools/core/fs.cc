@@ -1,0 +1,108 @@
+#include "tools/core/fs.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace ltskit {
+namespace fs = std::filesystem;
+
+Status atomic_write_file(const fs::path& path, std::string_view contents, unsigned mode) {
+  fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::random_device rd;
+  fs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) +
+                        "-" + std::to_string(rd()));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return errno_error("cannot create '" + tmp.string() + "'", errno);
+  auto fail = [&](const std::string& what) -> Status {
+    int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return errno_error(what + " '" + path.string() + "'", err);
+  };
+  size_t done = 0;
+  while (done < contents.size()) {
+    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail("cannot write");
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fchmod(fd, mode) != 0) return fail("cannot chmod");
+  if (::fsync(fd) != 0) return fail("cannot sync");
+  if (::close(fd) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return errno_error("cannot write '" + path.string() + "'", err);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return errno_error("cannot replace '" + path.string() + "'", err);
+  }
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return ok_status();
+}
+
+Result<std::string> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return errno_error("cannot read '" + path.string() + "'", errno);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return errno_error("cannot read '" + path.string() + "'", errno);
+  return ss.str();
+}
+
+Status make_dirs(const fs::path& path) {
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) return io_error("cannot create folder '" + path.string() + "': " + ec.message());
+  return ok_status();
+}
+
+std::string format_utc(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string now_utc() { return format_utc(static_cast<int64_t>(std::time(nullptr))); }
+
+bool looks_like_date(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+
+Result<int64_t> parse_date(std::string_view date) {
+  if (!looks_like_date(date))
+    return invalid("'" + std::string(date) + "' is not a date of the form YYYY-MM-DD");
+  std::tm tm{};
+  tm.tm_year = std::stoi(std::string(date.substr(0, 4))) - 1900;
+  tm.tm_mon = std::stoi(std::string(date.substr(5, 2))) - 1;
+  tm.tm_mday = std::stoi(std::string(date.substr(8, 2)));
+  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31)
+    return invalid("'" + std::string(date) + "' is not a valid date");
+  int mday = tm.tm_mday, mon = tm.tm_mon;
+  std::time_t t = timegm(&tm);
+  if (tm.tm_mday != mday || tm.tm_mon != mon)
+    return invalid("'" + std::string(date) + "' is not a valid date");
+  return static_cast<int64_t>(t);
+}
+
+}  // namespace ltskit

@@ -1,0 +1,32 @@
+// File-system helpers shared by every stage.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "tools/core/error.h"
+
+namespace ltskit {
+
+// Writes `contents` to `path` atomically: a temporary file beside it is
+// written, fsync'ed and renamed over `path`, and the folder is fsync'ed. A
+// reader sees the old contents or the new ones, never a mix; on failure the
+// temporary file is removed and `path` is untouched.
+Status atomic_write_file(const std::filesystem::path& path, std::string_view contents,
+                         unsigned mode = 0644);
+
+Result<std::string> read_file(const std::filesystem::path& path);
+
+// Creates `path` and its parents; an existing folder is fine.
+Status make_dirs(const std::filesystem::path& path);
+
+// The current time as "YYYY-MM-DDTHH:MM:SSZ".
+std::string now_utc();
+// A Unix time as "YYYY-MM-DDTHH:MM:SSZ".
+std::string format_utc(int64_t unix_seconds);
+// Parses "YYYY-MM-DD" into the Unix time of its 00:00:00 UTC.
+Result<int64_t> parse_date(std::string_view date);
+bool looks_like_date(std::string_view s);
+
+}  // namespace ltskit

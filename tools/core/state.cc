@@ -1,0 +1,204 @@
+#include "tools/core/state.h"
+
+#include <sqlite3.h>
+
+namespace ltskit {
+
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+  other.stmt_ = nullptr;
+}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    if (stmt_) sqlite3_finalize(stmt_);
+    db_ = other.db_;
+    stmt_ = other.stmt_;
+    other.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+Statement::~Statement() {
+  if (stmt_) sqlite3_finalize(stmt_);
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Statement& Statement::bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+Statement& Statement::bind(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
+  return *this;
+}
+Statement& Statement::bind_null(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+Statement& Statement::bind(int index, const std::optional<std::string>& text) {
+  return text ? bind(index, std::string_view(*text)) : bind_null(index);
+}
+
+Result<bool> Statement::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return io_error(std::string("state database: ") + sqlite3_errmsg(db_) + " (in: " +
+                  sqlite3_sql(stmt_) + ")");
+}
+
+Status Statement::run() {
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, step());
+    if (!row) break;
+  }
+  reset();
+  return ok_status();
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::string Statement::text(int column) const {
+  const unsigned char* t = sqlite3_column_text(stmt_, column);
+  if (!t) return {};
+  return std::string(reinterpret_cast<const char*>(t),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+std::optional<std::string> Statement::opt_text(int column) const {
+  if (is_null(column)) return std::nullopt;
+  return text(column);
+}
+int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+double Statement::real(int column) const { return sqlite3_column_double(stmt_, column); }
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+Database::Database(Database&& other) noexcept
+    : db_(other.db_), path_(std::move(other.path_)), schema_version_(other.schema_version_) {
+  other.db_ = nullptr;
+}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    if (db_) sqlite3_close_v2(db_);
+    db_ = other.db_;
+    path_ = std::move(other.path_);
+    schema_version_ = other.schema_version_;
+    other.db_ = nullptr;
+  }
+  return *this;
+}
+
+Database::~Database() {
+  if (db_) sqlite3_close_v2(db_);
+}
+
+Error Database::sqlite_error(std::string_view what) const {
+  return io_error("state database '" + path_.string() + "': " + std::string(what) + ": " +
+                  sqlite3_errmsg(db_));
+}
+
+Result<Database> Database::open(const std::filesystem::path& path,
+                                const std::vector<Migration>& migrations) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  Database db(raw, path);
+  if (rc != SQLITE_OK) {
+    return io_error("cannot open state database '" + path.string() + "': " +
+                    (raw ? sqlite3_errmsg(raw) : "out of memory"));
+  }
+  sqlite3_busy_timeout(raw, 10000);
+  sqlite3_extended_result_codes(raw, 1);
+  LTS_RETURN_IF_ERROR(db.exec("PRAGMA journal_mode=WAL"));
+  LTS_RETURN_IF_ERROR(db.exec("PRAGMA synchronous=NORMAL"));
+  LTS_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys=ON"));
+  LTS_RETURN_IF_ERROR(db.migrate(migrations));
+  return db;
+}
+
+Status Database::exec(std::string_view sql) {
+  std::string s(sql);
+  char* msg = nullptr;
+  int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &msg);
+  if (rc != SQLITE_OK) {
+    std::string m = msg ? msg : sqlite3_errstr(rc);
+    sqlite3_free(msg);
+    return io_error("state database '" + path_.string() + "': " + m);
+  }
+  return ok_status();
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return sqlite_error("cannot prepare '" + std::string(sql) + "'");
+  return Statement(db_, stmt);
+}
+
+int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+int Database::changes() const { return sqlite3_changes(db_); }
+
+Status Database::transaction(const std::function<Status()>& body) {
+  // Nested calls join the outer transaction.
+  if (transaction_depth_ > 0) {
+    ++transaction_depth_;
+    Status s = body();
+    --transaction_depth_;
+    return s;
+  }
+  LTS_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
+  ++transaction_depth_;
+  Status s = body();
+  --transaction_depth_;
+  if (!s.ok()) {
+    (void)exec("ROLLBACK");
+    return s;
+  }
+  Status c = exec("COMMIT");
+  if (!c.ok()) {
+    (void)exec("ROLLBACK");
+    return c;
+  }
+  return ok_status();
+}
+
+Status Database::migrate(const std::vector<Migration>& migrations) {
+  LTS_RETURN_IF_ERROR(exec(
+      "CREATE TABLE IF NOT EXISTS schema_version ("
+      " version INTEGER NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"));
+  LTS_ASSIGN_OR_RETURN(Statement q, prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+  LTS_ASSIGN_OR_RETURN(bool row, q.step());
+  int current = row ? static_cast<int>(q.integer(0)) : 0;
+  int latest = migrations.empty() ? 0 : migrations.back().version;
+  if (current > latest) {
+    return unsupported("state database '" + path_.string() + "' has schema version " +
+                       std::to_string(current) + ", newer than this ltskit supports (" +
+                       std::to_string(latest) + "); use a newer ltskit");
+  }
+  for (const Migration& m : migrations) {
+    if (m.version <= current) continue;
+    Status s = transaction([&]() -> Status {
+      LTS_RETURN_IF_ERROR(exec(m.sql));
+      LTS_ASSIGN_OR_RETURN(Statement ins, prepare("INSERT INTO schema_version(version) VALUES (?)"));
+      ins.bind(1, m.version);
+      return ins.run();
+    });
+    if (!s.ok())
+      return std::move(s).error().add_context("while migrating the schema to version " +
+                                              std::to_string(m.version));
+    current = m.version;
+  }
+  schema_version_ = current;
+  return ok_status();
+}
+
+}  // namespace ltskit
