@@ -1,0 +1,369 @@
+#include "tools/git/repository.h"
+
+#include <fcntl.h>
+#include <git2.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <mutex>
+#include <random>
+
+namespace ltskit::git {
+namespace fs = std::filesystem;
+
+namespace {
+
+void ensure_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { git_libgit2_init(); });
+}
+
+std::string last_error_text() {
+  const git_error* e = git_error_last();
+  return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+std::string oid_str(const git_oid* oid) {
+  char buf[GIT_OID_HEXSZ + 1];
+  git_oid_tostr(buf, sizeof buf, oid);
+  return buf;
+}
+
+Result<git_oid> parse_oid(const std::string& hex) {
+  git_oid oid;
+  if (hex.size() != GIT_OID_HEXSZ || git_oid_fromstr(&oid, hex.c_str()) != 0)
+    return invalid("'" + hex + "' is not a full commit id");
+  return oid;
+}
+
+// RAII for libgit2 objects.
+template <typename T, void (*Free)(T*)>
+struct Handle {
+  T* p = nullptr;
+  Handle() = default;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() {
+    if (p) Free(p);
+  }
+  T** out() { return &p; }
+  T* get() const { return p; }
+};
+using CommitH = Handle<git_commit, git_commit_free>;
+using ObjectH = Handle<git_object, git_object_free>;
+using TreeH = Handle<git_tree, git_tree_free>;
+using TreeEntryH = Handle<git_tree_entry, git_tree_entry_free>;
+using BlobH = Handle<git_blob, git_blob_free>;
+using RefH = Handle<git_reference, git_reference_free>;
+using RevwalkH = Handle<git_revwalk, git_revwalk_free>;
+using BranchIterH = Handle<git_branch_iterator, git_branch_iterator_free>;
+
+CommitInfo info_of(git_commit* c) {
+  CommitInfo info;
+  info.id = oid_str(git_commit_id(c));
+  info.tree_id = oid_str(git_commit_tree_id(c));
+  info.time = static_cast<int64_t>(git_commit_time(c));
+  const git_signature* a = git_commit_author(c);
+  if (a) info.author = std::string(a->name ? a->name : "") + " <" + (a->email ? a->email : "") + ">";
+  const char* s = git_commit_summary(c);
+  info.summary = s ? s : "";
+  const char* m = git_commit_message(c);
+  info.message = m ? m : "";
+  for (unsigned i = 0; i < git_commit_parentcount(c); ++i)
+    info.parents.push_back(oid_str(git_commit_parent_id(c, i)));
+  return info;
+}
+
+bool safe_entry_name(const char* name) {
+  std::string_view n(name);
+  if (n.empty() || n == "." || n == ".." || n.find('/') != std::string_view::npos ||
+      n.find('\0') != std::string_view::npos)
+    return false;
+  // ".git" in any case would turn an export into a repository.
+  if (n.size() == 4 && (n[0] == '.') && (n[1] | 0x20) == 'g' && (n[2] | 0x20) == 'i' &&
+      (n[3] | 0x20) == 't')
+    return false;
+  return true;
+}
+
+Status write_blob(git_repository* repo, const git_tree_entry* entry, const fs::path& dest) {
+  BlobH blob;
+  if (git_blob_lookup(blob.out(), repo, git_tree_entry_id(entry)) != 0)
+    return io_error("cannot read blob for '" + dest.string() + "': " + last_error_text());
+  const char* data = static_cast<const char*>(git_blob_rawcontent(blob.get()));
+  size_t size = static_cast<size_t>(git_blob_rawsize(blob.get()));
+  git_filemode_t mode = git_tree_entry_filemode(entry);
+  if (mode == GIT_FILEMODE_LINK) {
+    std::string target(data, size);
+    if (::symlink(target.c_str(), dest.c_str()) != 0)
+      return errno_error("cannot create symlink '" + dest.string() + "'", errno);
+    return ok_status();
+  }
+  mode_t perm = mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0555 : 0444;
+  int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return errno_error("cannot create '" + dest.string() + "'", errno);
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::write(fd, data + done, size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return errno_error("cannot write '" + dest.string() + "'", err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::fchmod(fd, perm);
+  if (::close(fd) != 0) return errno_error("cannot write '" + dest.string() + "'", errno);
+  return ok_status();
+}
+
+Status write_tree(git_repository* repo, const git_tree* tree, const fs::path& dest, int depth) {
+  if (depth > 256) return invalid("tree nesting deeper than 256 levels at '" + dest.string() + "'");
+  size_t n = git_tree_entrycount(tree);
+  for (size_t i = 0; i < n; ++i) {
+    const git_tree_entry* e = git_tree_entry_byindex(tree, i);
+    const char* name = git_tree_entry_name(e);
+    if (!safe_entry_name(name))
+      return invalid("tree entry '" + std::string(name) + "' under '" + dest.string() +
+                     "' could escape the export folder");
+    fs::path p = dest / name;
+    switch (git_tree_entry_type(e)) {
+      case GIT_OBJECT_TREE: {
+        if (::mkdir(p.c_str(), 0755) != 0) return errno_error("cannot create '" + p.string() + "'", errno);
+        TreeH sub;
+        if (git_tree_lookup(sub.out(), repo, git_tree_entry_id(e)) != 0)
+          return io_error("cannot read tree '" + p.string() + "': " + last_error_text());
+        LTS_RETURN_IF_ERROR(write_tree(repo, sub.get(), p, depth + 1));
+        break;
+      }
+      case GIT_OBJECT_BLOB:
+        LTS_RETURN_IF_ERROR(write_blob(repo, e, p));
+        break;
+      case GIT_OBJECT_COMMIT:  // a submodule: leave an empty folder, like a fresh clone
+        if (::mkdir(p.c_str(), 0755) != 0) return errno_error("cannot create '" + p.string() + "'", errno);
+        break;
+      default:
+        return invalid("unexpected tree entry '" + p.string() + "'");
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Repository::Repository(git_repository* repo, fs::path path) : repo_(repo), path_(std::move(path)) {}
+Repository::Repository(Repository&& o) noexcept : repo_(o.repo_), path_(std::move(o.path_)) { o.repo_ = nullptr; }
+Repository& Repository::operator=(Repository&& o) noexcept {
+  if (this != &o) {
+    if (repo_) git_repository_free(repo_);
+    repo_ = o.repo_;
+    path_ = std::move(o.path_);
+    o.repo_ = nullptr;
+  }
+  return *this;
+}
+Repository::~Repository() {
+  if (repo_) git_repository_free(repo_);
+}
+
+Result<Repository> Repository::open(const fs::path& path) {
+  ensure_init();
+  git_repository* repo = nullptr;
+  int rc = git_repository_open_ext(&repo, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr);
+  if (rc == GIT_ENOTFOUND) return not_found("no git repository at '" + path.string() + "'");
+  if (rc != 0) return io_error("cannot open git repository '" + path.string() + "': " + last_error_text());
+  return Repository(repo, path);
+}
+
+Result<std::string> Repository::resolve_commit(const std::string& rev) const {
+  if (rev.empty() || rev[0] == '-') return invalid("'" + rev + "' is not a revision");
+  ObjectH obj;
+  int rc = git_revparse_single(obj.out(), repo_, rev.c_str());
+  if (rc == GIT_ENOTFOUND) return not_found("no commit '" + rev + "' in '" + path_.string() + "'");
+  if (rc == GIT_EAMBIGUOUS) return invalid("'" + rev + "' is ambiguous in '" + path_.string() + "'");
+  if (rc != 0) return invalid("cannot resolve '" + rev + "': " + last_error_text());
+  ObjectH peeled;
+  if (git_object_peel(peeled.out(), obj.get(), GIT_OBJECT_COMMIT) != 0)
+    return invalid("'" + rev + "' does not name a commit");
+  return oid_str(git_object_id(peeled.get()));
+}
+
+Result<CommitInfo> Repository::commit(const std::string& id) const {
+  LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(id));
+  CommitH c;
+  if (git_commit_lookup(c.out(), repo_, &oid) != 0) return not_found("no commit " + id);
+  return info_of(c.get());
+}
+
+Result<std::vector<Branch>> Repository::branches() const {
+  BranchIterH it;
+  if (git_branch_iterator_new(it.out(), repo_, GIT_BRANCH_LOCAL) != 0)
+    return io_error("cannot list branches: " + last_error_text());
+  std::vector<Branch> out;
+  while (true) {
+    RefH ref;
+    git_branch_t type;
+    int rc = git_branch_next(ref.out(), &type, it.get());
+    if (rc == GIT_ITEROVER) break;
+    if (rc != 0) return io_error("cannot list branches: " + last_error_text());
+    const char* name = nullptr;
+    git_branch_name(&name, ref.get());
+    RefH resolved;
+    if (git_reference_resolve(resolved.out(), ref.get()) != 0) continue;
+    const git_oid* target = git_reference_target(resolved.get());
+    if (!name || !target) continue;
+    out.push_back({name, oid_str(target)});
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> Repository::branch_target(const std::string& name) const {
+  RefH ref;
+  int rc = git_branch_lookup(ref.out(), repo_, name.c_str(), GIT_BRANCH_LOCAL);
+  if (rc == GIT_ENOTFOUND) return std::optional<std::string>();
+  if (rc == GIT_EINVALIDSPEC) return invalid("'" + name + "' is not a valid branch name");
+  if (rc != 0) return io_error("cannot read branch '" + name + "': " + last_error_text());
+  RefH resolved;
+  if (git_reference_resolve(resolved.out(), ref.get()) != 0)
+    return io_error("cannot resolve branch '" + name + "': " + last_error_text());
+  return std::optional<std::string>(oid_str(git_reference_target(resolved.get())));
+}
+
+Status Repository::create_branch(const std::string& name, const std::string& commit_id) {
+  int valid = 0;
+  if (git_branch_name_is_valid(&valid, name.c_str()) != 0 || !valid)
+    return usage_error("'" + name + "' is not a valid branch name");
+  LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(commit_id));
+  CommitH c;
+  if (git_commit_lookup(c.out(), repo_, &oid) != 0) return not_found("no commit " + commit_id);
+  RefH ref;
+  int rc = git_branch_create(ref.out(), repo_, name.c_str(), c.get(), 0);
+  if (rc == GIT_EEXISTS) return conflict("branch '" + name + "' already exists");
+  if (rc != 0) return io_error("cannot create branch '" + name + "': " + last_error_text());
+  return ok_status();
+}
+
+Result<std::vector<CommitInfo>> Repository::walk(const std::string& from, WalkMode mode,
+                                                 size_t limit) const {
+  LTS_ASSIGN_OR_RETURN(std::string start, resolve_commit(from));
+  LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(start));
+  std::vector<CommitInfo> out;
+  if (mode == WalkMode::kFirstParent) {
+    // Following first parents needs no revwalk: it is a linked list.
+    git_oid cur = oid;
+    while (true) {
+      CommitH c;
+      if (git_commit_lookup(c.out(), repo_, &cur) != 0)
+        return io_error("cannot read commit " + oid_str(&cur) + ": " + last_error_text());
+      out.push_back(info_of(c.get()));
+      if (limit && out.size() >= limit) break;
+      if (git_commit_parentcount(c.get()) == 0) break;
+      git_oid_cpy(&cur, git_commit_parent_id(c.get(), 0));
+    }
+    return out;
+  }
+  RevwalkH walk;
+  if (git_revwalk_new(walk.out(), repo_) != 0) return io_error("revwalk: " + last_error_text());
+  git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+  if (git_revwalk_push(walk.get(), &oid) != 0) return io_error("revwalk: " + last_error_text());
+  git_oid next;
+  while (git_revwalk_next(&next, walk.get()) == 0) {
+    CommitH c;
+    if (git_commit_lookup(c.out(), repo_, &next) != 0)
+      return io_error("cannot read commit " + oid_str(&next) + ": " + last_error_text());
+    out.push_back(info_of(c.get()));
+    if (limit && out.size() >= limit) break;
+  }
+  return out;
+}
+
+Result<std::string> Repository::last_commit_at_or_before(const std::string& from,
+                                                         int64_t unix_time) const {
+  LTS_ASSIGN_OR_RETURN(std::string start, resolve_commit(from));
+  LTS_ASSIGN_OR_RETURN(git_oid cur, parse_oid(start));
+  while (true) {
+    CommitH c;
+    if (git_commit_lookup(c.out(), repo_, &cur) != 0)
+      return io_error("cannot read commit " + oid_str(&cur) + ": " + last_error_text());
+    if (static_cast<int64_t>(git_commit_time(c.get())) <= unix_time) return oid_str(&cur);
+    if (git_commit_parentcount(c.get()) == 0) break;
+    git_oid_cpy(&cur, git_commit_parent_id(c.get(), 0));
+  }
+  return not_found("no commit on '" + from + "' is that old");
+}
+
+Result<bool> Repository::is_ancestor(const std::string& ancestor, const std::string& descendant) const {
+  LTS_ASSIGN_OR_RETURN(git_oid a, parse_oid(ancestor));
+  LTS_ASSIGN_OR_RETURN(git_oid d, parse_oid(descendant));
+  if (git_oid_equal(&a, &d)) return true;
+  int rc = git_graph_descendant_of(repo_, &d, &a);
+  if (rc < 0) return io_error("cannot compare history: " + last_error_text());
+  return rc == 1;
+}
+
+Result<std::string> Repository::read_file(const std::string& commit_id, const std::string& path) const {
+  LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(commit_id));
+  CommitH c;
+  if (git_commit_lookup(c.out(), repo_, &oid) != 0) return not_found("no commit " + commit_id);
+  TreeH tree;
+  if (git_commit_tree(tree.out(), c.get()) != 0) return io_error("cannot read tree: " + last_error_text());
+  TreeEntryH entry;
+  int rc = git_tree_entry_bypath(entry.out(), tree.get(), path.c_str());
+  if (rc == GIT_ENOTFOUND) return not_found("no file '" + path + "' at commit " + commit_id);
+  if (rc != 0) return io_error("cannot read '" + path + "': " + last_error_text());
+  if (git_tree_entry_type(entry.get()) != GIT_OBJECT_BLOB)
+    return invalid("'" + path + "' at commit " + commit_id + " is not a file");
+  BlobH blob;
+  if (git_blob_lookup(blob.out(), repo_, git_tree_entry_id(entry.get())) != 0)
+    return io_error("cannot read '" + path + "': " + last_error_text());
+  return std::string(static_cast<const char*>(git_blob_rawcontent(blob.get())),
+                     static_cast<size_t>(git_blob_rawsize(blob.get())));
+}
+
+Result<Repository::Export> Repository::export_tree(const std::string& commit_id,
+                                                   const fs::path& cache_root) const {
+  LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(commit_id));
+  CommitH c;
+  if (git_commit_lookup(c.out(), repo_, &oid) != 0) return not_found("no commit " + commit_id);
+  std::string tree_id = oid_str(git_commit_tree_id(c.get()));
+  Export ex;
+  ex.tree_id = tree_id;
+  ex.dir = cache_root / tree_id;
+  std::error_code ec;
+  if (fs::is_directory(ex.dir, ec)) {
+    ex.reused = true;
+    return ex;
+  }
+  fs::create_directories(cache_root, ec);
+  if (ec) return io_error("cannot create '" + cache_root.string() + "': " + ec.message());
+  std::random_device rd;
+  fs::path tmp = cache_root / (".tmp-" + tree_id + "-" + std::to_string(::getpid()) + "-" +
+                               std::to_string(rd()));
+  if (::mkdir(tmp.c_str(), 0755) != 0) return errno_error("cannot create '" + tmp.string() + "'", errno);
+  TreeH tree;
+  Status s = git_commit_tree(tree.out(), c.get()) == 0
+                 ? write_tree(repo_, tree.get(), tmp, 0)
+                 : Status(io_error("cannot read tree of " + commit_id + ": " + last_error_text()));
+  if (s.ok() && ::rename(tmp.c_str(), ex.dir.c_str()) != 0) {
+    int err = errno;
+    // Another process exported the same tree first: theirs is as good as ours.
+    if (err == ENOTEMPTY || err == EEXIST) {
+      ex.reused = true;
+    } else {
+      s = errno_error("cannot move export into '" + ex.dir.string() + "'", err);
+    }
+  }
+  if (!s.ok() || ex.reused) {
+    // Files are read-only; make them writable so the folder can be removed.
+    for (auto it = fs::recursive_directory_iterator(tmp, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0755);
+    }
+    fs::remove_all(tmp, ec);
+  }
+  if (!s.ok()) return std::move(s).error().add_context("while exporting commit " + commit_id);
+  return ex;
+}
+
+}  // namespace ltskit::git

@@ -1,0 +1,194 @@
+#include "tools/git/repository.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "tools/core/fs.h"
+#include "tools/core/test_util.h"
+#include "tools/git/test_repo.h"
+
+namespace ltskit::git {
+namespace {
+
+using ltskit::testing::GitRepoBuilder;
+using ltskit::testing::TempDir;
+
+// Given a small history with a side branch and a merge:
+//   main:  A - B - M - D
+//               \ /
+//   topic:       C
+struct History {
+  TempDir tmp;
+  GitRepoBuilder b{tmp / "repo"};
+  std::string a, bc, c, m, d;
+  History() {
+    b.write("default.nix", "{ }\n");
+    b.write("pkgs/x/src/x.c", "int x;\n");
+    a = b.commit("A: initial");
+    b.write("README", "hello\n");
+    bc = b.commit("B: readme");
+    b.git({"checkout", "-q", "-b", "topic"});
+    b.write("topic.txt", "t\n");
+    c = b.commit("C: topic work");
+    b.git({"checkout", "-q", "main"});
+    b.git({"merge", "-q", "--no-ff", "-m", "M: merge topic", "topic"});
+    m = b.git({"rev-parse", "HEAD"});
+    b.set_time(1767225600 + 10 * 86400);
+    b.write("README", "hello again\n");
+    d = b.commit("D: readme again");
+  }
+};
+
+TEST(Repository, OpensWorkTreesAndBareRepositories) {
+  History h;
+  EXPECT_TRUE(Repository::open(h.b.dir()).ok());
+  auto bare = run_process({"git", "clone", "-q", "--bare", h.b.dir().string(), (h.tmp / "bare.git").string()});
+  ASSERT_TRUE(bare.ok() && bare->success());
+  auto r = Repository::open(h.tmp / "bare.git");
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  auto head = r->resolve_commit("main");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(*head, h.d);
+  auto none = Repository::open(h.tmp.path());
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().kind(), ErrorKind::kNotFound);
+}
+
+TEST(Repository, ResolvesRevisions) {
+  History h;
+  auto repo = Repository::open(h.b.dir());
+  ASSERT_TRUE(repo.ok());
+  EXPECT_EQ(*repo->resolve_commit("main~1"), h.m);
+  EXPECT_EQ(*repo->resolve_commit(h.a.substr(0, 10)), h.a);
+  EXPECT_EQ(*repo->resolve_commit("topic"), h.c);
+  auto missing = repo->resolve_commit("no-such-branch");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind(), ErrorKind::kNotFound);
+  EXPECT_FALSE(repo->resolve_commit("--upload-pack=evil").ok());
+}
+
+TEST(Repository, ListsAndCreatesBranches) {
+  History h;
+  auto repo = Repository::open(h.b.dir());
+  ASSERT_TRUE(repo.ok());
+  auto branches = repo->branches();
+  ASSERT_TRUE(branches.ok());
+  ASSERT_EQ(branches->size(), 2u);
+  ASSERT_TRUE(repo->create_branch("lts/1.0", h.bc).ok());
+  EXPECT_EQ(**repo->branch_target("lts/1.0"), h.bc);
+  EXPECT_FALSE(repo->branch_target("lts/2.0")->has_value());
+  auto again = repo->create_branch("lts/1.0", h.a);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind(), ErrorKind::kConflict);
+  EXPECT_FALSE(repo->create_branch("bad..name", h.a).ok());
+}
+
+TEST(Repository, WalksFirstParentAndFullHistory) {
+  History h;
+  auto repo = Repository::open(h.b.dir());
+  ASSERT_TRUE(repo.ok());
+  auto fp = repo->walk("main", WalkMode::kFirstParent);
+  ASSERT_TRUE(fp.ok());
+  std::vector<std::string> ids;
+  for (const auto& c : *fp) ids.push_back(c.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{h.d, h.m, h.bc, h.a}));
+  EXPECT_EQ((*fp)[1].parents.size(), 2u);
+  EXPECT_EQ((*fp)[0].summary, "D: readme again");
+  auto full = repo->walk("main", WalkMode::kFull);
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(full->size(), 5u);
+  auto limited = repo->walk("main", WalkMode::kFirstParent, 2);
+  EXPECT_EQ(limited->size(), 2u);
+}
+
+TEST(Repository, FindsTheLastCommitBeforeADate) {
+  History h;
+  auto repo = Repository::open(h.b.dir());
+  ASSERT_TRUE(repo.ok());
+  // B was committed on 2026-01-02, D on 2026-01-11.
+  auto cut = repo->last_commit_at_or_before("main", 1767225600 + 86400 + 3600);
+  ASSERT_TRUE(cut.ok());
+  EXPECT_EQ(*cut, h.bc);
+  EXPECT_FALSE(repo->last_commit_at_or_before("main", 0).ok());
+  EXPECT_TRUE(*repo->is_ancestor(h.a, h.d));
+  EXPECT_FALSE(*repo->is_ancestor(h.d, h.a));
+  EXPECT_TRUE(*repo->is_ancestor(h.c, h.d));
+}
+
+TEST(Repository, ReadsFilesAtCommits) {
+  History h;
+  auto repo = Repository::open(h.b.dir());
+  ASSERT_TRUE(repo.ok());
+  EXPECT_EQ(*repo->read_file(h.bc, "README"), "hello\n");
+  EXPECT_EQ(*repo->read_file(h.d, "README"), "hello again\n");
+  auto missing = repo->read_file(h.a, "README");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind(), ErrorKind::kNotFound);
+  EXPECT_FALSE(repo->read_file(h.a, "pkgs").ok());
+}
+
+TEST(Repository, ExportsATreeOnceAndReusesIt) {
+  History h;
+  h.b.write("run.sh", "#!/bin/sh\n");
+  std::filesystem::permissions(h.b.dir() / "run.sh", std::filesystem::perms::owner_exec,
+                               std::filesystem::perm_options::add);
+  std::string e = h.b.commit("E: script");
+  h.b.git({"commit", "-q", "--allow-empty", "-m", "F: empty, same tree"});
+  std::string f = h.b.git({"rev-parse", "HEAD"});
+  auto repo = Repository::open(h.b.dir());
+  ASSERT_TRUE(repo.ok());
+  auto cache = h.tmp / "cache";
+  auto first = repo->export_tree(e, cache);
+  ASSERT_TRUE(first.ok()) << first.error().describe();
+  EXPECT_FALSE(first->reused);
+  EXPECT_EQ(*read_file(first->dir / "pkgs/x/src/x.c"), "int x;\n");
+  struct stat st{};
+  ASSERT_EQ(stat((first->dir / "run.sh").c_str(), &st), 0);
+  EXPECT_TRUE(st.st_mode & S_IXUSR);
+  // Write a marker: a second export of the same tree must not rewrite the folder.
+  auto marker = first->dir / "marker";
+  std::ofstream(marker) << "x";
+  auto second = repo->export_tree(f, cache);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->reused);
+  EXPECT_EQ(second->dir, first->dir);
+  EXPECT_TRUE(std::filesystem::exists(marker));
+  auto other = repo->export_tree(h.a, cache);
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->dir, first->dir);
+  EXPECT_FALSE(std::filesystem::exists(other->dir / "README"));
+  // No temporary folders are left behind.
+  int entries = 0;
+  for (auto& ent : std::filesystem::directory_iterator(cache)) {
+    (void)ent;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 2);
+}
+
+TEST(Repository, RefusesTreeEntriesThatEscapeTheExport) {
+  TempDir tmp;
+  GitRepoBuilder b(tmp / "repo");
+  b.write("ok.txt", "ok\n");
+  b.commit("base");
+  // Build a tree with an entry named ".." by hand: git mktree refuses it, so
+  // write the tree object with hash-object --literally.
+  std::string blob = b.git({"rev-parse", "HEAD:ok.txt"});
+  std::string raw;
+  raw += "100644 ..";
+  raw += '\0';
+  for (size_t i = 0; i < 40; i += 2) raw += static_cast<char>(std::stoi(blob.substr(i, 2), nullptr, 16));
+  auto treefile = tmp.write("tree.bin", raw);
+  std::string tree = b.git({"hash-object", "-t", "tree", "-w", "--literally", treefile.string()});
+  std::string commit = b.git({"commit-tree", tree, "-m", "evil"});
+  auto repo = Repository::open(b.dir());
+  ASSERT_TRUE(repo.ok());
+  auto ex = repo->export_tree(commit, tmp / "cache");
+  ASSERT_FALSE(ex.ok());
+  EXPECT_NE(ex.error().message().find("could escape"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(tmp / "cache" / tree));
+  EXPECT_FALSE(std::filesystem::exists(tmp / "ok.txt"));
+}
+
+}  // namespace
+}  // namespace ltskit::git
