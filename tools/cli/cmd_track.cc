@@ -1,0 +1,62 @@
+// ltskit track [CHANNEL…] [--history N] [--json]
+#include <iostream>
+
+#include "tools/cli/command.h"
+#include "tools/cli/output.h"
+#include "tools/core/workspace.h"
+#include "tools/track/tracker.h"
+
+namespace ltskit::cli {
+
+void define_track(CLI::App& app, CommandContext& ctx) {
+  struct Opts {
+    std::vector<std::string> channels;
+    size_t history = 0;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* cmd = app.add_subcommand("track", "Evaluate channel branches and their upstreams");
+  cmd->add_option("channels", o->channels, "Channels to track (default: all)");
+  cmd->add_option("--history", o->history, "Also evaluate the last N commits of each branch");
+  cmd->add_flag("--json", o->json, "JSON output");
+  attach_help(*cmd, "track");
+  cmd->callback([&ctx, o]() {
+    ctx.action = [&ctx, o]() -> Status {
+      LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit track"));
+      LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
+      TerminalProgress progress(ctx.global.quiet || o->json);
+      TrackOptions opt;
+      opt.channels = o->channels;
+      opt.history = o->history;
+      LTS_ASSIGN_OR_RETURN(TrackReport report, track(ws, repo, opt, progress));
+      if (o->json) {
+        nlohmann::json j;
+        j["snapshots_added"] = report.snapshots_added;
+        j["branches"] = nlohmann::json::array();
+        for (const auto& b : report.branches)
+          j["branches"].push_back({{"branch", b.branch}, {"role", b.role}, {"head", b.head},
+                                   {"commits", b.commits}, {"evaluated", b.evaluated},
+                                   {"reused", b.reused}, {"known", b.known}});
+        j["failures"] = nlohmann::json::array();
+        for (const auto& f : report.failures)
+          j["failures"].push_back({{"commit", f.commit}, {"branch", f.branch}, {"message", f.message}});
+        print_json(j);
+      } else {
+        std::vector<std::vector<std::string>> rows = {{"BRANCH", "ROLE", "HEAD", "COMMITS", "EVALUATED", "REUSED", "KNOWN"}};
+        for (const auto& b : report.branches)
+          rows.push_back({b.branch, b.role, short_id(b.head), std::to_string(b.commits), std::to_string(b.evaluated),
+                          std::to_string(b.reused), std::to_string(b.known)});
+        std::cout << format_table(rows);
+        std::cout << report.snapshots_added << " new snapshot(s)\n";
+        for (const auto& f : report.failures)
+          std::cerr << "ltskit: warning: commit " << short_id(f.commit) << " on " << f.branch
+                    << " failed to evaluate:\n" << f.message << "\n";
+      }
+      if (!report.failures.empty())
+        return external(std::to_string(report.failures.size()) + " commit(s) failed to evaluate");
+      return ok_status();
+    };
+  });
+}
+
+}  // namespace ltskit::cli

@@ -1,0 +1,21 @@
+#include "tools/cli/command.h"
+
+namespace ltskit::cli {
+
+const std::vector<CommandGroup>& command_groups() {
+  static const std::vector<CommandGroup> kGroups = {
+      {"init", define_init},
+      {"channel", define_channel},
+      {"track", define_track},
+      {"versions", define_versions},
+      {"vercmp", define_vercmp},
+  };
+  return kGroups;
+}
+
+void attach_help(CLI::App& app, const std::string& name) {
+  std::string text = help_text(name);
+  if (!text.empty()) app.footer("\n" + text);
+}
+
+}  // namespace ltskit::cli

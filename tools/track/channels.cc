@@ -1,0 +1,193 @@
+#include "tools/track/channels.h"
+
+#include <algorithm>
+
+#include "tools/core/events.h"
+#include "tools/core/fs.h"
+
+namespace ltskit {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Resolves a channel's `from`/`cut` against its upstream.
+Result<std::string> resolve_cut(git::Repository& repo, const std::string& from, const std::string& upstream) {
+  if (looks_like_date(from)) {
+    LTS_ASSIGN_OR_RETURN(int64_t day, parse_date(from));
+    auto c = repo.last_commit_at_or_before(upstream, day + 86399);
+    if (!c.ok())
+      return std::move(c).error().add_context("while finding the last commit of '" + upstream +
+                                              "' on or before " + from);
+    return *c;
+  }
+  return repo.resolve_commit(from);
+}
+
+Result<std::optional<ChannelState>> load_row(Database& db, const std::string& name) {
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
+      "SELECT cut_commit, status, eol_at, created_at FROM channels WHERE name = ?"));
+  q.bind(1, name);
+  LTS_ASSIGN_OR_RETURN(bool row, q.step());
+  if (!row) return std::optional<ChannelState>();
+  ChannelState st;
+  st.cut_commit = q.text(0);
+  st.status = q.text(1);
+  st.eol_at = q.opt_text(2);
+  st.created_at = q.text(3);
+  return std::optional<ChannelState>(std::move(st));
+}
+
+Status insert_row(Database& db, const ChannelConfig& c, const std::string& cut_commit) {
+  LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
+      "INSERT INTO channels(name, branch, upstream, cut_commit, support_until, policy, status, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, 'active', ?)"));
+  ins.bind(1, c.name).bind(2, c.branch).bind(3, c.upstream).bind(4, cut_commit)
+      .bind(5, c.support_until).bind(6, c.policy).bind(7, now_utc());
+  return ins.run();
+}
+
+// Joins a TOML definition with its database row, registering it if new.
+Result<ChannelState> materialize(Workspace& ws, git::Repository& repo, ChannelConfig config) {
+  LTS_ASSIGN_OR_RETURN(auto row, load_row(ws.db(), config.name));
+  ChannelState st;
+  if (row) {
+    st = std::move(*row);
+    // Keep the row in step with hand edits of the file.
+    LTS_ASSIGN_OR_RETURN(Statement up, ws.db().prepare(
+        "UPDATE channels SET branch = ?, upstream = ?, support_until = ?, policy = ? WHERE name = ? "
+        "AND (branch IS NOT ? OR upstream IS NOT ? OR support_until IS NOT ? OR policy IS NOT ?)"));
+    up.bind(1, config.branch).bind(2, config.upstream).bind(3, config.support_until).bind(4, config.policy)
+        .bind(5, config.name).bind(6, config.branch).bind(7, config.upstream).bind(8, config.support_until)
+        .bind(9, config.policy);
+    LTS_RETURN_IF_ERROR(up.run());
+  } else {
+    std::string cut = config.cut_commit.value_or(config.cut);
+    auto resolved = resolve_cut(repo, cut, config.upstream);
+    if (!resolved.ok())
+      return std::move(resolved).error().add_context("while reading channel '" + config.name + "' from '" +
+                                                     config.file.string() + "' (key 'cut')");
+    LTS_RETURN_IF_ERROR(ws.db().transaction([&]() -> Status {
+      LTS_RETURN_IF_ERROR(insert_row(ws.db(), config, *resolved));
+      return record_event(ws.db(), ws.command(), "channel.register", config.name,
+                          "from file " + config.file.string());
+    }));
+    st.cut_commit = *resolved;
+    st.created_at = now_utc();
+  }
+  LTS_ASSIGN_OR_RETURN(st.branch_head, repo.branch_target(config.branch));
+  st.config = std::move(config);
+  return st;
+}
+
+}  // namespace
+
+Result<ChannelState> create_channel(Workspace& ws, git::Repository& repo, const CreateChannelOptions& o) {
+  LTS_RETURN_IF_ERROR(validate_channel_name(o.name));
+  if (o.branch.empty()) return usage_error("--branch must not be empty");
+  if (o.support_until) {
+    auto d = parse_date(*o.support_until);
+    if (!d.ok()) return usage_error("--support-until: " + d.error().message());
+  }
+  const WorkspaceConfig& cfg = ws.config();
+  fs::path file = cfg.channels_dir / (o.name + ".toml");
+  std::error_code ec;
+  if (fs::exists(file, ec)) return conflict("channel '" + o.name + "' already exists ('" + file.string() + "')");
+  LTS_ASSIGN_OR_RETURN(auto row, load_row(ws.db(), o.name));
+  if (row) return conflict("channel '" + o.name + "' already exists in the state database");
+  LTS_ASSIGN_OR_RETURN(auto existing, load_channel_configs(cfg.channels_dir));
+  for (const auto& c : existing)
+    if (c.branch == o.branch)
+      return conflict("branch '" + o.branch + "' already belongs to channel '" + c.name + "'");
+  fs::path policy_file = cfg.policies_dir / (o.policy + ".toml");
+  if (!fs::exists(policy_file, ec))
+    return not_found("policy '" + o.policy + "' not found ('" + policy_file.string() + "')");
+  LTS_RETURN_IF_ERROR(load_policy_config(policy_file));
+
+  ChannelConfig c;
+  c.file = file;
+  c.name = o.name;
+  c.branch = o.branch;
+  c.upstream = o.upstream.value_or(cfg.upstream);
+  c.support_until = o.support_until;
+  c.policy = o.policy;
+  c.publish = o.publish;
+  LTS_ASSIGN_OR_RETURN(auto upstream_head, repo.branch_target(c.upstream));
+  if (!upstream_head) return not_found("upstream branch '" + c.upstream + "' not found in '" + repo.path().string() + "'");
+  LTS_ASSIGN_OR_RETURN(std::string cut, resolve_cut(repo, o.from, c.upstream));
+  LTS_ASSIGN_OR_RETURN(bool on_upstream, repo.is_ancestor(cut, *upstream_head));
+  if (!on_upstream)
+    return usage_error("cut commit " + cut.substr(0, 12) + " is not on upstream branch '" + c.upstream + "'");
+  c.cut = looks_like_date(o.from) ? o.from : cut;
+  if (looks_like_date(o.from)) c.cut_commit = cut;
+
+  LTS_ASSIGN_OR_RETURN(auto branch_head, repo.branch_target(c.branch));
+  bool create_branch = !branch_head;
+  if (branch_head) {
+    LTS_ASSIGN_OR_RETURN(bool contains, repo.is_ancestor(cut, *branch_head));
+    if (!contains)
+      return conflict("branch '" + c.branch + "' exists but does not contain the cut commit " +
+                      cut.substr(0, 12) + "; choose another --branch or --from");
+  }
+
+  LTS_RETURN_IF_ERROR(make_dirs(cfg.channels_dir));
+  LTS_RETURN_IF_ERROR(atomic_write_file(file, render_channel_config(c)));
+  Status s = ws.db().transaction([&]() -> Status {
+    LTS_RETURN_IF_ERROR(insert_row(ws.db(), c, cut));
+    LTS_RETURN_IF_ERROR(record_event(ws.db(), ws.command(), "channel.create", c.name,
+                                     "branch=" + c.branch + " cut=" + cut));
+    // The branch comes last: if it fails, the transaction and file are undone.
+    if (create_branch) return repo.create_branch(c.branch, cut);
+    return ok_status();
+  });
+  if (!s.ok()) {
+    fs::remove(file, ec);
+    return s.error();
+  }
+  return get_channel(ws, repo, o.name);
+}
+
+Result<std::vector<ChannelState>> list_channels(Workspace& ws, git::Repository& repo) {
+  LTS_ASSIGN_OR_RETURN(auto configs, load_channel_configs(ws.config().channels_dir));
+  std::vector<ChannelState> out;
+  for (auto& c : configs) {
+    LTS_ASSIGN_OR_RETURN(ChannelState st, materialize(ws, repo, std::move(c)));
+    out.push_back(std::move(st));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ChannelState& a, const ChannelState& b) { return a.config.name < b.config.name; });
+  return out;
+}
+
+Result<ChannelState> get_channel(Workspace& ws, git::Repository& repo, const std::string& name) {
+  LTS_RETURN_IF_ERROR(validate_channel_name(name));
+  fs::path file = ws.config().channels_dir / (name + ".toml");
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return not_found("no channel '" + name + "' (no '" + file.string() + "')");
+  LTS_ASSIGN_OR_RETURN(ChannelConfig c, load_channel_config(file));
+  return materialize(ws, repo, std::move(c));
+}
+
+Result<ChannelState> eol_channel(Workspace& ws, git::Repository& repo, const std::string& name) {
+  LTS_ASSIGN_OR_RETURN(ChannelState st, get_channel(ws, repo, name));
+  if (st.status == "eol")
+    return conflict("channel '" + name + "' is already end-of-life (since " + st.eol_at.value_or("?") + ")");
+  std::string when = now_utc();
+  LTS_RETURN_IF_ERROR(ws.db().transaction([&]() -> Status {
+    LTS_ASSIGN_OR_RETURN(Statement up, ws.db().prepare(
+        "UPDATE channels SET status = 'eol', eol_at = ? WHERE name = ?"));
+    up.bind(1, when).bind(2, name);
+    LTS_RETURN_IF_ERROR(up.run());
+    return record_event(ws.db(), ws.command(), "channel.eol", name, "");
+  }));
+  st.status = "eol";
+  st.eol_at = when;
+  return st;
+}
+
+Status require_active(const ChannelState& channel, const std::string& what) {
+  if (channel.status != "eol") return ok_status();
+  return conflict("channel '" + channel.config.name + "' reached end of life on " +
+                  channel.eol_at.value_or("?") + "; it takes no more " + what);
+}
+
+}  // namespace ltskit
