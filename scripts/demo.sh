@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The README's main job: installs what is needed, builds, and runs the
+# pipeline on the bundled demo package set. Everything it writes stays under
+# $LTSKIT_DEMO_DIR (default: build/demo), including the publish root.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${LTSKIT_BUILD_DIR:-$root/build}"
+demo="${LTSKIT_DEMO_DIR:-$build/demo}"
+bash "$root/scripts/install-deps.sh"
+bash "$root/scripts/build.sh"
+ltskit="$build/tools/cli/ltskit"
+
+rm -rf "$demo"
+mkdir -p "$demo"
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+
+bash "$root/examples/demo/make-demo-repo.sh" "$demo/pkgs"
+step "$ltskit" -C "$demo/ws" init --repo "$demo/pkgs" --publish-root "$demo/lts"
+step "$ltskit" -C "$demo/ws" channel create 1.0 --branch lts/1.0 --from 2026-01-15 \
+  --support-until 2031-01-15 --publish libsafe,libgreet,libgreetxx,hello
+step "$ltskit" -C "$demo/ws" channel list
+step "$ltskit" -C "$demo/ws" track --history 50
+step "$ltskit" -C "$demo/ws" versions libsafe
+step "$ltskit" -C "$demo/ws" versions libgreet --range '>=1.0.1'
+step "$ltskit" -C "$demo/ws" vercmp 1.0.1 1.0.1pre
+echo
+echo "Demo workspace: $demo/ws"
