@@ -64,6 +64,109 @@ CREATE TABLE events (
   detail  TEXT
 );
 )sql"},
+      {2, R"sql(
+-- Advisories from every source, normalized, with the raw record kept.
+CREATE TABLE advisories (
+  id          TEXT PRIMARY KEY,
+  source      TEXT NOT NULL,
+  format      TEXT NOT NULL CHECK (format IN ('osv', 'cve5')),
+  modified    TEXT NOT NULL,
+  published   TEXT,
+  withdrawn   TEXT,
+  summary     TEXT NOT NULL,
+  details     TEXT NOT NULL,
+  severity    TEXT NOT NULL,
+  score       REAL,
+  severity_vector TEXT,
+  fix_commits TEXT NOT NULL,  -- JSON array
+  refs        TEXT NOT NULL,  -- JSON array
+  raw         TEXT NOT NULL,
+  ingested_at TEXT NOT NULL
+);
+CREATE INDEX advisories_source ON advisories(source);
+
+CREATE TABLE aliases (
+  alias       TEXT NOT NULL,
+  advisory_id TEXT NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
+  PRIMARY KEY (alias, advisory_id)
+) WITHOUT ROWID;
+CREATE INDEX aliases_advisory ON aliases(advisory_id);
+
+-- One row per affected[] entry: who it names and its ranges (JSON).
+CREATE TABLE affected_ranges (
+  advisory_id TEXT NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
+  idx         INTEGER NOT NULL,
+  ecosystem   TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  vendor      TEXT NOT NULL,
+  product     TEXT NOT NULL,
+  name_key    TEXT NOT NULL,  -- normalized package name used for matching
+  data        TEXT NOT NULL,
+  PRIMARY KEY (advisory_id, idx)
+) WITHOUT ROWID;
+CREATE INDEX affected_ranges_key ON affected_ranges(name_key);
+
+-- What each source last delivered, for incremental and conditional sync.
+CREATE TABLE source_files (
+  source TEXT NOT NULL,
+  path   TEXT NOT NULL,
+  size   INTEGER NOT NULL,
+  mtime  INTEGER NOT NULL,
+  PRIMARY KEY (source, path)
+) WITHOUT ROWID;
+CREATE TABLE source_state (
+  source        TEXT PRIMARY KEY,
+  etag          TEXT,
+  last_modified TEXT,
+  synced_at     TEXT,
+  records       INTEGER NOT NULL DEFAULT 0
+);
+
+-- channel x advisory x package. `state` is the effective state: a human
+-- decision when there is one, else the automatic one.
+CREATE TABLE triage (
+  channel        TEXT NOT NULL,
+  advisory_id    TEXT NOT NULL,
+  pname          TEXT NOT NULL,
+  attr           TEXT NOT NULL,
+  version        TEXT NOT NULL,
+  state          TEXT NOT NULL CHECK (state IN ('under_investigation', 'affected', 'not_affected', 'fixed')),
+  justification  TEXT,
+  auto_state     TEXT NOT NULL,
+  auto_justification TEXT,
+  auto_reason    TEXT NOT NULL,
+  match_reason   TEXT NOT NULL,
+  human          INTEGER NOT NULL DEFAULT 0,
+  decided_by     TEXT,
+  decided_at     TEXT,
+  decision_reason TEXT,
+  updated_at     TEXT NOT NULL,
+  PRIMARY KEY (channel, advisory_id, pname)
+) WITHOUT ROWID;
+CREATE INDEX triage_advisory ON triage(advisory_id);
+
+CREATE TABLE triage_history (
+  id            INTEGER PRIMARY KEY,
+  channel       TEXT NOT NULL,
+  advisory_id   TEXT NOT NULL,
+  pname         TEXT NOT NULL,
+  old_state     TEXT,
+  new_state     TEXT,
+  justification TEXT,
+  by            TEXT NOT NULL,
+  at            TEXT NOT NULL,
+  reason        TEXT NOT NULL
+);
+CREATE INDEX triage_history_key ON triage_history(channel, advisory_id, pname);
+
+-- Patch file names of a package at a snapshot (for fixes carried as patches).
+CREATE TABLE package_patches (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  attr        TEXT NOT NULL,
+  patches     TEXT NOT NULL,  -- JSON array of file names
+  PRIMARY KEY (snapshot_id, attr)
+) WITHOUT ROWID;
+)sql"},
   };
   return kMigrations;
 }

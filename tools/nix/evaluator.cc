@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "tools/core/process.h"
 
 namespace ltskit::nix {
@@ -91,6 +93,94 @@ Result<std::vector<Package>> evaluate_package_set(const fs::path& tree_dir, cons
                     file.string() + "':\n" + msg);
   }
   return parse_nix_env_json(r.out, "nix-env -qaP --json on '" + file.string() + "'");
+}
+
+namespace {
+
+// Attribute names are passed as JSON through --argstr, never spliced into the
+// expression, so hostile names cannot change what is evaluated.
+const char* kPatchesExpr = R"nix(
+{ ltskitAttrs, ltskitTop, ... }@args:
+let
+  top = import (/. + ltskitTop);
+  set = if builtins.isFunction top
+        then top (builtins.removeAttrs args [ "ltskitAttrs" "ltskitTop" ])
+        else top;
+  get = path: builtins.foldl'
+    (s: n: if s != null && builtins.isAttrs s && builtins.hasAttr n s then builtins.getAttr n s else null)
+    set path;
+  nameOf = p:
+    if builtins.isAttrs p && p ? name then p.name
+    else baseNameOf (toString p);
+  patchesOf = path:
+    let pkg = get path;
+        r = builtins.tryEval (if pkg != null && builtins.isAttrs pkg
+                              then map nameOf (pkg.patches or [ ])
+                              else [ ]);
+    in if r.success then builtins.deepSeq r.value r.value else [ ];
+  attrs = builtins.fromJSON ltskitAttrs;
+in builtins.listToAttrs (map (a: {
+  name = builtins.concatStringsSep "." a;
+  value = let r = builtins.tryEval (builtins.deepSeq (patchesOf a) (patchesOf a));
+          in if r.success then r.value else [ ];
+}) attrs)
+)nix";
+
+}  // namespace
+
+Result<std::map<std::string, std::vector<std::string>>> package_patches(
+    const fs::path& tree_dir, const NixConfig& config, const std::vector<std::string>& attrs) {
+  std::map<std::string, std::vector<std::string>> out;
+  if (attrs.empty()) return out;
+  nlohmann::json paths = nlohmann::json::array();
+  for (const auto& a : attrs) {
+    nlohmann::json parts = nlohmann::json::array();
+    size_t start = 0;
+    while (true) {
+      size_t dot = a.find('.', start);
+      parts.push_back(a.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    paths.push_back(parts);
+  }
+  fs::path file = tree_dir / config.file;
+  std::vector<std::string> argv = {"nix-instantiate", "--eval", "--strict", "--json", "--expr", kPatchesExpr,
+                                   "--argstr", "ltskitAttrs", paths.dump(), "--argstr", "ltskitTop", file.string()};
+  for (const auto& a : config.args) argv.push_back(a);
+  for (const auto& [k, v] : config.options) {
+    argv.push_back("--option");
+    argv.push_back(k);
+    argv.push_back(v);
+  }
+  ProcessOptions opt;
+  opt.timeout = std::chrono::seconds(config.eval_timeout_seconds);
+  opt.cwd = tree_dir;
+  opt.env["NIX_PATH"] = std::nullopt;
+  LTS_ASSIGN_OR_RETURN(ProcessResult r, run_process(argv, opt));
+  if (!r.success())
+    return external("nix-instantiate " + r.describe_status(opt.timeout) + " reading patches in '" + file.string() +
+                    "':\n" + strip_ansi(r.err));
+  nlohmann::json doc = nlohmann::json::parse(r.out, nullptr, false);
+  if (!doc.is_object()) return invalid("nix-instantiate printed malformed JSON reading patches");
+  for (auto& [attr, list] : doc.items()) {
+    std::vector<std::string> names;
+    if (list.is_array())
+      for (auto& n : list)
+        if (n.is_string()) {
+          std::string name = n.get<std::string>();
+          // A store path's base name starts with its 32-character hash and a dash.
+          if (name.size() > 33 && name[32] == '-') {
+            bool hash = std::all_of(name.begin(), name.begin() + 32, [](char c) {
+              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+            });
+            if (hash) name = name.substr(33);
+          }
+          names.push_back(name);
+        }
+    out[attr] = std::move(names);
+  }
+  return out;
 }
 
 }  // namespace ltskit::nix

@@ -35,4 +35,11 @@ Result<std::vector<Package>> parse_nix_env_json(const std::string& json, const s
 Result<std::vector<Package>> evaluate_package_set(const std::filesystem::path& tree_dir,
                                                   const NixConfig& config);
 
+// The file names of the patches each of `attrs` applies (its `patches`
+// attribute: paths or fetched patches), evaluated with nix-instantiate on the
+// same tree and arguments as evaluate_package_set. An attribute that is
+// missing or fails to evaluate maps to an empty list.
+Result<std::map<std::string, std::vector<std::string>>> package_patches(
+    const std::filesystem::path& tree_dir, const NixConfig& config, const std::vector<std::string>& attrs);
+
 }  // namespace ltskit::nix

@@ -98,3 +98,28 @@ TEST(EvaluatePackageSet, MissingExpressionIsNotFound) {
 
 }  // namespace
 }  // namespace ltskit::nix
+
+namespace ltskit::nix {
+namespace {
+
+TEST(PackagePatches, ListsPatchFileNamesWithoutSplicingAttrNames) {
+  ltskit::testing::TempDir dir;
+  dir.write("p/CVE-2026-0001.patch", "--- a\n+++ b\n");
+  dir.write("default.nix", R"({ system ? builtins.currentSystem }: {
+    a = derivation { name = "a-1"; inherit system; builder = "/bin/sh"; patches = [ ./p/CVE-2026-0001.patch ]; };
+    b = derivation { name = "b-1"; inherit system; builder = "/bin/sh"; };
+    nested = { c = derivation { name = "c-1"; inherit system; builder = "/bin/sh"; patches = [ ./p/CVE-2026-0001.patch ]; }; };
+    broken = derivation { name = "x"; inherit system; builder = "/bin/sh"; patches = throw "boom"; };
+  })");
+  NixConfig cfg;
+  auto p = package_patches(dir.path(), cfg, {"a", "b", "nested.c", "broken", "missing", "\"; builtins.abort \"x"});
+  ASSERT_TRUE(p.ok()) << p.error().describe();
+  EXPECT_EQ(p->at("a"), std::vector<std::string>{"CVE-2026-0001.patch"});
+  EXPECT_TRUE(p->at("b").empty());
+  EXPECT_EQ(p->at("nested.c"), std::vector<std::string>{"CVE-2026-0001.patch"});
+  EXPECT_TRUE(p->at("broken").empty());
+  EXPECT_TRUE(p->at("missing").empty());
+}
+
+}  // namespace
+}  // namespace ltskit::nix

@@ -1,0 +1,249 @@
+#include "tools/advisories/store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "tools/core/fs.h"
+
+namespace ltskit::advisories {
+
+using nlohmann::json;
+
+std::string name_key(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (char c : name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c == '_' || c == '.') c = '-';
+    out += c;
+  }
+  return out;
+}
+
+namespace {
+
+const char* kind_name(RangeEvent::Kind k) {
+  switch (k) {
+    case RangeEvent::Kind::kIntroduced: return "introduced";
+    case RangeEvent::Kind::kFixed: return "fixed";
+    case RangeEvent::Kind::kLastAffected: return "last_affected";
+    case RangeEvent::Kind::kLimit: return "limit";
+  }
+  return "?";
+}
+
+std::string primary_name(const AffectedPackage& p) { return !p.name.empty() ? p.name : p.product; }
+
+}  // namespace
+
+std::string affected_to_json(const AffectedPackage& p) {
+  json j;
+  j["ecosystem"] = p.ecosystem;
+  j["name"] = p.name;
+  j["vendor"] = p.vendor;
+  j["product"] = p.product;
+  if (!p.cve5) {
+    j["versions"] = p.versions;
+    json ranges = json::array();
+    for (const auto& r : p.ranges) {
+      json events = json::array();
+      for (const auto& e : r.events) events.push_back({{kind_name(e.kind), e.value}});
+      json jr = {{"type", r.type}, {"events", events}};
+      if (!r.repo.empty()) jr["repo"] = r.repo;
+      ranges.push_back(jr);
+    }
+    j["ranges"] = ranges;
+  } else {
+    j["cve5"] = true;
+    j["defaultStatus"] = p.default_status;
+    json versions = json::array();
+    for (const auto& v : p.cve_versions) {
+      json jv = {{"version", v.version}, {"status", v.status}};
+      if (!v.version_type.empty()) jv["versionType"] = v.version_type;
+      if (v.less_than) jv["lessThan"] = *v.less_than;
+      if (v.less_than_or_equal) jv["lessThanOrEqual"] = *v.less_than_or_equal;
+      if (!v.changes.empty()) {
+        json ch = json::array();
+        for (const auto& c : v.changes) ch.push_back({{"at", c.at}, {"status", c.status}});
+        jv["changes"] = ch;
+      }
+      versions.push_back(jv);
+    }
+    j["versions"] = versions;
+  }
+  return j.dump();
+}
+
+Result<AffectedPackage> affected_from_json(std::string_view text) {
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return internal("corrupt affected_ranges row");
+  AffectedPackage p;
+  try {
+    p.ecosystem = j.value("ecosystem", "");
+    p.name = j.value("name", "");
+    p.vendor = j.value("vendor", "");
+    p.product = j.value("product", "");
+    p.cve5 = j.value("cve5", false);
+    if (!p.cve5) {
+      p.versions = j.value("versions", std::vector<std::string>{});
+      for (const auto& jr : j.at("ranges")) {
+        OsvRange r;
+        r.type = jr.at("type").get<std::string>();
+        r.repo = jr.value("repo", "");
+        for (const auto& je : jr.at("events")) {
+          for (auto& [k, v] : je.items()) {
+            RangeEvent e;
+            if (k == "introduced") e.kind = RangeEvent::Kind::kIntroduced;
+            else if (k == "fixed") e.kind = RangeEvent::Kind::kFixed;
+            else if (k == "last_affected") e.kind = RangeEvent::Kind::kLastAffected;
+            else e.kind = RangeEvent::Kind::kLimit;
+            e.value = v.get<std::string>();
+            r.events.push_back(std::move(e));
+          }
+        }
+        p.ranges.push_back(std::move(r));
+      }
+    } else {
+      p.default_status = j.value("defaultStatus", "unknown");
+      for (const auto& jv : j.at("versions")) {
+        Cve5Version v;
+        v.version = jv.at("version").get<std::string>();
+        v.status = jv.at("status").get<std::string>();
+        v.version_type = jv.value("versionType", "");
+        if (jv.contains("lessThan")) v.less_than = jv["lessThan"].get<std::string>();
+        if (jv.contains("lessThanOrEqual")) v.less_than_or_equal = jv["lessThanOrEqual"].get<std::string>();
+        if (jv.contains("changes"))
+          for (const auto& c : jv["changes"]) v.changes.push_back({c.at("at").get<std::string>(), c.at("status").get<std::string>()});
+        p.cve_versions.push_back(std::move(v));
+      }
+    }
+  } catch (const json::exception& e) {
+    return internal(std::string("corrupt affected_ranges row: ") + e.what());
+  }
+  return p;
+}
+
+Status store_advisory(Database& db, const std::string& source, const Advisory& a, const std::string& raw) {
+  LTS_ASSIGN_OR_RETURN(Statement del, db.prepare("DELETE FROM advisories WHERE id = ?"));
+  del.bind(1, a.id);
+  LTS_RETURN_IF_ERROR(del.run());
+  LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
+      "INSERT INTO advisories(id, source, format, modified, published, withdrawn, summary, details, severity, score, "
+      "severity_vector, fix_commits, refs, raw, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  ins.bind(1, a.id).bind(2, source).bind(3, format_name(a.format)).bind(4, a.modified).bind(5, a.published)
+      .bind(6, a.withdrawn).bind(7, a.summary).bind(8, a.details).bind(9, a.severity);
+  if (a.score >= 0) ins.bind(10, a.score); else ins.bind_null(10);
+  ins.bind(11, a.severity_vector).bind(12, json(a.fix_commits).dump()).bind(13, json(a.references).dump())
+      .bind(14, raw).bind(15, now_utc());
+  LTS_RETURN_IF_ERROR(ins.run());
+  LTS_ASSIGN_OR_RETURN(Statement al, db.prepare("INSERT OR IGNORE INTO aliases(alias, advisory_id) VALUES (?, ?)"));
+  for (const auto& alias : a.aliases) {
+    al.bind(1, alias).bind(2, a.id);
+    LTS_RETURN_IF_ERROR(al.run());
+  }
+  LTS_ASSIGN_OR_RETURN(Statement af, db.prepare(
+      "INSERT INTO affected_ranges(advisory_id, idx, ecosystem, name, vendor, product, name_key, data) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  for (size_t i = 0; i < a.affected.size(); ++i) {
+    const AffectedPackage& p = a.affected[i];
+    af.bind(1, a.id).bind(2, static_cast<int64_t>(i)).bind(3, p.ecosystem).bind(4, p.name).bind(5, p.vendor)
+        .bind(6, p.product).bind(7, name_key(primary_name(p))).bind(8, affected_to_json(p));
+    LTS_RETURN_IF_ERROR(af.run());
+  }
+  return ok_status();
+}
+
+Result<std::map<std::string, std::string>> stored_modified(Database& db) {
+  std::map<std::string, std::string> out;
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT id, modified FROM advisories"));
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) break;
+    out.emplace(q.text(0), q.text(1));
+  }
+  return out;
+}
+
+namespace {
+
+Result<std::vector<std::string>> aliases_of(Database& db, const std::string& id) {
+  std::vector<std::string> out;
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT alias FROM aliases WHERE advisory_id = ? ORDER BY alias"));
+  q.bind(1, id);
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) break;
+    out.push_back(q.text(0));
+  }
+  return out;
+}
+
+const char* kSummaryColumns =
+    "a.id, a.source, a.format, a.modified, a.withdrawn, a.summary, a.severity, a.score, "
+    "(SELECT COUNT(DISTINCT channel) FROM triage t WHERE t.advisory_id = a.id AND t.state = 'affected')";
+
+AdvisorySummary read_summary(const Statement& q) {
+  AdvisorySummary s;
+  s.id = q.text(0);
+  s.source = q.text(1);
+  s.format = q.text(2);
+  s.modified = q.text(3);
+  s.withdrawn = q.opt_text(4);
+  s.summary = q.text(5);
+  s.severity = q.text(6);
+  s.score = q.is_null(7) ? -1 : q.real(7);
+  s.affected_channels = static_cast<size_t>(q.integer(8));
+  return s;
+}
+
+}  // namespace
+
+Result<std::vector<AdvisorySummary>> list_advisories(Database& db) {
+  std::vector<AdvisorySummary> out;
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(std::string("SELECT ") + kSummaryColumns +
+                                               " FROM advisories a ORDER BY a.id"));
+  std::map<std::string, std::vector<std::string>> aliases;
+  LTS_ASSIGN_OR_RETURN(Statement al, db.prepare("SELECT advisory_id, alias FROM aliases ORDER BY alias"));
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, al.step());
+    if (!row) break;
+    aliases[al.text(0)].push_back(al.text(1));
+  }
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) break;
+    AdvisorySummary s = read_summary(q);
+    s.aliases = aliases[s.id];
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<AdvisoryDetail> get_advisory(Database& db, const std::string& id) {
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
+      std::string("SELECT ") + kSummaryColumns +
+      ", a.published, a.details, a.severity_vector, a.refs, a.fix_commits, a.raw FROM advisories a "
+      "WHERE a.id = ?1 OR a.id IN (SELECT advisory_id FROM aliases WHERE alias = ?1) ORDER BY a.id = ?1 DESC LIMIT 1"));
+  q.bind(1, id);
+  LTS_ASSIGN_OR_RETURN(bool row, q.step());
+  if (!row) return not_found("no advisory '" + id + "' (neither an id nor an alias)");
+  AdvisoryDetail d;
+  d.summary = read_summary(q);
+  d.published = q.text(9);
+  d.details = q.text(10);
+  d.severity_vector = q.text(11);
+  d.references = json::parse(q.text(12), nullptr, false).get<std::vector<std::string>>();
+  d.fix_commits = json::parse(q.text(13), nullptr, false).get<std::vector<std::string>>();
+  d.raw = q.text(14);
+  LTS_ASSIGN_OR_RETURN(d.summary.aliases, aliases_of(db, d.summary.id));
+  LTS_ASSIGN_OR_RETURN(Statement af, db.prepare("SELECT data FROM affected_ranges WHERE advisory_id = ? ORDER BY idx"));
+  af.bind(1, d.summary.id);
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool r, af.step());
+    if (!r) break;
+    LTS_ASSIGN_OR_RETURN(AffectedPackage p, affected_from_json(af.text(0)));
+    d.affected.push_back(std::move(p));
+  }
+  return d;
+}
+
+}  // namespace ltskit::advisories

@@ -1,0 +1,58 @@
+// Advisories in the state database: storing normalized records (with the raw
+// record kept), reading them back, and the affected[] serialization.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tools/advisories/advisory.h"
+#include "tools/core/error.h"
+#include "tools/core/state.h"
+
+namespace ltskit::advisories {
+
+// The key package names are matched on: lower case, '_' and '.' as '-'.
+std::string name_key(std::string_view name);
+
+std::string affected_to_json(const AffectedPackage& p);
+Result<AffectedPackage> affected_from_json(std::string_view json);
+
+// Inserts or replaces advisory `a` (its aliases and affected rows too).
+// Call inside a transaction.
+Status store_advisory(Database& db, const std::string& source, const Advisory& a, const std::string& raw);
+
+// id -> modified of every stored advisory.
+Result<std::map<std::string, std::string>> stored_modified(Database& db);
+
+struct AdvisorySummary {
+  std::string id;
+  std::string source;
+  std::string format;
+  std::string modified;
+  std::optional<std::string> withdrawn;
+  std::string summary;
+  std::string severity;
+  double score = -1;
+  std::vector<std::string> aliases;
+  size_t affected_channels = 0;  // channels with an `affected` triage row
+};
+
+Result<std::vector<AdvisorySummary>> list_advisories(Database& db);
+
+struct AdvisoryDetail {
+  AdvisorySummary summary;
+  std::string published;
+  std::string details;
+  std::string severity_vector;
+  std::vector<std::string> references;
+  std::vector<std::string> fix_commits;
+  std::vector<AffectedPackage> affected;
+  std::string raw;
+};
+
+// Looks `id` up by id or alias; kNotFound when unknown.
+Result<AdvisoryDetail> get_advisory(Database& db, const std::string& id);
+
+}  // namespace ltskit::advisories

@@ -1,0 +1,333 @@
+#include "tools/advisories/sync.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "tools/advisories/http.h"
+#include "tools/advisories/parser.h"
+#include "tools/advisories/store.h"
+#include "tools/core/events.h"
+#include "tools/core/fs.h"
+
+namespace ltskit::advisories {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_url(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
+
+fs::path resolve_path(const WorkspaceConfig& c, const std::string& location) {
+  fs::path p(location);
+  return p.is_absolute() ? p : (c.root / p).lexically_normal();
+}
+
+struct Document {
+  std::string name;
+  std::string content;
+};
+
+struct FileStamp {
+  int64_t size;
+  int64_t mtime;
+};
+
+bool looks_like_archive(const std::string& body) {
+  if (body.size() >= 4 && body.compare(0, 4, "PK\x03\x04") == 0) return true;   // zip
+  if (body.size() >= 2 && static_cast<unsigned char>(body[0]) == 0x1f &&
+      static_cast<unsigned char>(body[1]) == 0x8b) return true;                  // gzip
+  if (body.size() > 262 && body.compare(257, 5, "ustar") == 0) return true;     // tar
+  if (body.size() >= 3 && body.compare(0, 3, "BZh") == 0) return true;
+  if (body.size() >= 6 && body.compare(0, 6, "\xfd" "7zXZ\0", 6) == 0) return true;
+  return false;
+}
+
+// The *.json members of an archive held in memory.
+Result<std::vector<Document>> unpack(const std::string& body, const std::string& name, size_t max_size) {
+  struct archive* a = archive_read_new();
+  archive_read_support_filter_all(a);
+  archive_read_support_format_zip(a);
+  archive_read_support_format_tar(a);
+  archive_read_support_format_gnutar(a);
+  std::vector<Document> out;
+  if (archive_read_open_memory(a, body.data(), body.size()) != ARCHIVE_OK) {
+    std::string err = archive_error_string(a) ? archive_error_string(a) : "unknown";
+    archive_read_free(a);
+    return invalid(name + ": not a readable archive (" + err + ")");
+  }
+  size_t total = 0;
+  struct archive_entry* entry;
+  while (true) {
+    int rc = archive_read_next_header(a, &entry);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+      std::string err = archive_error_string(a) ? archive_error_string(a) : "unknown";
+      archive_read_free(a);
+      return invalid(name + ": corrupt archive (" + err + ")");
+    }
+    if (archive_entry_filetype(entry) != AE_IFREG) continue;
+    std::string member = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
+    if (!member.ends_with(".json")) continue;
+    std::string content;
+    char buf[65536];
+    la_ssize_t n;
+    while ((n = archive_read_data(a, buf, sizeof buf)) > 0) {
+      content.append(buf, static_cast<size_t>(n));
+      total += static_cast<size_t>(n);
+      if (total > max_size) {
+        archive_read_free(a);
+        return io_error(name + ": archive expands beyond the limit of " + std::to_string(max_size) + " bytes");
+      }
+    }
+    if (n < 0) {
+      std::string err = archive_error_string(a) ? archive_error_string(a) : "unknown";
+      archive_read_free(a);
+      return invalid(name + ": corrupt archive member '" + member + "' (" + err + ")");
+    }
+    out.push_back({name + "!" + member, std::move(content)});
+  }
+  archive_read_free(a);
+  return out;
+}
+
+struct Collected {
+  std::vector<Document> documents;
+  std::map<std::string, FileStamp> files;  // folder sources: every file now present
+  size_t files_unchanged = 0;
+  bool not_modified = false;
+  std::optional<std::string> etag, last_modified;
+};
+
+Result<std::map<std::string, FileStamp>> load_file_stamps(Database& db, const std::string& source) {
+  std::map<std::string, FileStamp> out;
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT path, size, mtime FROM source_files WHERE source = ?"));
+  q.bind(1, source);
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) break;
+    out[q.text(0)] = {q.integer(1), q.integer(2)};
+  }
+  return out;
+}
+
+Result<Collected> collect(Workspace& ws, const AdvisorySourceConfig& src, const SyncOptions& o, Progress& progress) {
+  Collected c;
+  if (is_url(src.location)) {
+    FetchOptions fo;
+    LTS_ASSIGN_OR_RETURN(Statement q, ws.db().prepare("SELECT etag, last_modified FROM source_state WHERE source = ?"));
+    q.bind(1, src.name);
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (row) {
+      fo.etag = q.opt_text(0);
+      fo.last_modified = q.opt_text(1);
+    }
+    fo.attempts = o.http_attempts;
+    fo.timeout = std::chrono::milliseconds(o.http_timeout_ms);
+    fo.backoff = std::chrono::milliseconds(o.http_backoff_ms);
+    fo.max_size = o.max_size;
+    fo.on_retry = [&](int attempt, const std::string& why) {
+      progress.warn("source '" + src.name + "': attempt " + std::to_string(attempt) + " failed (" + why + "), retrying");
+    };
+    LTS_ASSIGN_OR_RETURN(FetchResult r, fetch(src.location, fo));
+    c.etag = r.etag;
+    c.last_modified = r.last_modified;
+    if (r.not_modified()) {
+      c.not_modified = true;
+      return c;
+    }
+    if (looks_like_archive(r.body)) {
+      LTS_ASSIGN_OR_RETURN(c.documents, unpack(r.body, src.location, o.max_size));
+    } else {
+      c.documents.push_back({src.location, std::move(r.body)});
+    }
+    return c;
+  }
+  fs::path path = resolve_path(ws.config(), src.location);
+  std::error_code ec;
+  auto st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) return not_found("'" + path.string() + "' does not exist");
+  if (fs::is_regular_file(st)) {
+    LTS_ASSIGN_OR_RETURN(std::string content, read_file(path));
+    if (looks_like_archive(content)) {
+      LTS_ASSIGN_OR_RETURN(c.documents, unpack(content, path.string(), o.max_size));
+    } else {
+      c.documents.push_back({path.string(), std::move(content)});
+    }
+    return c;
+  }
+  if (!fs::is_directory(st)) return invalid("'" + path.string() + "' is neither a file nor a folder");
+  LTS_ASSIGN_OR_RETURN(auto known, load_file_stamps(ws.db(), src.name));
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec) && it->path().extension() == ".json") files.push_back(it->path());
+  }
+  if (ec) return io_error("cannot list '" + path.string() + "': " + ec.message());
+  std::sort(files.begin(), files.end());
+  progress.begin("reading " + src.name, files.size());
+  size_t i = 0;
+  for (const auto& f : files) {
+    struct stat sb{};
+    if (::stat(f.c_str(), &sb) != 0) return errno_error("cannot stat '" + f.string() + "'", errno);
+    FileStamp stamp{static_cast<int64_t>(sb.st_size),
+                    static_cast<int64_t>(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec};
+    std::string rel = f.lexically_relative(path).string();
+    c.files[rel] = stamp;
+    auto k = known.find(rel);
+    if (k != known.end() && k->second.size == stamp.size && k->second.mtime == stamp.mtime) {
+      ++c.files_unchanged;
+      continue;
+    }
+    LTS_ASSIGN_OR_RETURN(std::string content, read_file(f));
+    c.documents.push_back({f.string(), std::move(content)});
+    if (++i % 256 == 0) progress.update(i, rel);
+  }
+  progress.end();
+  return c;
+}
+
+struct UnchangedCtx {
+  const std::map<std::string, std::string>* modified;
+};
+
+bool is_unchanged(void* ctx, const std::string& id, const std::string& modified) {
+  auto* c = static_cast<UnchangedCtx*>(ctx);
+  auto it = c->modified->find(id);
+  return it != c->modified->end() && it->second == modified;
+}
+
+Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, const SyncOptions& o,
+                              Progress& progress) {
+  SourceReport rep;
+  rep.name = src.name;
+  Format format = src.format == "cve5" ? Format::kCve5 : Format::kOsv;
+  auto collected = collect(ws, src, o, progress);
+  if (!collected.ok())
+    return std::move(collected).error().add_context("while reading advisory source '" + src.name + "' (" +
+                                                    src.location + ")");
+  Collected& c = *collected;
+  rep.not_modified = c.not_modified;
+  rep.documents = c.documents.size();
+  rep.files_unchanged = c.files_unchanged;
+
+  LTS_ASSIGN_OR_RETURN(auto modified, stored_modified(ws.db()));
+  UnchangedCtx ctx{&modified};
+  Parser parser;
+  struct Parsed {
+    Advisory advisory;
+    std::string raw;
+  };
+  std::vector<Parsed> changed;
+  progress.begin("parsing " + src.name, c.documents.size());
+  size_t di = 0;
+  for (const auto& doc : c.documents) {
+    auto records = parser.parse_changed(doc.content, format, doc.name, &is_unchanged, &ctx);
+    for (auto& rec : records) {
+      ++rep.records;
+      if (!rec.advisory.ok()) {
+        ++rep.malformed;
+        progress.warn("skipped malformed record: " + rec.advisory.error().message());
+        continue;
+      }
+      if (!rec.advisory->has_value()) {
+        ++rep.unchanged;
+        continue;
+      }
+      changed.push_back({std::move(**rec.advisory), std::move(rec.raw)});
+    }
+    if (++di % 1024 == 0) progress.update(di, doc.name);
+  }
+  progress.end();
+
+  progress.begin("storing " + src.name, changed.size());
+  Status s = ws.db().transaction([&]() -> Status {
+    size_t i = 0;
+    for (const auto& p : changed) {
+      auto old = modified.find(p.advisory.id);
+      if (old == modified.end()) ++rep.added;
+      else ++rep.updated;
+      if (p.advisory.withdrawn) ++rep.withdrawn;
+      LTS_RETURN_IF_ERROR(store_advisory(ws.db(), src.name, p.advisory, p.raw));
+      modified[p.advisory.id] = p.advisory.modified;
+      if (++i % 4096 == 0) progress.update(i, p.advisory.id);
+    }
+    if (!c.not_modified && !c.files.empty()) {
+      LTS_ASSIGN_OR_RETURN(Statement del, ws.db().prepare("DELETE FROM source_files WHERE source = ?"));
+      del.bind(1, src.name);
+      LTS_RETURN_IF_ERROR(del.run());
+      LTS_ASSIGN_OR_RETURN(Statement ins, ws.db().prepare(
+          "INSERT INTO source_files(source, path, size, mtime) VALUES (?, ?, ?, ?)"));
+      for (const auto& [path, stamp] : c.files) {
+        ins.bind(1, src.name).bind(2, path).bind(3, stamp.size).bind(4, stamp.mtime);
+        LTS_RETURN_IF_ERROR(ins.run());
+      }
+    }
+    LTS_ASSIGN_OR_RETURN(Statement up, ws.db().prepare(
+        "INSERT INTO source_state(source, etag, last_modified, synced_at, records) VALUES (?, ?, ?, ?, "
+        "(SELECT COUNT(*) FROM advisories WHERE source = ?1)) ON CONFLICT(source) DO UPDATE SET "
+        "etag = excluded.etag, last_modified = excluded.last_modified, synced_at = excluded.synced_at, "
+        "records = excluded.records"));
+    up.bind(1, src.name).bind(2, c.etag).bind(3, c.last_modified).bind(4, now_utc());
+    LTS_RETURN_IF_ERROR(up.run());
+    if (rep.added + rep.updated > 0)
+      LTS_RETURN_IF_ERROR(record_event(ws.db(), ws.command(), "advisories.sync", src.name,
+                                       std::to_string(rep.added) + " added, " + std::to_string(rep.updated) +
+                                           " updated, " + std::to_string(rep.withdrawn) + " withdrawn"));
+    return ok_status();
+  });
+  progress.end();
+  if (!s.ok()) return std::move(s).error().add_context("while storing advisory source '" + src.name + "'");
+  return rep;
+}
+
+}  // namespace
+
+std::string describe_location(const WorkspaceConfig& config, const AdvisorySourceConfig& source) {
+  if (is_url(source.location)) return source.location;
+  return resolve_path(config, source.location).string();
+}
+
+Status add_source(Workspace& ws, const AdvisorySourceConfig& source) {
+  if (source.name.empty() || source.name.size() > 64 ||
+      !std::all_of(source.name.begin(), source.name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+      }))
+    return usage_error("source name '" + source.name + "' must be 1 to 64 letters, digits, '-', '_' or '.'");
+  if (source.format != "osv" && source.format != "cve5")
+    return usage_error("--format must be osv or cve5, not '" + source.format + "'");
+  for (const auto& s : ws.config().advisory_sources)
+    if (s.name == source.name) return conflict("advisory source '" + source.name + "' already exists");
+  if (!is_url(source.location)) {
+    if (source.location.find("://") != std::string::npos)
+      return usage_error("'" + source.location + "': only http and https URLs are supported");
+    std::error_code ec;
+    fs::path p = resolve_path(ws.config(), source.location);
+    if (!fs::exists(p, ec)) return not_found("'" + p.string() + "' does not exist");
+  }
+  ws.mutable_config().advisory_sources.push_back(source);
+  Status s = ws.save_config();
+  if (!s.ok()) {
+    ws.mutable_config().advisory_sources.pop_back();
+    return s;
+  }
+  return record_event(ws.db(), ws.command(), "advisories.source.add", source.name, source.location);
+}
+
+Result<std::vector<SourceReport>> sync_sources(Workspace& ws, const SyncOptions& options, Progress& progress) {
+  std::vector<SourceReport> out;
+  bool found = !options.source;
+  for (const auto& src : ws.config().advisory_sources) {
+    if (options.source && src.name != *options.source) continue;
+    found = true;
+    LTS_ASSIGN_OR_RETURN(SourceReport r, sync_one(ws, src, options, progress));
+    out.push_back(std::move(r));
+  }
+  if (!found) return not_found("no advisory source '" + *options.source + "' in " + ws.config().file.string());
+  return out;
+}
+
+}  // namespace ltskit::advisories

@@ -1,0 +1,506 @@
+#include "tools/advisories/triage.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "tools/advisories/package_map.h"
+#include "tools/advisories/ranges.h"
+#include "tools/advisories/store.h"
+#include "tools/core/events.h"
+#include "tools/core/fs.h"
+#include "tools/nix/evaluator.h"
+
+namespace ltskit::advisories {
+
+bool is_triage_state(const std::string& s) {
+  return s == "under_investigation" || s == "affected" || s == "not_affected" || s == "fixed";
+}
+
+bool is_vex_justification(const std::string& s) {
+  return s == "component_not_present" || s == "vulnerable_code_not_present" ||
+         s == "vulnerable_code_not_in_execute_path" || s == "vulnerable_code_cannot_be_controlled_by_adversary" ||
+         s == "inline_mitigations_already_exist";
+}
+
+std::string current_user() {
+  if (const char* u = std::getenv("LTSKIT_USER"); u && *u) return u;
+  if (const char* u = std::getenv("USER"); u && *u) return u;
+  if (struct passwd* pw = getpwuid(getuid())) return pw->pw_name;
+  return "unknown";
+}
+
+namespace {
+
+struct ChannelHead {
+  std::string name;
+  std::string branch;
+  std::optional<int64_t> snapshot;
+  std::string commit;
+  std::string tree;
+};
+
+struct Pkg {
+  std::string attr, pname, version;
+};
+
+struct Candidate {
+  std::string advisory;
+  std::string pname;
+  std::string match_reason;
+  std::vector<AffectedPackage> entries;
+};
+
+struct Auto {
+  std::string state;
+  std::optional<std::string> justification;
+  std::string reason;
+  std::string attr, version;
+  std::string match_reason;
+};
+
+Result<std::vector<ChannelHead>> channel_heads(Database& db) {
+  std::vector<ChannelHead> out;
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
+      "SELECT c.name, c.branch, s.id, s.commit_id, s.tree_id FROM channels c "
+      "LEFT JOIN tracked_branches t ON t.branch = c.branch "
+      "LEFT JOIN snapshots s ON s.commit_id = t.head ORDER BY c.name"));
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) break;
+    ChannelHead h;
+    h.name = q.text(0);
+    h.branch = q.text(1);
+    if (!q.is_null(2)) {
+      h.snapshot = q.integer(2);
+      h.commit = q.text(3);
+      h.tree = q.text(4);
+    }
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+Result<std::vector<Pkg>> snapshot_packages(Database& db, int64_t snapshot) {
+  std::vector<Pkg> out;
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT attr, pname, version FROM packages WHERE snapshot_id = ?"));
+  q.bind(1, snapshot);
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) break;
+    out.push_back({q.text(0), q.text(1), q.text(2)});
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::vector<std::string>>> all_aliases(Database& db) {
+  std::map<std::string, std::vector<std::string>> out;
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT advisory_id, alias FROM aliases"));
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) break;
+    out[q.text(0)].push_back(q.text(1));
+  }
+  return out;
+}
+
+// Patch names per attr at a snapshot, evaluating (and caching) the missing ones.
+Result<std::map<std::string, std::vector<std::string>>> patches_for(Workspace& ws, git::Repository& repo,
+                                                                    const ChannelHead& head,
+                                                                    const std::set<std::string>& attrs) {
+  std::map<std::string, std::vector<std::string>> out;
+  std::vector<std::string> missing;
+  LTS_ASSIGN_OR_RETURN(Statement q, ws.db().prepare("SELECT patches FROM package_patches WHERE snapshot_id = ? AND attr = ?"));
+  for (const auto& a : attrs) {
+    q.bind(1, *head.snapshot).bind(2, a);
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (row) out[a] = nlohmann::json::parse(q.text(0), nullptr, false).get<std::vector<std::string>>();
+    else missing.push_back(a);
+    q.reset();
+  }
+  if (missing.empty()) return out;
+  LTS_ASSIGN_OR_RETURN(auto ex, repo.export_tree(head.commit, ws.config().cache_dir() / "trees"));
+  auto evaluated = nix::package_patches(ex.dir, ws.config().nix, missing);
+  if (!evaluated.ok())
+    return std::move(evaluated).error().add_context("while reading patches of channel '" + head.name + "'");
+  LTS_ASSIGN_OR_RETURN(Statement ins, ws.db().prepare(
+      "INSERT OR REPLACE INTO package_patches(snapshot_id, attr, patches) VALUES (?, ?, ?)"));
+  for (const auto& a : missing) {
+    auto it = evaluated->find(a);
+    std::vector<std::string> names = it == evaluated->end() ? std::vector<std::string>{} : it->second;
+    ins.bind(1, *head.snapshot).bind(2, a).bind(3, nlohmann::json(names).dump());
+    LTS_RETURN_IF_ERROR(ins.run());
+    out[a] = names;
+  }
+  return out;
+}
+
+bool mentions(const std::string& patch, const std::string& id) {
+  if (id.empty()) return false;
+  auto lower = [](std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+  };
+  std::string p = lower(patch), i = lower(id);
+  size_t pos = p.find(i);
+  if (pos == std::string::npos) return false;
+  // "CVE-2026-1" must not match "cve-2026-10.patch".
+  size_t end = pos + i.size();
+  return end == p.size() || !std::isdigit(static_cast<unsigned char>(p[end]));
+}
+
+Auto evaluate(const Candidate& c, const Pkg& pkg, const std::vector<std::string>& patches,
+              const std::vector<std::string>& aliases) {
+  Auto a;
+  a.attr = pkg.attr;
+  a.version = pkg.version;
+  a.match_reason = c.match_reason;
+  for (const auto& p : patches) {
+    bool hit = mentions(p, c.advisory);
+    for (const auto& al : aliases) hit = hit || mentions(p, al);
+    if (hit) {
+      a.state = "fixed";
+      a.reason = pkg.attr + " applies patch " + p;
+      return a;
+    }
+  }
+  Decision best;
+  bool have = false;
+  auto rank = [](Decision::State s) {
+    switch (s) {
+      case Decision::State::kAffected: return 4;
+      case Decision::State::kFixed: return 3;
+      case Decision::State::kNotAffected: return 2;
+      case Decision::State::kUnknown: return 1;
+    }
+    return 0;
+  };
+  for (const auto& e : c.entries) {
+    Decision d = decide(e, pkg.version);
+    if (!have || rank(d.state) > rank(best.state)) {
+      best = d;
+      have = true;
+    }
+  }
+  switch (best.state) {
+    case Decision::State::kAffected: a.state = "affected"; break;
+    case Decision::State::kFixed: a.state = "fixed"; break;
+    case Decision::State::kNotAffected:
+      a.state = "not_affected";
+      a.justification = "vulnerable_code_not_present";
+      break;
+    case Decision::State::kUnknown: a.state = "under_investigation"; break;
+  }
+  a.reason = best.why;
+  return a;
+}
+
+Status add_history(Database& db, const std::string& channel, const std::string& advisory, const std::string& pname,
+                   const std::optional<std::string>& old_state, const std::optional<std::string>& new_state,
+                   const std::optional<std::string>& justification, const std::string& by, const std::string& reason) {
+  LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
+      "INSERT INTO triage_history(channel, advisory_id, pname, old_state, new_state, justification, by, at, reason) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  ins.bind(1, channel).bind(2, advisory).bind(3, pname).bind(4, old_state).bind(5, new_state).bind(6, justification)
+      .bind(7, by).bind(8, now_utc()).bind(9, reason);
+  return ins.run();
+}
+
+struct Existing {
+  std::string state;
+  std::optional<std::string> justification;
+  std::string auto_state;
+  std::optional<std::string> auto_justification;
+  std::string auto_reason, match_reason, attr, version;
+  bool human;
+};
+
+Status rematch_channel(Workspace& ws, git::Repository& repo, const ChannelHead& head, const PackageMap& map,
+                       const std::map<std::string, std::vector<std::string>>& aliases, RematchReport& report) {
+  Database& db = ws.db();
+  LTS_ASSIGN_OR_RETURN(auto pkgs, snapshot_packages(db, *head.snapshot));
+  std::map<std::string, std::vector<const Pkg*>> by_key;
+  std::map<std::string, std::vector<const Pkg*>> by_pname;
+  for (const auto& p : pkgs) {
+    by_key[name_key(p.pname)].push_back(&p);
+    by_pname[p.pname].push_back(&p);
+  }
+  // Candidate affected entries: by normalized name, then by the package map.
+  std::map<std::pair<std::string, std::string>, Candidate> cands;  // (advisory, pname)
+  auto ignored = [&](const std::string& eco, const std::string& nm, const std::string& ven, const std::string& prod,
+                     const std::string& pname) {
+    for (const auto& ig : map.ignores)
+      if (ig.names(eco, nm, ven, prod) && (ig.pname.empty() || ig.pname == pname)) return true;
+    return false;
+  };
+  auto consider = [&](Statement& q, const std::string& pname, const std::string& reason) -> Status {
+    std::string eco = q.text(2), nm = q.text(3), ven = q.text(4), prod = q.text(5);
+    if (ignored(eco, nm, ven, prod, pname)) return ok_status();
+    LTS_ASSIGN_OR_RETURN(AffectedPackage p, affected_from_json(q.text(1)));
+    Candidate& c = cands[{q.text(0), pname}];
+    c.advisory = q.text(0);
+    c.pname = pname;
+    if (c.match_reason.empty()) c.match_reason = reason;
+    c.entries.push_back(std::move(p));
+    return ok_status();
+  };
+  const char* kCols = "SELECT ar.advisory_id, ar.data, ar.ecosystem, ar.name, ar.vendor, ar.product FROM affected_ranges ar "
+                      "JOIN advisories a ON a.id = ar.advisory_id WHERE a.withdrawn IS NULL AND ";
+  LTS_RETURN_IF_ERROR(db.exec("CREATE TEMP TABLE IF NOT EXISTS ltskit_keys (key TEXT PRIMARY KEY)"));
+  LTS_RETURN_IF_ERROR(db.exec("DELETE FROM ltskit_keys"));
+  {
+    LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare("INSERT OR IGNORE INTO ltskit_keys(key) VALUES (?)"));
+    for (const auto& [k, v] : by_key) {
+      ins.bind(1, k);
+      LTS_RETURN_IF_ERROR(ins.run());
+    }
+  }
+  {
+    LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(std::string(kCols) +
+        "ar.name_key IN (SELECT key FROM ltskit_keys)" ));
+    while (true) {
+      LTS_ASSIGN_OR_RETURN(bool row, q.step());
+      if (!row) break;
+      std::string nm = q.text(3).empty() ? q.text(5) : q.text(3);
+      auto it = by_key.find(name_key(nm));
+      if (it == by_key.end()) continue;
+      std::set<std::string> seen;
+      for (const Pkg* p : it->second) {
+        if (!seen.insert(p->pname).second) continue;
+        std::string reason = "advisory package name '" + nm + "' matches pname '" + p->pname + "'";
+        LTS_RETURN_IF_ERROR(consider(q, p->pname, reason));
+      }
+    }
+  }
+  for (const auto& m : map.maps) {
+    if (!by_pname.count(m.pname)) continue;
+    std::string where = !m.vendor.empty() || !m.product.empty()
+                            ? "(ar.vendor = ?1 OR ?1 = '') AND (ar.product = ?2 OR ?2 = '')"
+                            : "(ar.ecosystem = ?1 OR ?1 = '') AND ar.name = ?2";
+    LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(std::string(kCols) + where));
+    if (!m.vendor.empty() || !m.product.empty()) q.bind(1, m.vendor).bind(2, m.product);
+    else q.bind(1, m.ecosystem).bind(2, m.name);
+    while (true) {
+      LTS_ASSIGN_OR_RETURN(bool row, q.step());
+      if (!row) break;
+      LTS_RETURN_IF_ERROR(consider(q, m.pname, "mapped by " + m.describe()));
+    }
+  }
+
+  // Patches of every matched attr, in one evaluation.
+  std::set<std::string> attrs;
+  for (const auto& [key, c] : cands)
+    for (const Pkg* p : by_pname[c.pname]) attrs.insert(p->attr);
+  LTS_ASSIGN_OR_RETURN(auto patches, patches_for(ws, repo, head, attrs));
+
+  // The automatic verdicts; a pname carried by several attrs uses the first.
+  std::map<std::pair<std::string, std::string>, Auto> autos;
+  for (const auto& [key, c] : cands) {
+    const Pkg* pkg = by_pname[c.pname].front();
+    auto al = aliases.find(c.advisory);
+    autos[key] = evaluate(c, *pkg, patches[pkg->attr], al == aliases.end() ? std::vector<std::string>{} : al->second);
+  }
+
+  std::map<std::pair<std::string, std::string>, Existing> existing;
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
+      "SELECT advisory_id, pname, state, justification, auto_state, auto_justification, auto_reason, match_reason, "
+      "attr, version, human FROM triage WHERE channel = ?"));
+  q.bind(1, head.name);
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) break;
+    existing[{q.text(0), q.text(1)}] = {q.text(2), q.opt_text(3), q.text(4), q.opt_text(5), q.text(6), q.text(7),
+                                        q.text(8), q.text(9), q.integer(10) != 0};
+  }
+
+  std::string now = now_utc();
+  LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
+      "INSERT INTO triage(channel, advisory_id, pname, attr, version, state, justification, auto_state, "
+      "auto_justification, auto_reason, match_reason, human, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)"));
+  LTS_ASSIGN_OR_RETURN(Statement upd, db.prepare(
+      "UPDATE triage SET attr = ?, version = ?, state = ?, justification = ?, auto_state = ?, auto_justification = ?, "
+      "auto_reason = ?, match_reason = ?, updated_at = ? WHERE channel = ? AND advisory_id = ? AND pname = ?"));
+  LTS_ASSIGN_OR_RETURN(Statement del, db.prepare("DELETE FROM triage WHERE channel = ? AND advisory_id = ? AND pname = ?"));
+  for (const auto& [key, a] : autos) {
+    auto it = existing.find(key);
+    if (it == existing.end()) {
+      ins.bind(1, head.name).bind(2, key.first).bind(3, key.second).bind(4, a.attr).bind(5, a.version).bind(6, a.state)
+          .bind(7, a.justification).bind(8, a.state).bind(9, a.justification).bind(10, a.reason).bind(11, a.match_reason)
+          .bind(12, now);
+      LTS_RETURN_IF_ERROR(ins.run());
+      LTS_RETURN_IF_ERROR(add_history(db, head.name, key.first, key.second, std::nullopt, a.state, a.justification,
+                                      "ltskit", a.reason));
+      ++report.added;
+      continue;
+    }
+    const Existing& e = it->second;
+    bool same = e.auto_state == a.state && e.auto_justification == a.justification && e.auto_reason == a.reason &&
+                e.match_reason == a.match_reason && e.attr == a.attr && e.version == a.version;
+    if (same) {
+      ++report.unchanged;
+      continue;
+    }
+    std::string state = e.human ? e.state : a.state;
+    std::optional<std::string> just = e.human ? e.justification : a.justification;
+    upd.bind(1, a.attr).bind(2, a.version).bind(3, state).bind(4, just).bind(5, a.state).bind(6, a.justification)
+        .bind(7, a.reason).bind(8, a.match_reason).bind(9, now).bind(10, head.name).bind(11, key.first).bind(12, key.second);
+    LTS_RETURN_IF_ERROR(upd.run());
+    if (!e.human && e.state != state)
+      LTS_RETURN_IF_ERROR(add_history(db, head.name, key.first, key.second, e.state, state, just, "ltskit", a.reason));
+    else if (e.human && e.auto_state != a.state)
+      LTS_RETURN_IF_ERROR(add_history(db, head.name, key.first, key.second, e.state, e.state, e.justification, "ltskit",
+                                      "automatic verdict is now " + a.state + " (" + a.reason +
+                                          "); the human decision stands"));
+    ++report.changed;
+  }
+  for (const auto& [key, e] : existing) {
+    if (autos.count(key)) continue;
+    del.bind(1, head.name).bind(2, key.first).bind(3, key.second);
+    LTS_RETURN_IF_ERROR(del.run());
+    LTS_RETURN_IF_ERROR(add_history(db, head.name, key.first, key.second, e.state, std::nullopt, std::nullopt, "ltskit",
+                                    "no longer matches (advisory withdrawn, package gone or mapping changed)"));
+    ++report.removed;
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<RematchReport> rematch(Workspace& ws, git::Repository& repo, Progress& progress) {
+  RematchReport report;
+  LTS_ASSIGN_OR_RETURN(auto heads, channel_heads(ws.db()));
+  LTS_ASSIGN_OR_RETURN(PackageMap map, load_package_map(ws.config().policies_dir / "package-map.toml"));
+  LTS_ASSIGN_OR_RETURN(auto aliases, all_aliases(ws.db()));
+  progress.begin("matching", heads.size());
+  size_t i = 0;
+  for (const auto& h : heads) {
+    progress.update(++i, h.name);
+    if (!h.snapshot) {
+      ++report.untracked_channels;
+      progress.warn("channel '" + h.name + "' has no tracked snapshot of its head yet; run 'ltskit track'");
+      continue;
+    }
+    Status s = ws.db().transaction([&]() { return rematch_channel(ws, repo, h, map, aliases, report); });
+    if (!s.ok()) return std::move(s).error().add_context("while matching advisories to channel '" + h.name + "'");
+    ++report.channels;
+  }
+  progress.end();
+  return report;
+}
+
+Result<std::vector<TriageRow>> list_triage(Database& db, const TriageFilter& f) {
+  std::vector<TriageRow> out;
+  LTS_ASSIGN_OR_RETURN(auto aliases, all_aliases(db));
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
+      "SELECT t.channel, t.advisory_id, t.pname, t.attr, t.version, t.state, t.justification, t.auto_state, "
+      "t.auto_justification, t.auto_reason, t.match_reason, t.human, t.decided_by, t.decided_at, t.decision_reason, "
+      "t.updated_at, a.severity, a.score, a.summary FROM triage t JOIN advisories a ON a.id = t.advisory_id "
+      "WHERE (?1 IS NULL OR t.channel = ?1) AND (?2 IS NULL OR t.state = ?2) AND (?3 IS NULL OR t.advisory_id = ?3) "
+      "ORDER BY t.channel, t.advisory_id, t.pname"));
+  q.bind(1, f.channel).bind(2, f.state).bind(3, f.advisory);
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) break;
+    TriageRow r;
+    r.channel = q.text(0);
+    r.advisory = q.text(1);
+    r.pname = q.text(2);
+    r.attr = q.text(3);
+    r.version = q.text(4);
+    r.state = q.text(5);
+    r.justification = q.opt_text(6);
+    r.auto_state = q.text(7);
+    r.auto_justification = q.opt_text(8);
+    r.auto_reason = q.text(9);
+    r.match_reason = q.text(10);
+    r.human = q.integer(11) != 0;
+    r.decided_by = q.opt_text(12);
+    r.decided_at = q.opt_text(13);
+    r.decision_reason = q.opt_text(14);
+    r.updated_at = q.text(15);
+    r.severity = q.text(16);
+    r.score = q.is_null(17) ? -1 : q.real(17);
+    r.summary = q.text(18);
+    auto al = aliases.find(r.advisory);
+    if (al != aliases.end()) r.aliases = al->second;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::vector<TriageHistoryEntry>> triage_history(Database& db, const std::string& channel,
+                                                       const std::string& advisory, const std::string& pname) {
+  std::vector<TriageHistoryEntry> out;
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
+      "SELECT old_state, new_state, justification, by, at, reason FROM triage_history "
+      "WHERE channel = ? AND advisory_id = ? AND pname = ? ORDER BY id"));
+  q.bind(1, channel).bind(2, advisory).bind(3, pname);
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) break;
+    out.push_back({q.opt_text(0), q.opt_text(1), q.opt_text(2), q.text(3), q.text(4), q.text(5)});
+  }
+  return out;
+}
+
+Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& d) {
+  Database& db = ws.db();
+  if (!is_triage_state(d.state))
+    return usage_error("state '" + d.state + "' must be one of under_investigation, affected, not_affected, fixed");
+  if (d.state == "not_affected" && !d.justification)
+    return usage_error("not_affected needs --justification (component_not_present, vulnerable_code_not_present, "
+                       "vulnerable_code_not_in_execute_path, vulnerable_code_cannot_be_controlled_by_adversary, "
+                       "inline_mitigations_already_exist)");
+  if (d.justification && !is_vex_justification(*d.justification))
+    return usage_error("'" + *d.justification + "' is not an OpenVEX justification");
+  if (d.justification && d.state != "not_affected")
+    return usage_error("--justification only goes with not_affected");
+  if (d.reason.empty()) return usage_error("--reason must not be empty");
+  LTS_ASSIGN_OR_RETURN(auto adv, get_advisory(db, d.advisory));
+  std::string id = adv.summary.id;
+  LTS_ASSIGN_OR_RETURN(auto heads, channel_heads(db));
+  auto head = std::find_if(heads.begin(), heads.end(), [&](const ChannelHead& h) { return h.name == d.channel; });
+  if (head == heads.end()) return not_found("no channel '" + d.channel + "'");
+  LTS_ASSIGN_OR_RETURN(auto existing, list_triage(db, {d.channel, std::nullopt, id}));
+  auto row = std::find_if(existing.begin(), existing.end(), [&](const TriageRow& r) { return r.pname == d.pname; });
+  std::string now = now_utc();
+  LTS_RETURN_IF_ERROR(db.transaction([&]() -> Status {
+    if (row == existing.end()) {
+      if (!head->snapshot)
+        return conflict("channel '" + d.channel + "' has no tracked snapshot; run 'ltskit track' first");
+      LTS_ASSIGN_OR_RETURN(auto pkgs, snapshot_packages(db, *head->snapshot));
+      auto p = std::find_if(pkgs.begin(), pkgs.end(), [&](const Pkg& k) { return k.pname == d.pname; });
+      if (p == pkgs.end())
+        return not_found("channel '" + d.channel + "' has no package '" + d.pname + "' at its head");
+      LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
+          "INSERT INTO triage(channel, advisory_id, pname, attr, version, state, justification, auto_state, "
+          "auto_reason, match_reason, human, decided_by, decided_at, decision_reason, updated_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, 'under_investigation', 'not matched automatically', 'added by hand', 1, ?, ?, ?, ?)"));
+      ins.bind(1, d.channel).bind(2, id).bind(3, d.pname).bind(4, p->attr).bind(5, p->version).bind(6, d.state)
+          .bind(7, d.justification).bind(8, d.who).bind(9, now).bind(10, d.reason).bind(11, now);
+      LTS_RETURN_IF_ERROR(ins.run());
+      LTS_RETURN_IF_ERROR(add_history(db, d.channel, id, d.pname, std::nullopt, d.state, d.justification, d.who, d.reason));
+    } else {
+      LTS_ASSIGN_OR_RETURN(Statement up, db.prepare(
+          "UPDATE triage SET state = ?, justification = ?, human = 1, decided_by = ?, decided_at = ?, "
+          "decision_reason = ?, updated_at = ? WHERE channel = ? AND advisory_id = ? AND pname = ?"));
+      up.bind(1, d.state).bind(2, d.justification).bind(3, d.who).bind(4, now).bind(5, d.reason).bind(6, now)
+          .bind(7, d.channel).bind(8, id).bind(9, d.pname);
+      LTS_RETURN_IF_ERROR(up.run());
+      LTS_RETURN_IF_ERROR(add_history(db, d.channel, id, d.pname, row->state, d.state, d.justification, d.who, d.reason));
+    }
+    return record_event(db, ws.command(), "triage.set", d.channel + "/" + id + "/" + d.pname, d.state + ": " + d.reason);
+  }));
+  LTS_ASSIGN_OR_RETURN(auto after, list_triage(db, {d.channel, std::nullopt, id}));
+  for (auto& r : after)
+    if (r.pname == d.pname) return r;
+  return internal("triage row vanished after set");
+}
+
+}  // namespace ltskit::advisories

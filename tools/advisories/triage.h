@@ -1,0 +1,77 @@
+// Matching advisories to each channel's packages, and triage: the state of
+// every channel x advisory x package, set automatically and overridden by
+// humans. Human decisions survive re-ingest and re-evaluation; every state
+// change is kept in triage_history.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tools/core/error.h"
+#include "tools/core/progress.h"
+#include "tools/core/workspace.h"
+#include "tools/git/repository.h"
+
+namespace ltskit::advisories {
+
+// OpenVEX statuses and justifications.
+bool is_triage_state(const std::string& s);
+bool is_vex_justification(const std::string& s);
+
+struct RematchReport {
+  size_t channels = 0;
+  size_t untracked_channels = 0;  // no snapshot of their head yet
+  size_t added = 0, changed = 0, removed = 0, unchanged = 0;
+};
+
+// Re-evaluates every channel (with a tracked head) against every advisory.
+// One transaction per channel.
+Result<RematchReport> rematch(Workspace& ws, git::Repository& repo, Progress& progress);
+
+struct TriageRow {
+  std::string channel, advisory, pname, attr, version;
+  std::string state;
+  std::optional<std::string> justification;
+  std::string auto_state;
+  std::optional<std::string> auto_justification;
+  std::string auto_reason;
+  std::string match_reason;
+  bool human = false;
+  std::optional<std::string> decided_by, decided_at, decision_reason;
+  std::string updated_at;
+  // From the advisory:
+  std::string severity;
+  double score = -1;
+  std::string summary;
+  std::vector<std::string> aliases;
+};
+
+struct TriageFilter {
+  std::optional<std::string> channel;
+  std::optional<std::string> state;
+  std::optional<std::string> advisory;
+};
+Result<std::vector<TriageRow>> list_triage(Database& db, const TriageFilter& filter);
+
+struct TriageHistoryEntry {
+  std::optional<std::string> old_state, new_state, justification;
+  std::string by, at, reason;
+};
+Result<std::vector<TriageHistoryEntry>> triage_history(Database& db, const std::string& channel,
+                                                       const std::string& advisory, const std::string& pname);
+
+struct TriageDecision {
+  std::string channel, advisory, pname, state, reason;
+  std::optional<std::string> justification;
+  std::string who;
+};
+// Records a human decision. `advisory` may be an alias. not_affected needs a
+// justification; a justification is only for not_affected. The package must
+// be in the channel's tracked head.
+Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& decision);
+
+// Who is deciding: $LTSKIT_USER, else $USER, else the login name.
+std::string current_user();
+
+}  // namespace ltskit::advisories
