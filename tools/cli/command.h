@@ -34,6 +34,20 @@ struct CommandGroup {
 
 const std::vector<CommandGroup>& command_groups();
 
+}  // namespace ltskit::cli
+
+namespace ltskit {
+class Workspace;
+class Progress;
+namespace git { class Repository; }
+}  // namespace ltskit
+
+namespace ltskit::cli {
+
+// Re-evaluates triage (after `track` or `advisories sync`); prints a summary
+// line when `print` and anything changed.
+Status rematch_and_report(Workspace& ws, git::Repository& repo, Progress& progress, bool print);
+
 // The Markdown help text of `name` (help/NAME.md), or "".
 std::string help_text(const std::string& name);
 
@@ -45,5 +59,8 @@ void define_channel(CLI::App& app, CommandContext& ctx);
 void define_track(CLI::App& app, CommandContext& ctx);
 void define_versions(CLI::App& app, CommandContext& ctx);
 void define_vercmp(CLI::App& app, CommandContext& ctx);
+void define_advisories(CLI::App& app, CommandContext& ctx);
+void define_triage(CLI::App& app, CommandContext& ctx);
+void define_vex(CLI::App& app, CommandContext& ctx);
 
 }  // namespace ltskit::cli

@@ -9,6 +9,9 @@ const std::vector<CommandGroup>& command_groups() {
       {"track", define_track},
       {"versions", define_versions},
       {"vercmp", define_vercmp},
+      {"advisories", define_advisories},
+      {"triage", define_triage},
+      {"vex", define_vex},
   };
   return kGroups;
 }

@@ -41,6 +41,12 @@ std::string short_id(const std::string& id) { return id.substr(0, 12); }
 
 std::string date_of(int64_t unix_seconds) { return format_utc(unix_seconds).substr(0, 10); }
 
+std::string fmt_score(double score) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.1f", score);
+  return buf;
+}
+
 std::string format_table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width;
   for (const auto& r : rows)

@@ -1,0 +1,237 @@
+// ltskit advisories source add|list, advisories sync, advisories list|show
+#include <filesystem>
+#include <iostream>
+
+#include "tools/advisories/store.h"
+#include "tools/advisories/sync.h"
+#include "tools/advisories/triage.h"
+#include "tools/cli/command.h"
+#include "tools/cli/output.h"
+#include "tools/core/workspace.h"
+
+namespace ltskit::cli {
+
+using namespace ltskit::advisories;
+
+namespace {
+
+nlohmann::json summary_json(const AdvisorySummary& s) {
+  return {{"id", s.id},
+          {"source", s.source},
+          {"format", s.format},
+          {"modified", s.modified},
+          {"withdrawn", s.withdrawn ? nlohmann::json(*s.withdrawn) : nlohmann::json()},
+          {"summary", s.summary},
+          {"severity", s.severity},
+          {"score", s.score >= 0 ? nlohmann::json(s.score) : nlohmann::json()},
+          {"aliases", s.aliases},
+          {"affected_channels", s.affected_channels}};
+}
+
+}  // namespace
+
+// Re-evaluates triage after tracking or syncing; shared with `track`.
+Status rematch_and_report(Workspace& ws, git::Repository& repo, Progress& progress, bool print) {
+  LTS_ASSIGN_OR_RETURN(RematchReport r, rematch(ws, repo, progress));
+  if (print && (r.added || r.changed || r.removed))
+    std::cout << "triage: " << r.added << " new, " << r.changed << " changed, " << r.removed << " removed across "
+              << r.channels << " channel(s)\n";
+  return ok_status();
+}
+
+void define_advisories(CLI::App& app, CommandContext& ctx) {
+  CLI::App* group = app.add_subcommand("advisories", "Advisory sources, sync, and the advisories themselves");
+  group->require_subcommand(1);
+  attach_help(*group, "advisories");
+
+  CLI::App* source = group->add_subcommand("source", "Manage advisory sources");
+  source->require_subcommand(1);
+  {
+    struct Opts {
+      std::string name, location, format = "osv";
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = source->add_subcommand("add", "Add a source: a file, a folder or an http(s) URL");
+    cmd->add_option("name", o->name, "Source name")->required();
+    cmd->add_option("location", o->location, "File, folder or URL")->required();
+    cmd->add_option("--format", o->format, "osv or cve5 (default osv)");
+    cmd->callback([&ctx, o]() {
+      ctx.action = [&ctx, o]() -> Status {
+        LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit advisories source add"));
+        std::string location = o->location;
+        // A local path is taken relative to where the user stands, and stored absolute.
+        if (!location.starts_with("http://") && !location.starts_with("https://") &&
+            location.find("://") == std::string::npos)
+          location = std::filesystem::absolute(location).lexically_normal().string();
+        LTS_RETURN_IF_ERROR(add_source(ws, {o->name, location, o->format}));
+        std::cout << "Added " << o->format << " source '" << o->name << "' (" << o->location << ")\n";
+        return ok_status();
+      };
+    });
+  }
+  {
+    auto json = std::make_shared<bool>(false);
+    CLI::App* cmd = source->add_subcommand("list", "List sources");
+    cmd->add_flag("--json", *json, "JSON output");
+    cmd->callback([&ctx, json]() {
+      ctx.action = [&ctx, json]() -> Status {
+        LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kRead, "ltskit advisories source list"));
+        nlohmann::json arr = nlohmann::json::array();
+        std::vector<std::vector<std::string>> rows = {{"NAME", "FORMAT", "LOCATION", "RECORDS", "SYNCED"}};
+        for (const auto& s : ws.config().advisory_sources) {
+          LTS_ASSIGN_OR_RETURN(Statement q, ws.db().prepare("SELECT records, synced_at FROM source_state WHERE source = ?"));
+          q.bind(1, s.name);
+          LTS_ASSIGN_OR_RETURN(bool row, q.step());
+          int64_t records = row ? q.integer(0) : 0;
+          std::string synced = row ? q.text(1) : "never";
+          arr.push_back({{"name", s.name}, {"format", s.format}, {"location", s.location},
+                         {"resolved", describe_location(ws.config(), s)}, {"records", records},
+                         {"synced_at", row ? nlohmann::json(synced) : nlohmann::json()}});
+          rows.push_back({s.name, s.format, s.location, std::to_string(records), synced});
+        }
+        if (*json) print_json(arr);
+        else if (rows.size() == 1) std::cout << "No advisory sources (add one with 'ltskit advisories source add').\n";
+        else std::cout << format_table(rows);
+        return ok_status();
+      };
+    });
+  }
+  {
+    struct Opts {
+      std::string source;
+      bool json = false;
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = group->add_subcommand("sync", "Ingest sources incrementally and re-evaluate triage");
+    cmd->add_option("--source", o->source, "Only this source");
+    cmd->add_flag("--json", o->json, "JSON output");
+    cmd->callback([&ctx, o]() {
+      ctx.action = [&ctx, o]() -> Status {
+        LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit advisories sync"));
+        TerminalProgress progress(ctx.global.quiet || o->json);
+        SyncOptions so;
+        if (!o->source.empty()) so.source = o->source;
+        if (const char* t = std::getenv("LTSKIT_HTTP_TIMEOUT_MS")) so.http_timeout_ms = std::atoi(t);
+        if (const char* b = std::getenv("LTSKIT_HTTP_BACKOFF_MS")) so.http_backoff_ms = std::atoi(b);
+        if (ws.config().advisory_sources.empty())
+          return not_found("no advisory sources (add one with 'ltskit advisories source add NAME LOCATION')");
+        LTS_ASSIGN_OR_RETURN(auto reports, sync_sources(ws, so, progress));
+        LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
+        LTS_ASSIGN_OR_RETURN(RematchReport m, rematch(ws, repo, progress));
+        size_t malformed = 0;
+        if (o->json) {
+          nlohmann::json j;
+          j["sources"] = nlohmann::json::array();
+          for (const auto& r : reports) {
+            malformed += r.malformed;
+            j["sources"].push_back({{"name", r.name}, {"not_modified", r.not_modified}, {"documents", r.documents},
+                                    {"files_unchanged", r.files_unchanged}, {"records", r.records},
+                                    {"unchanged", r.unchanged}, {"added", r.added}, {"updated", r.updated},
+                                    {"withdrawn", r.withdrawn}, {"malformed", r.malformed}});
+          }
+          j["triage"] = {{"channels", m.channels}, {"added", m.added}, {"changed", m.changed}, {"removed", m.removed}};
+          print_json(j);
+        } else {
+          std::vector<std::vector<std::string>> rows = {{"SOURCE", "RECORDS", "ADDED", "UPDATED", "UNCHANGED", "WITHDRAWN", "MALFORMED"}};
+          for (const auto& r : reports) {
+            malformed += r.malformed;
+            if (r.not_modified) rows.push_back({r.name, "not modified (HTTP 304)", "", "", "", "", ""});
+            else
+              rows.push_back({r.name, std::to_string(r.records), std::to_string(r.added), std::to_string(r.updated),
+                              std::to_string(r.unchanged + r.files_unchanged) + (r.files_unchanged ? "+" : ""),
+                              std::to_string(r.withdrawn), std::to_string(r.malformed)});
+          }
+          std::cout << format_table(rows);
+          std::cout << "triage: " << m.added << " new, " << m.changed << " changed, " << m.removed << " removed across "
+                    << m.channels << " channel(s)\n";
+        }
+        (void)malformed;  // malformed records were warned about; the rest landed
+        return ok_status();
+      };
+    });
+  }
+  {
+    auto json = std::make_shared<bool>(false);
+    CLI::App* cmd = group->add_subcommand("list", "List advisories");
+    cmd->add_flag("--json", *json, "JSON output");
+    cmd->callback([&ctx, json]() {
+      ctx.action = [&ctx, json]() -> Status {
+        LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kRead, "ltskit advisories list"));
+        LTS_ASSIGN_OR_RETURN(auto list, list_advisories(ws.db()));
+        if (*json) {
+          nlohmann::json arr = nlohmann::json::array();
+          for (const auto& s : list) arr.push_back(summary_json(s));
+          print_json(arr);
+          return ok_status();
+        }
+        std::vector<std::vector<std::string>> rows = {{"ID", "SEVERITY", "ALIASES", "AFFECTS", "SUMMARY"}};
+        for (const auto& s : list) {
+          std::string aliases;
+          for (size_t i = 0; i < s.aliases.size(); ++i) aliases += (i ? "," : "") + s.aliases[i];
+          std::string sum = s.withdrawn ? "(withdrawn) " + s.summary : s.summary;
+          if (sum.size() > 60) sum = sum.substr(0, 57) + "...";
+          rows.push_back({s.id, s.severity, aliases.empty() ? "-" : aliases,
+                          std::to_string(s.affected_channels) + " channel(s)", sum});
+        }
+        std::cout << format_table(rows);
+        return ok_status();
+      };
+    });
+  }
+  {
+    struct Opts {
+      std::string id;
+      bool json = false;
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = group->add_subcommand("show", "Show one advisory (by id or alias) and its triage");
+    cmd->add_option("id", o->id, "Advisory id or alias")->required();
+    cmd->add_flag("--json", o->json, "JSON output");
+    cmd->callback([&ctx, o]() {
+      ctx.action = [&ctx, o]() -> Status {
+        LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kRead, "ltskit advisories show"));
+        LTS_ASSIGN_OR_RETURN(AdvisoryDetail d, get_advisory(ws.db(), o->id));
+        LTS_ASSIGN_OR_RETURN(auto rows, list_triage(ws.db(), {std::nullopt, std::nullopt, d.summary.id}));
+        if (o->json) {
+          nlohmann::json j = summary_json(d.summary);
+          j["published"] = d.published;
+          j["details"] = d.details;
+          j["severity_vector"] = d.severity_vector;
+          j["references"] = d.references;
+          j["fix_commits"] = d.fix_commits;
+          j["raw"] = nlohmann::json::parse(d.raw, nullptr, false);
+          j["triage"] = nlohmann::json::array();
+          for (const auto& r : rows)
+            j["triage"].push_back({{"channel", r.channel}, {"pname", r.pname}, {"version", r.version}, {"state", r.state},
+                                   {"reason", r.human ? r.decision_reason.value_or("") : r.auto_reason}});
+          print_json(j);
+          return ok_status();
+        }
+        const auto& s = d.summary;
+        std::cout << s.id << (s.withdrawn ? "  (withdrawn " + *s.withdrawn + ")" : "") << "\n";
+        std::string aliases;
+        for (size_t i = 0; i < s.aliases.size(); ++i) aliases += (i ? ", " : "") + s.aliases[i];
+        std::cout << format_table({{"  summary", s.summary},
+                                   {"  severity", s.severity + (s.score >= 0 ? " (" + fmt_score(s.score) + ")" : "")},
+                                   {"  aliases", aliases.empty() ? "-" : aliases},
+                                   {"  source", s.source + " (" + s.format + "), modified " + s.modified},
+                                   {"  fix commits", d.fix_commits.empty() ? "-" : [&] {
+                                      std::string f;
+                                      for (size_t i = 0; i < d.fix_commits.size(); ++i) f += (i ? ", " : "") + short_id(d.fix_commits[i]);
+                                      return f;
+                                    }()}});
+        if (!rows.empty()) {
+          std::cout << "  triage:\n";
+          std::vector<std::vector<std::string>> t;
+          for (const auto& r : rows)
+            t.push_back({"    " + r.channel, r.pname + " " + r.version, r.state + (r.human ? " (human)" : ""),
+                         r.human ? r.decision_reason.value_or("") : r.auto_reason});
+          std::cout << format_table(t);
+        }
+        return ok_status();
+      };
+    });
+  }
+}
+
+}  // namespace ltskit::cli

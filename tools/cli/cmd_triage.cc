@@ -1,0 +1,110 @@
+// ltskit triage [CHANNEL] [--state S] [--json]; ltskit triage set …
+#include <iostream>
+
+#include "tools/advisories/triage.h"
+#include "tools/cli/command.h"
+#include "tools/cli/output.h"
+#include "tools/core/workspace.h"
+
+namespace ltskit::cli {
+
+using namespace ltskit::advisories;
+
+namespace {
+
+nlohmann::json row_json(const TriageRow& r) {
+  auto opt = [](const std::optional<std::string>& s) { return s ? nlohmann::json(*s) : nlohmann::json(); };
+  return {{"channel", r.channel},       {"advisory", r.advisory},
+          {"aliases", r.aliases},       {"pname", r.pname},
+          {"attr", r.attr},             {"version", r.version},
+          {"state", r.state},           {"justification", opt(r.justification)},
+          {"severity", r.severity},     {"score", r.score >= 0 ? nlohmann::json(r.score) : nlohmann::json()},
+          {"auto_state", r.auto_state}, {"auto_reason", r.auto_reason},
+          {"match_reason", r.match_reason}, {"human", r.human},
+          {"decided_by", opt(r.decided_by)}, {"decided_at", opt(r.decided_at)},
+          {"decision_reason", opt(r.decision_reason)}, {"summary", r.summary}};
+}
+
+}  // namespace
+
+void define_triage(CLI::App& app, CommandContext& ctx) {
+  struct ListOpts {
+    std::string channel, state;
+    bool json = false;
+  };
+  auto lo = std::make_shared<ListOpts>();
+  CLI::App* cmd = app.add_subcommand("triage", "List triage states, or record a decision with 'triage set'");
+  cmd->add_option("channel", lo->channel, "Only this channel");
+  cmd->add_option("--state", lo->state, "Only this state (under_investigation, affected, not_affected, fixed)");
+  cmd->add_flag("--json", lo->json, "JSON output");
+  attach_help(*cmd, "triage");
+  cmd->callback([&ctx, lo, cmd]() {
+    if (cmd->get_subcommands().size() > 0) return;  // `triage set` runs instead
+    ctx.action = [&ctx, lo]() -> Status {
+      if (!lo->state.empty() && !is_triage_state(lo->state))
+        return usage_error("--state must be one of under_investigation, affected, not_affected, fixed");
+      LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kRead, "ltskit triage"));
+      TriageFilter f;
+      if (!lo->channel.empty()) {
+        LTS_ASSIGN_OR_RETURN(Statement q, ws.db().prepare("SELECT 1 FROM channels WHERE name = ?"));
+        q.bind(1, lo->channel);
+        LTS_ASSIGN_OR_RETURN(bool row, q.step());
+        if (!row) return not_found("no channel '" + lo->channel + "'");
+        f.channel = lo->channel;
+      }
+      if (!lo->state.empty()) f.state = lo->state;
+      LTS_ASSIGN_OR_RETURN(auto rows, list_triage(ws.db(), f));
+      if (lo->json) {
+        nlohmann::json arr = nlohmann::json::array();
+        for (const auto& r : rows) arr.push_back(row_json(r));
+        print_json(arr);
+        return ok_status();
+      }
+      if (rows.empty()) {
+        std::cout << "No triage entries.\n";
+        return ok_status();
+      }
+      std::vector<std::vector<std::string>> t = {{"CHANNEL", "ADVISORY", "PACKAGE", "VERSION", "SEVERITY", "STATE", "WHY"}};
+      for (const auto& r : rows) {
+        std::string state = r.state + (r.justification ? " (" + *r.justification + ")" : "") + (r.human ? " [human]" : "");
+        std::string why = r.human ? r.decided_by.value_or("?") + ": " + r.decision_reason.value_or("") : r.auto_reason;
+        t.push_back({r.channel, r.advisory, r.pname, r.version, r.severity, state, why});
+      }
+      std::cout << format_table(t);
+      return ok_status();
+    };
+  });
+
+  struct SetOpts {
+    std::string channel, advisory, pname, state, reason, justification;
+    bool json = false;
+  };
+  auto so = std::make_shared<SetOpts>();
+  CLI::App* set = cmd->add_subcommand("set", "Record a human decision (kept across re-syncs and re-evaluation)");
+  set->add_option("channel", so->channel, "Channel")->required();
+  set->add_option("advisory", so->advisory, "Advisory id or alias")->required();
+  set->add_option("pname", so->pname, "Package name")->required();
+  set->add_option("state", so->state, "under_investigation | affected | not_affected | fixed")->required();
+  set->add_option("--reason", so->reason, "Why (recorded with who and when)")->required();
+  set->add_option("--justification", so->justification, "OpenVEX justification (not_affected only)");
+  set->add_flag("--json", so->json, "Print the resulting entry as JSON");
+  set->callback([&ctx, so]() {
+    ctx.action = [&ctx, so]() -> Status {
+      LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit triage set"));
+      TriageDecision d;
+      d.channel = so->channel;
+      d.advisory = so->advisory;
+      d.pname = so->pname;
+      d.state = so->state;
+      d.reason = so->reason;
+      if (!so->justification.empty()) d.justification = so->justification;
+      d.who = current_user();
+      LTS_ASSIGN_OR_RETURN(TriageRow r, set_triage(ws, d));
+      if (so->json) print_json(row_json(r));
+      else std::cout << r.channel << " " << r.advisory << " " << r.pname << ": " << r.state << " (by " << d.who << ")\n";
+      return ok_status();
+    };
+  });
+}
+
+}  // namespace ltskit::cli
