@@ -1,0 +1,247 @@
+// Advisory feeds over a real HTTP server on 127.0.0.1: conditional requests,
+// errors, retries, truncation, timeouts, size limits, archives. Whatever
+// fails, previously ingested data stays as it was.
+#include <gtest/gtest.h>
+
+#include "http_server.h"
+#include "tools/advisories/store.h"
+#include "tools/advisories/sync.h"
+#include "tools/core/fs.h"
+#include "tools/core/process.h"
+#include "tools/core/test_util.h"
+#include "tools/core/workspace.h"
+#include "tools/git/test_repo.h"
+
+namespace ltskit::advisories {
+namespace {
+
+using ltskit::testing::GitRepoBuilder;
+using ltskit::testing::HttpResponse;
+using ltskit::testing::HttpServer;
+using ltskit::testing::TempDir;
+
+std::string record(const std::string& id, const std::string& modified, const std::string& pkg = "alpha") {
+  return R"({"id": ")" + id + R"(", "modified": ")" + modified +
+         R"(", "affected": [{"package": {"ecosystem": "x", "name": ")" + pkg +
+         R"("}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0"}]}]}]})";
+}
+
+struct Fixture {
+  TempDir tmp;
+  GitRepoBuilder repo{tmp / "repo"};
+  std::optional<Workspace> ws;
+  NullProgress progress;
+  SyncOptions opt;
+
+  Fixture() {
+    repo.write("default.nix", "{ }");
+    repo.commit("init");
+    Workspace::InitOptions io;
+    io.repo = repo.dir();
+    EXPECT_TRUE(Workspace::init(tmp / "ws", io).ok());
+    auto w = Workspace::open(tmp / "ws", Access::kWrite, "test");
+    EXPECT_TRUE(w.ok());
+    ws.emplace(std::move(*w));
+    opt.http_attempts = 3;
+    opt.http_timeout_ms = 1500;
+    opt.http_backoff_ms = 50;
+  }
+
+  void add(const std::string& name, const std::string& location) {
+    Status s = add_source(*ws, {name, location, "osv"});
+    ASSERT_TRUE(s.ok()) << s.error().describe();
+  }
+
+  Result<std::vector<SourceReport>> sync() { return sync_sources(*ws, opt, progress); }
+
+  size_t count() {
+    auto l = list_advisories(ws->db());
+    return l.ok() ? l->size() : 0;
+  }
+};
+
+TEST(HttpFeed, ConditionalRequestGets304AndChangesNothing) {
+  std::string body = "[" + record("A-1", "2026-01-01T00:00:00Z") + "," + record("A-2", "2026-01-01T00:00:00Z") + "]";
+  HttpServer server([&](const ltskit::testing::HttpRequest& req) {
+    HttpResponse r;
+    if (req.headers.count("if-none-match") && req.headers.at("if-none-match") == "\"v1\"") {
+      r.status = 304;
+      return r;
+    }
+    r.body = body;
+    r.headers["ETag"] = "\"v1\"";
+    r.headers["Last-Modified"] = "Mon, 02 Feb 2026 00:00:00 GMT";
+    return r;
+  });
+  Fixture f;
+  f.add("feed", server.url("/osv.json"));
+  auto first = f.sync();
+  ASSERT_TRUE(first.ok()) << first.error().describe();
+  EXPECT_EQ((*first)[0].added, 2u);
+  EXPECT_EQ(f.count(), 2u);
+  auto second = f.sync();
+  ASSERT_TRUE(second.ok()) << second.error().describe();
+  EXPECT_TRUE((*second)[0].not_modified);
+  EXPECT_EQ(server.last_request().headers.at("if-none-match"), "\"v1\"");
+  EXPECT_EQ(server.last_request().headers.at("if-modified-since"), "Mon, 02 Feb 2026 00:00:00 GMT");
+  EXPECT_EQ(f.count(), 2u);
+}
+
+TEST(HttpFeed, ChangedRecordsAreUpdatedOthersSkipped) {
+  std::string body = "[" + record("A-1", "2026-01-01T00:00:00Z") + "," + record("A-2", "2026-01-01T00:00:00Z") + "]";
+  HttpServer server([&](const ltskit::testing::HttpRequest&) { return HttpResponse{200, {}, body}; });
+  Fixture f;
+  f.add("feed", server.url("/osv.json"));
+  ASSERT_TRUE(f.sync().ok());
+  body = "[" + record("A-1", "2026-01-01T00:00:00Z") + "," + record("A-2", "2026-03-01T00:00:00Z", "beta") + "]";
+  auto r = f.sync();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].unchanged, 1u);
+  EXPECT_EQ((*r)[0].updated, 1u);
+  auto a2 = get_advisory(f.ws->db(), "A-2");
+  ASSERT_TRUE(a2.ok());
+  EXPECT_EQ(a2->affected[0].name, "beta");
+}
+
+TEST(HttpFeed, NotFoundFailsNamingTheSourceAndKeepsOldData) {
+  bool gone = false;
+  HttpServer server([&](const ltskit::testing::HttpRequest&) {
+    if (gone) return HttpResponse{404, {}, "no"};
+    return HttpResponse{200, {}, record("A-1", "2026-01-01T00:00:00Z")};
+  });
+  Fixture f;
+  f.add("feed", server.url("/osv.json"));
+  ASSERT_TRUE(f.sync().ok());
+  gone = true;
+  int before = server.requests();
+  auto r = f.sync();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().describe().find("HTTP status 404"), std::string::npos) << r.error().describe();
+  EXPECT_NE(r.error().describe().find("advisory source 'feed'"), std::string::npos);
+  EXPECT_EQ(server.requests() - before, 1);  // a 404 is not retried
+  EXPECT_EQ(f.count(), 1u);
+}
+
+TEST(HttpFeed, ServerErrorIsRetriedThenSucceeds) {
+  int calls = 0;
+  HttpServer server([&](const ltskit::testing::HttpRequest&) {
+    if (++calls == 1) return HttpResponse{500, {}, "oops"};
+    return HttpResponse{200, {}, record("A-1", "2026-01-01T00:00:00Z")};
+  });
+  Fixture f;
+  f.add("feed", server.url("/osv.json"));
+  auto r = f.sync();
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(f.count(), 1u);
+}
+
+TEST(HttpFeed, PersistentServerErrorsGiveUpAfterTheLimit) {
+  HttpServer server([&](const ltskit::testing::HttpRequest&) { return HttpResponse{503, {}, "down"}; });
+  Fixture f;
+  f.add("feed", server.url("/osv.json"));
+  auto r = f.sync();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(server.requests(), 3);
+  EXPECT_NE(r.error().describe().find("after 3 attempts"), std::string::npos);
+}
+
+TEST(HttpFeed, TruncatedBodyIsAnErrorAndLandsNothing) {
+  std::string body = "[" + record("A-1", "2026-01-01T00:00:00Z") + "," + record("A-2", "2026-01-01T00:00:00Z") + "]";
+  HttpServer server([&](const ltskit::testing::HttpRequest&) {
+    HttpResponse r{200, {}, body};
+    r.send_only = body.size() / 2;
+    return r;
+  });
+  Fixture f;
+  f.opt.http_attempts = 1;
+  f.add("feed", server.url("/osv.json"));
+  auto r = f.sync();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().describe().find("truncated"), std::string::npos) << r.error().describe();
+  EXPECT_EQ(f.count(), 0u);
+}
+
+TEST(HttpFeed, SlowServerHitsTheTimeout) {
+  HttpServer server([&](const ltskit::testing::HttpRequest&) {
+    HttpResponse r{200, {}, record("A-1", "2026-01-01T00:00:00Z")};
+    r.delay_ms = 2500;
+    return r;
+  });
+  Fixture f;
+  f.opt.http_attempts = 1;
+  f.opt.http_timeout_ms = 500;
+  f.add("feed", server.url("/osv.json"));
+  auto start = std::chrono::steady_clock::now();
+  auto r = f.sync();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().describe().find("timed out"), std::string::npos) << r.error().describe();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+TEST(HttpFeed, OversizedBodyIsRefused) {
+  std::string big = "[" + record("A-1", "2026-01-01T00:00:00Z") + std::string(1 << 20, ' ') + "]";
+  HttpServer server([&](const ltskit::testing::HttpRequest&) { return HttpResponse{200, {}, big}; });
+  Fixture f;
+  f.opt.max_size = 64 * 1024;
+  f.add("feed", server.url("/osv.json"));
+  auto r = f.sync();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().describe().find("larger than the limit"), std::string::npos) << r.error().describe();
+  EXPECT_EQ(f.count(), 0u);
+}
+
+TEST(HttpFeed, UnreachableServerNamesTheSource) {
+  Fixture f;
+  f.opt.http_attempts = 2;
+  f.add("dead", "http://127.0.0.1:9/osv.json");
+  auto r = f.sync();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().describe().find("advisory source 'dead'"), std::string::npos);
+}
+
+TEST(HttpFeed, TarArchiveOfRecords) {
+  TempDir src;
+  src.write("recs/a.json", record("T-1", "2026-01-01T00:00:00Z"));
+  src.write("recs/b.json", record("T-2", "2026-01-01T00:00:00Z"));
+  src.write("recs/readme.txt", "not a record");
+  auto tar = run_process({"tar", "-C", src.path().string(), "-czf", (src / "feed.tar.gz").string(), "recs"});
+  ASSERT_TRUE(tar.ok() && tar->success());
+  auto bytes = ltskit::read_file(src / "feed.tar.gz");
+  ASSERT_TRUE(bytes.ok());
+  HttpServer server([&](const ltskit::testing::HttpRequest&) { return HttpResponse{200, {}, *bytes}; });
+  Fixture f;
+  f.add("tar", server.url("/feed.tar.gz"));
+  auto r = f.sync();
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ((*r)[0].documents, 2u);
+  EXPECT_EQ(f.count(), 2u);
+}
+
+TEST(FolderFeed, MalformedRecordsAreSkippedAndUnchangedFilesNotRead) {
+  Fixture f;
+  TempDir feed;
+  feed.write("a/1.json", record("F-1", "2026-01-01T00:00:00Z"));
+  feed.write("a/2.json", R"({"id": "F-2", "modified": 5})");
+  feed.write("b/3.json", "{ not json");
+  f.add("dir", feed.path().string());
+  auto r = f.sync();
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ((*r)[0].added, 1u);
+  EXPECT_EQ((*r)[0].malformed, 2u);
+  auto again = f.sync();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)[0].documents, 0u);
+  EXPECT_EQ((*again)[0].files_unchanged, 3u);
+  // A withdrawn update is recorded.
+  feed.write("a/1.json", R"({"id": "F-1", "modified": "2026-02-01T00:00:00Z", "withdrawn": "2026-02-01T00:00:00Z"})");
+  auto w = f.sync();
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ((*w)[0].withdrawn, 1u);
+  auto a = get_advisory(f.ws->db(), "F-1");
+  ASSERT_TRUE(a.ok());
+  EXPECT_TRUE(a->summary.withdrawn.has_value());
+}
+
+}  // namespace
+}  // namespace ltskit::advisories
