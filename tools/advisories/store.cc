@@ -122,34 +122,45 @@ Result<AffectedPackage> affected_from_json(std::string_view text) {
   return p;
 }
 
-Status store_advisory(Database& db, const std::string& source, const Advisory& a, const std::string& raw) {
+Result<AdvisoryWriter> AdvisoryWriter::create(Database& db) {
   LTS_ASSIGN_OR_RETURN(Statement del, db.prepare("DELETE FROM advisories WHERE id = ?"));
-  del.bind(1, a.id);
-  LTS_RETURN_IF_ERROR(del.run());
   LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
       "INSERT INTO advisories(id, source, format, modified, published, withdrawn, summary, details, severity, score, "
       "severity_vector, fix_commits, refs, raw, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  ins.bind(1, a.id).bind(2, source).bind(3, format_name(a.format)).bind(4, a.modified).bind(5, a.published)
-      .bind(6, a.withdrawn).bind(7, a.summary).bind(8, a.details).bind(9, a.severity);
-  if (a.score >= 0) ins.bind(10, a.score); else ins.bind_null(10);
-  ins.bind(11, a.severity_vector).bind(12, json(a.fix_commits).dump()).bind(13, json(a.references).dump())
-      .bind(14, raw).bind(15, now_utc());
-  LTS_RETURN_IF_ERROR(ins.run());
   LTS_ASSIGN_OR_RETURN(Statement al, db.prepare("INSERT OR IGNORE INTO aliases(alias, advisory_id) VALUES (?, ?)"));
-  for (const auto& alias : a.aliases) {
-    al.bind(1, alias).bind(2, a.id);
-    LTS_RETURN_IF_ERROR(al.run());
-  }
   LTS_ASSIGN_OR_RETURN(Statement af, db.prepare(
       "INSERT INTO affected_ranges(advisory_id, idx, ecosystem, name, vendor, product, name_key, data) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  return AdvisoryWriter(std::move(del), std::move(ins), std::move(al), std::move(af));
+}
+
+Status AdvisoryWriter::put(const std::string& source, const Advisory& a, const std::string& raw, bool replace) {
+  if (replace) {
+    del_.bind(1, a.id);
+    LTS_RETURN_IF_ERROR(del_.run());
+  }
+  ins_.bind(1, a.id).bind(2, source).bind(3, format_name(a.format)).bind(4, a.modified).bind(5, a.published)
+      .bind(6, a.withdrawn).bind(7, a.summary).bind(8, a.details).bind(9, a.severity);
+  if (a.score >= 0) ins_.bind(10, a.score); else ins_.bind_null(10);
+  ins_.bind(11, a.severity_vector).bind(12, json(a.fix_commits).dump()).bind(13, json(a.references).dump())
+      .bind(14, raw).bind(15, now_utc());
+  LTS_RETURN_IF_ERROR(ins_.run());
+  for (const auto& alias : a.aliases) {
+    alias_.bind(1, alias).bind(2, a.id);
+    LTS_RETURN_IF_ERROR(alias_.run());
+  }
   for (size_t i = 0; i < a.affected.size(); ++i) {
     const AffectedPackage& p = a.affected[i];
-    af.bind(1, a.id).bind(2, static_cast<int64_t>(i)).bind(3, p.ecosystem).bind(4, p.name).bind(5, p.vendor)
+    affected_.bind(1, a.id).bind(2, static_cast<int64_t>(i)).bind(3, p.ecosystem).bind(4, p.name).bind(5, p.vendor)
         .bind(6, p.product).bind(7, name_key(primary_name(p))).bind(8, affected_to_json(p));
-    LTS_RETURN_IF_ERROR(af.run());
+    LTS_RETURN_IF_ERROR(affected_.run());
   }
   return ok_status();
+}
+
+Status store_advisory(Database& db, const std::string& source, const Advisory& a, const std::string& raw) {
+  LTS_ASSIGN_OR_RETURN(AdvisoryWriter w, AdvisoryWriter::create(db));
+  return w.put(source, a, raw, true);
 }
 
 Result<std::map<std::string, std::string>> stored_modified(Database& db) {

@@ -23,6 +23,19 @@ Result<AffectedPackage> affected_from_json(std::string_view json);
 // Call inside a transaction.
 Status store_advisory(Database& db, const std::string& source, const Advisory& a, const std::string& raw);
 
+// The same for many advisories: statements are prepared once.
+class AdvisoryWriter {
+ public:
+  static Result<AdvisoryWriter> create(Database& db);
+  // `replace`: the id may already be stored (its old rows are removed first).
+  Status put(const std::string& source, const Advisory& a, const std::string& raw, bool replace);
+
+ private:
+  AdvisoryWriter(Statement del, Statement ins, Statement alias, Statement affected)
+      : del_(std::move(del)), ins_(std::move(ins)), alias_(std::move(alias)), affected_(std::move(affected)) {}
+  Statement del_, ins_, alias_, affected_;
+};
+
 // id -> modified of every stored advisory.
 Result<std::map<std::string, std::string>> stored_modified(Database& db);
 

@@ -5,6 +5,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <filesystem>
 #include <map>
 
@@ -29,6 +33,7 @@ fs::path resolve_path(const WorkspaceConfig& c, const std::string& location) {
 struct Document {
   std::string name;
   std::string content;
+  std::filesystem::path path;  // when set, content is read while parsing
 };
 
 struct FileStamp {
@@ -182,9 +187,8 @@ Result<Collected> collect(Workspace& ws, const AdvisorySourceConfig& src, const 
       ++c.files_unchanged;
       continue;
     }
-    LTS_ASSIGN_OR_RETURN(std::string content, read_file(f));
-    c.documents.push_back({f.string(), std::move(content)});
-    if (++i % 256 == 0) progress.update(i, rel);
+    c.documents.push_back({f.string(), std::string(), f});
+    if (++i % 4096 == 0) progress.update(i, rel);
   }
   progress.end();
   return c;
@@ -215,45 +219,96 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
   rep.files_unchanged = c.files_unchanged;
 
   LTS_ASSIGN_OR_RETURN(auto modified, stored_modified(ws.db()));
-  UnchangedCtx ctx{&modified};
-  Parser parser;
+  const std::map<std::string, std::string> stored = modified;  // read by the parser threads
+  UnchangedCtx ctx{&stored};
   struct Parsed {
     Advisory advisory;
     std::string raw;
   };
-  std::vector<Parsed> changed;
-  progress.begin("parsing " + src.name, c.documents.size());
-  size_t di = 0;
-  for (const auto& doc : c.documents) {
-    auto records = parser.parse_changed(doc.content, format, doc.name, &is_unchanged, &ctx);
-    for (auto& rec : records) {
-      ++rep.records;
-      if (!rec.advisory.ok()) {
-        ++rep.malformed;
-        progress.warn("skipped malformed record: " + rec.advisory.error().message());
-        continue;
+  // Worker threads read and parse documents (each with its own parser) while
+  // this thread stores finished ones in document order, so that warnings and
+  // "the last record with an id wins" do not depend on scheduling.
+  struct DocResult {
+    std::vector<Parsed> changed;
+    std::vector<std::string> malformed;
+    size_t records = 0, unchanged = 0;
+    bool ready = false;
+  };
+  std::vector<DocResult> results(c.documents.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> abort{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  auto worker = [&]() {
+    Parser parser;
+    while (!abort) {
+      size_t i = next++;
+      if (i >= c.documents.size()) return;
+      Document& doc = c.documents[i];
+      DocResult out;
+      std::string content;
+      bool readable = true;
+      if (!doc.path.empty()) {
+        auto r = read_file(doc.path);
+        if (r.ok()) content = std::move(*r);
+        else {
+          out.malformed.push_back(r.error().message());
+          readable = false;
+        }
+      } else {
+        content = std::move(doc.content);
       }
-      if (!rec.advisory->has_value()) {
-        ++rep.unchanged;
-        continue;
+      if (readable) {
+        auto records = parser.parse_changed(content, format, doc.name, &is_unchanged, &ctx);
+        for (auto& rec : records) {
+          ++out.records;
+          if (!rec.advisory.ok()) {
+            out.malformed.push_back(rec.advisory.error().message());
+          } else if (!rec.advisory->has_value()) {
+            ++out.unchanged;
+          } else {
+            out.changed.push_back({std::move(**rec.advisory), std::move(rec.raw)});
+          }
+        }
       }
-      changed.push_back({std::move(**rec.advisory), std::move(rec.raw)});
+      out.ready = true;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        results[i] = std::move(out);
+      }
+      cv.notify_all();
     }
-    if (++di % 1024 == 0) progress.update(di, doc.name);
-  }
-  progress.end();
+  };
+  size_t nthreads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
+  nthreads = std::max<size_t>(1, std::min(nthreads, c.documents.size() / 16));
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < nthreads; ++t) threads.emplace_back(worker);
 
-  progress.begin("storing " + src.name, changed.size());
+  progress.begin("ingesting " + src.name, c.documents.size());
   Status s = ws.db().transaction([&]() -> Status {
-    size_t i = 0;
-    for (const auto& p : changed) {
-      auto old = modified.find(p.advisory.id);
-      if (old == modified.end()) ++rep.added;
-      else ++rep.updated;
-      if (p.advisory.withdrawn) ++rep.withdrawn;
-      LTS_RETURN_IF_ERROR(store_advisory(ws.db(), src.name, p.advisory, p.raw));
-      modified[p.advisory.id] = p.advisory.modified;
-      if (++i % 4096 == 0) progress.update(i, p.advisory.id);
+    LTS_ASSIGN_OR_RETURN(AdvisoryWriter writer, AdvisoryWriter::create(ws.db()));
+    for (size_t i = 0; i < results.size(); ++i) {
+      DocResult doc;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return results[i].ready; });
+        doc = std::move(results[i]);
+      }
+      rep.records += doc.records;
+      rep.unchanged += doc.unchanged;
+      for (auto& m : doc.malformed) {
+        ++rep.malformed;
+        progress.warn("skipped malformed record: " + m);
+      }
+      for (const auto& p : doc.changed) {
+        bool exists = modified.count(p.advisory.id) > 0;
+        if (!exists) ++rep.added;
+        else ++rep.updated;
+        if (p.advisory.withdrawn) ++rep.withdrawn;
+        LTS_RETURN_IF_ERROR(writer.put(src.name, p.advisory, p.raw, exists));
+        modified[p.advisory.id] = p.advisory.modified;
+      }
+      if (i % 1024 == 0) progress.update(i, c.documents[i].name);
     }
     if (!c.not_modified && !c.files.empty()) {
       LTS_ASSIGN_OR_RETURN(Statement del, ws.db().prepare("DELETE FROM source_files WHERE source = ?"));
@@ -279,6 +334,8 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
                                            " updated, " + std::to_string(rep.withdrawn) + " withdrawn"));
     return ok_status();
   });
+  abort = true;
+  for (auto& th : threads) th.join();
   progress.end();
   if (!s.ok()) return std::move(s).error().add_context("while storing advisory source '" + src.name + "'");
   return rep;

@@ -100,10 +100,12 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
     struct Opts {
       std::string source;
       bool json = false;
+      bool skip_triage = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = group->add_subcommand("sync", "Ingest sources incrementally and re-evaluate triage");
     cmd->add_option("--source", o->source, "Only this source");
+    cmd->add_flag("--skip-triage", o->skip_triage, "Only ingest; re-evaluate later with 'ltskit triage refresh'");
     cmd->add_flag("--json", o->json, "JSON output");
     cmd->callback([&ctx, o]() {
       ctx.action = [&ctx, o]() -> Status {
@@ -116,8 +118,11 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
         if (ws.config().advisory_sources.empty())
           return not_found("no advisory sources (add one with 'ltskit advisories source add NAME LOCATION')");
         LTS_ASSIGN_OR_RETURN(auto reports, sync_sources(ws, so, progress));
-        LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
-        LTS_ASSIGN_OR_RETURN(RematchReport m, rematch(ws, repo, progress));
+        RematchReport m;
+        if (!o->skip_triage) {
+          LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
+          LTS_ASSIGN_OR_RETURN(m, rematch(ws, repo, progress));
+        }
         size_t malformed = 0;
         if (o->json) {
           nlohmann::json j;
@@ -142,8 +147,9 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
                               std::to_string(r.withdrawn), std::to_string(r.malformed)});
           }
           std::cout << format_table(rows);
-          std::cout << "triage: " << m.added << " new, " << m.changed << " changed, " << m.removed << " removed across "
-                    << m.channels << " channel(s)\n";
+          if (!o->skip_triage)
+            std::cout << "triage: " << m.added << " new, " << m.changed << " changed, " << m.removed << " removed across "
+                      << m.channels << " channel(s)\n";
         }
         (void)malformed;  // malformed records were warned about; the rest landed
         return ok_status();

@@ -75,6 +75,27 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
     };
   });
 
+  {
+    auto json = std::make_shared<bool>(false);
+    CLI::App* refresh = cmd->add_subcommand("refresh", "Re-evaluate every channel against every advisory now");
+    refresh->add_flag("--json", *json, "JSON output");
+    refresh->callback([&ctx, json]() {
+      ctx.action = [&ctx, json]() -> Status {
+        LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit triage refresh"));
+        LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
+        TerminalProgress progress(ctx.global.quiet || *json);
+        LTS_ASSIGN_OR_RETURN(RematchReport r, rematch(ws, repo, progress));
+        if (*json)
+          print_json({{"channels", r.channels}, {"untracked_channels", r.untracked_channels}, {"added", r.added},
+                      {"changed", r.changed}, {"removed", r.removed}, {"unchanged", r.unchanged}});
+        else
+          std::cout << "triage: " << r.added << " new, " << r.changed << " changed, " << r.removed << " removed, "
+                    << r.unchanged << " unchanged across " << r.channels << " channel(s)\n";
+        return ok_status();
+      };
+    });
+  }
+
   struct SetOpts {
     std::string channel, advisory, pname, state, reason, justification;
     bool json = false;

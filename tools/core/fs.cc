@@ -56,12 +56,25 @@ Status atomic_write_file(const fs::path& path, std::string_view contents, unsign
 }
 
 Result<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return errno_error("cannot read '" + path.string() + "'", errno);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return errno_error("cannot read '" + path.string() + "'", errno);
-  return ss.str();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_error("cannot read '" + path.string() + "'", errno);
+  struct stat st{};
+  std::string out;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+  char buf[65536];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return errno_error("cannot read '" + path.string() + "'", err);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
 }
 
 Status make_dirs(const fs::path& path) {

@@ -121,6 +121,8 @@ Result<Database> Database::open(const std::filesystem::path& path,
   LTS_RETURN_IF_ERROR(db.exec("PRAGMA journal_mode=WAL"));
   LTS_RETURN_IF_ERROR(db.exec("PRAGMA synchronous=NORMAL"));
   LTS_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys=ON"));
+  LTS_RETURN_IF_ERROR(db.exec("PRAGMA cache_size=-65536"));  // 64 MiB
+  LTS_RETURN_IF_ERROR(db.exec("PRAGMA temp_store=MEMORY"));
   LTS_RETURN_IF_ERROR(db.migrate(migrations));
   return db;
 }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Benchmark: ingest and match a generated corpus of OSV records (default
+# 100,000) against a package set (default 50,000 packages), and compare the
+# ingest time with `jq empty` merely parsing the same files, in one run.
+# Prints: ingest MB/s and records/s, full re-match time, unchanged re-sync time.
+# Usage: bench/advisories_bench.sh [RECORDS] [PACKAGES]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${LTSKIT_BUILD_DIR:-$root/build}"
+ltskit="$build/tools/cli/ltskit"
+gen="$build/bench/advisory_corpus"
+records="${1:-100000}"
+packages="${2:-50000}"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+now() { date +%s.%N; }
+secs() { echo "$2 - $1" | bc; }
+
+"$gen" "$packages" "$records" "$tmp"
+git -C "$tmp/pkgs" init -q -b main
+git -C "$tmp/pkgs" add -A
+git -C "$tmp/pkgs" -c user.name=bench -c user.email=bench@example.invalid commit -qm "bench package set"
+"$ltskit" -q -C "$tmp/ws" init --repo "$tmp/pkgs" --publish-root "$tmp/lts" >/dev/null
+"$ltskit" -q -C "$tmp/ws" channel create bench --branch lts/bench --from main >/dev/null
+t0=$(now); "$ltskit" -q -C "$tmp/ws" track >/dev/null; t1=$(now)
+"$ltskit" -q -C "$tmp/ws" advisories source add bench "$tmp/osv" >/dev/null
+bytes=$(du -sb "$tmp/osv" | cut -f1)
+
+t2=$(now); "$ltskit" -q -C "$tmp/ws" advisories sync --json > "$tmp/sync1.json"; t3=$(now)
+t4=$(now); "$ltskit" -q -C "$tmp/ws" triage refresh >/dev/null; t5=$(now)
+t6=$(now); "$ltskit" -q -C "$tmp/ws" advisories sync --json > "$tmp/sync2.json"; t7=$(now)
+t8=$(now); find "$tmp/osv" -name '*.json' -print0 | xargs -0 -n 2000 jq empty; t9=$(now)
+matched=$("$ltskit" -C "$tmp/ws" triage --json | jq length)
+
+awk -v r="$records" -v p="$packages" -v b="$bytes" -v m="$matched" \
+    -v track="$(secs "$t0" "$t1")" -v ingest="$(secs "$t2" "$t3")" -v rematch="$(secs "$t4" "$t5")" \
+    -v resync="$(secs "$t6" "$t7")" -v jq="$(secs "$t8" "$t9")" 'BEGIN {
+  mb = b / 1e6;
+  printf "advisories: %d OSV records (%.1f MB of JSON) against %d packages; %d triage rows\n", r, mb, p, m;
+  printf "  %-44s %8.3f s\n", "track (nix-env evaluation of the set)", track;
+  printf "  %-44s %8.3f s  %7.1f MB/s  %9.0f records/s\n", "ltskit advisories sync (ingest + match)", ingest, mb / ingest, r / ingest;
+  printf "  %-44s %8.3f s  %7.1f MB/s\n", "jq empty on the same files (parse only)", jq, mb / jq;
+  printf "  %-44s %8.1fx\n", "ratio (jq parse / ltskit ingest)", jq / ingest;
+  printf "  %-44s %8.3f s\n", "ltskit triage refresh (full re-match)", rematch;
+  printf "  %-44s %8.3f s\n", "ltskit advisories sync (unchanged feed)", resync;
+}'
