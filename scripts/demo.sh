@@ -22,6 +22,13 @@ step "$ltskit" -C "$demo/ws" channel list
 step "$ltskit" -C "$demo/ws" track --history 50
 step "$ltskit" -C "$demo/ws" versions libsafe
 step "$ltskit" -C "$demo/ws" versions libgreet --range '>=1.0.1'
+step "$ltskit" -C "$demo/ws" advisories source add demo "$root/examples/demo/advisories"
+step "$ltskit" -C "$demo/ws" advisories sync
+step "$ltskit" -C "$demo/ws" advisories list
+step "$ltskit" -C "$demo/ws" triage 1.0
+step "$ltskit" -C "$demo/ws" triage set 1.0 CVE-2026-1002 libgreet under_investigation \
+  --reason "checking whether any caller passes NULL"
+step "$ltskit" -C "$demo/ws" vex 1.0 -o "$demo/vex-1.0.json"
 step "$ltskit" -C "$demo/ws" vercmp 1.0.1 1.0.1pre
 echo
 echo "Demo workspace: $demo/ws"

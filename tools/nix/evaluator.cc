@@ -2,8 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+
+#include "tools/core/fs.h"
 #include "tools/core/process.h"
 
 namespace ltskit::nix {
@@ -97,14 +101,15 @@ Result<std::vector<Package>> evaluate_package_set(const fs::path& tree_dir, cons
 
 namespace {
 
-// Attribute names are passed as JSON through --argstr, never spliced into the
-// expression, so hostile names cannot change what is evaluated.
+// Attribute names are passed as a JSON file (a list can be longer than a
+// command line), never spliced into the expression, so hostile names cannot
+// change what is evaluated.
 const char* kPatchesExpr = R"nix(
-{ ltskitAttrs, ltskitTop, ... }@args:
+{ ltskitAttrsFile, ltskitTop, ... }@args:
 let
   top = import (/. + ltskitTop);
   set = if builtins.isFunction top
-        then top (builtins.removeAttrs args [ "ltskitAttrs" "ltskitTop" ])
+        then top (builtins.removeAttrs args [ "ltskitAttrsFile" "ltskitTop" ])
         else top;
   get = path: builtins.foldl'
     (s: n: if s != null && builtins.isAttrs s && builtins.hasAttr n s then builtins.getAttr n s else null)
@@ -118,7 +123,7 @@ let
                               then map nameOf (pkg.patches or [ ])
                               else [ ]);
     in if r.success then builtins.deepSeq r.value r.value else [ ];
-  attrs = builtins.fromJSON ltskitAttrs;
+  attrs = builtins.fromJSON (builtins.readFile ltskitAttrsFile);
 in builtins.listToAttrs (map (a: {
   name = builtins.concatStringsSep "." a;
   value = let r = builtins.tryEval (builtins.deepSeq (patchesOf a) (patchesOf a));
@@ -145,8 +150,17 @@ Result<std::map<std::string, std::vector<std::string>>> package_patches(
     paths.push_back(parts);
   }
   fs::path file = tree_dir / config.file;
+  std::string tmpl = (fs::temp_directory_path() / "ltskit-attrs-XXXXXX").string();
+  int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) return errno_error("cannot create a temporary file", errno);
+  ::close(fd);
+  struct Remove {
+    std::string path;
+    ~Remove() { ::unlink(path.c_str()); }
+  } remove_attrs_file{tmpl};
+  LTS_RETURN_IF_ERROR(atomic_write_file(tmpl, paths.dump(), 0600));
   std::vector<std::string> argv = {"nix-instantiate", "--eval", "--strict", "--json", "--expr", kPatchesExpr,
-                                   "--argstr", "ltskitAttrs", paths.dump(), "--argstr", "ltskitTop", file.string()};
+                                   "--argstr", "ltskitAttrsFile", tmpl, "--argstr", "ltskitTop", file.string()};
   for (const auto& a : config.args) argv.push_back(a);
   for (const auto& [k, v] : config.options) {
     argv.push_back("--option");
