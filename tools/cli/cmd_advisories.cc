@@ -119,7 +119,10 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
           return not_found("no advisory sources (add one with 'ltskit advisories source add NAME LOCATION')");
         LTS_ASSIGN_OR_RETURN(auto reports, sync_sources(ws, so, progress));
         RematchReport m;
-        if (!o->skip_triage) {
+        size_t changed = 0;
+        for (const auto& r : reports) changed += r.added + r.updated;
+        // Nothing new: triage is already up to date (track re-evaluates on its own).
+        if (!o->skip_triage && changed > 0) {
           LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
           LTS_ASSIGN_OR_RETURN(m, rematch(ws, repo, progress));
         }

@@ -29,8 +29,9 @@ void define_track(CLI::App& app, CommandContext& ctx) {
       opt.channels = o->channels;
       opt.history = o->history;
       LTS_ASSIGN_OR_RETURN(TrackReport report, track(ws, repo, opt, progress));
-      // New snapshots may change which advisories affect which channel.
-      if (report.snapshots_added > 0) LTS_RETURN_IF_ERROR(rematch_and_report(ws, repo, progress, !o->json));
+      // A moved head (even to an already evaluated commit) may change which
+      // advisories affect which channel; re-evaluating unchanged state is cheap.
+      LTS_RETURN_IF_ERROR(rematch_and_report(ws, repo, progress, !o->json));
       if (o->json) {
         nlohmann::json j;
         j["snapshots_added"] = report.snapshots_added;
