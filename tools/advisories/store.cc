@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tools/advisories/compress.h"
+#include "tools/advisories/parser.h"
 #include "tools/core/fs.h"
 
 namespace ltskit::advisories {
@@ -35,42 +37,119 @@ std::string primary_name(const AffectedPackage& p) { return !p.name.empty() ? p.
 
 }  // namespace
 
-std::string affected_to_json(const AffectedPackage& p) {
-  json j;
-  j["ecosystem"] = p.ecosystem;
-  j["name"] = p.name;
-  j["vendor"] = p.vendor;
-  j["product"] = p.product;
-  if (!p.cve5) {
-    j["versions"] = p.versions;
-    json ranges = json::array();
-    for (const auto& r : p.ranges) {
-      json events = json::array();
-      for (const auto& e : r.events) events.push_back({{kind_name(e.kind), e.value}});
-      json jr = {{"type", r.type}, {"events", events}};
-      if (!r.repo.empty()) jr["repo"] = r.repo;
-      ranges.push_back(jr);
+namespace {
+
+// A minimal JSON writer: affected_to_json runs once per ingested record, and
+// building a DOM first costs more than the rest of the record's storage.
+void put_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
     }
-    j["ranges"] = ranges;
-  } else {
-    j["cve5"] = true;
-    j["defaultStatus"] = p.default_status;
-    json versions = json::array();
-    for (const auto& v : p.cve_versions) {
-      json jv = {{"version", v.version}, {"status", v.status}};
-      if (!v.version_type.empty()) jv["versionType"] = v.version_type;
-      if (v.less_than) jv["lessThan"] = *v.less_than;
-      if (v.less_than_or_equal) jv["lessThanOrEqual"] = *v.less_than_or_equal;
-      if (!v.changes.empty()) {
-        json ch = json::array();
-        for (const auto& c : v.changes) ch.push_back({{"at", c.at}, {"status", c.status}});
-        jv["changes"] = ch;
-      }
-      versions.push_back(jv);
-    }
-    j["versions"] = versions;
   }
-  return j.dump();
+  out += '"';
+}
+
+void put_field(std::string& out, const char* key, std::string_view value) {
+  out += '"';
+  out += key;
+  out += "\":";
+  put_string(out, value);
+}
+
+}  // namespace
+
+std::string affected_to_json(const AffectedPackage& p) {
+  std::string out;
+  out.reserve(256);
+  out += '{';
+  put_field(out, "ecosystem", p.ecosystem);
+  out += ',';
+  put_field(out, "name", p.name);
+  out += ',';
+  put_field(out, "vendor", p.vendor);
+  out += ',';
+  put_field(out, "product", p.product);
+  if (!p.cve5) {
+    out += ",\"versions\":[";
+    for (size_t i = 0; i < p.versions.size(); ++i) {
+      if (i) out += ',';
+      put_string(out, p.versions[i]);
+    }
+    out += "],\"ranges\":[";
+    for (size_t i = 0; i < p.ranges.size(); ++i) {
+      const OsvRange& r = p.ranges[i];
+      if (i) out += ',';
+      out += '{';
+      put_field(out, "type", r.type);
+      if (!r.repo.empty()) {
+        out += ',';
+        put_field(out, "repo", r.repo);
+      }
+      out += ",\"events\":[";
+      for (size_t j = 0; j < r.events.size(); ++j) {
+        if (j) out += ',';
+        out += '{';
+        put_field(out, kind_name(r.events[j].kind), r.events[j].value);
+        out += '}';
+      }
+      out += "]}";
+    }
+    out += ']';
+  } else {
+    out += ",\"cve5\":true,";
+    put_field(out, "defaultStatus", p.default_status);
+    out += ",\"versions\":[";
+    for (size_t i = 0; i < p.cve_versions.size(); ++i) {
+      const Cve5Version& v = p.cve_versions[i];
+      if (i) out += ',';
+      out += '{';
+      put_field(out, "version", v.version);
+      out += ',';
+      put_field(out, "status", v.status);
+      if (!v.version_type.empty()) {
+        out += ',';
+        put_field(out, "versionType", v.version_type);
+      }
+      if (v.less_than) {
+        out += ',';
+        put_field(out, "lessThan", *v.less_than);
+      }
+      if (v.less_than_or_equal) {
+        out += ',';
+        put_field(out, "lessThanOrEqual", *v.less_than_or_equal);
+      }
+      if (!v.changes.empty()) {
+        out += ",\"changes\":[";
+        for (size_t j = 0; j < v.changes.size(); ++j) {
+          if (j) out += ',';
+          out += '{';
+          put_field(out, "at", v.changes[j].at);
+          out += ',';
+          put_field(out, "status", v.changes[j].status);
+          out += '}';
+        }
+        out += ']';
+      }
+      out += '}';
+    }
+    out += ']';
+  }
+  out += '}';
+  return out;
 }
 
 Result<AffectedPackage> affected_from_json(std::string_view text) {
@@ -125,8 +204,8 @@ Result<AffectedPackage> affected_from_json(std::string_view text) {
 Result<AdvisoryWriter> AdvisoryWriter::create(Database& db) {
   LTS_ASSIGN_OR_RETURN(Statement del, db.prepare("DELETE FROM advisories WHERE id = ?"));
   LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
-      "INSERT INTO advisories(id, source, format, modified, published, withdrawn, summary, details, severity, score, "
-      "severity_vector, fix_commits, refs, raw, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      "INSERT INTO advisories(id, source, format, modified, published, withdrawn, summary, severity, score, "
+      "severity_vector, fix_commits, raw, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   LTS_ASSIGN_OR_RETURN(Statement al, db.prepare("INSERT OR IGNORE INTO aliases(alias, advisory_id) VALUES (?, ?)"));
   LTS_ASSIGN_OR_RETURN(Statement af, db.prepare(
       "INSERT INTO affected_ranges(advisory_id, idx, ecosystem, name, vendor, product, name_key, data) "
@@ -134,16 +213,16 @@ Result<AdvisoryWriter> AdvisoryWriter::create(Database& db) {
   return AdvisoryWriter(std::move(del), std::move(ins), std::move(al), std::move(af));
 }
 
-Status AdvisoryWriter::put(const std::string& source, const Advisory& a, const std::string& raw, bool replace) {
+Status AdvisoryWriter::put(const std::string& source, const Advisory& a, const std::string& raw, bool replace,
+                          const std::vector<std::string>& affected_blobs) {
   if (replace) {
     del_.bind(1, a.id);
     LTS_RETURN_IF_ERROR(del_.run());
   }
   ins_.bind(1, a.id).bind(2, source).bind(3, format_name(a.format)).bind(4, a.modified).bind(5, a.published)
-      .bind(6, a.withdrawn).bind(7, a.summary).bind(8, a.details).bind(9, a.severity);
-  if (a.score >= 0) ins_.bind(10, a.score); else ins_.bind_null(10);
-  ins_.bind(11, a.severity_vector).bind(12, json(a.fix_commits).dump()).bind(13, json(a.references).dump())
-      .bind(14, raw).bind(15, now_utc());
+      .bind(6, a.withdrawn).bind(7, a.summary).bind(8, a.severity);
+  if (a.score >= 0) ins_.bind(9, a.score); else ins_.bind_null(9);
+  ins_.bind(10, a.severity_vector).bind(11, json(a.fix_commits).dump()).bind_blob(12, raw).bind(13, now_utc());
   LTS_RETURN_IF_ERROR(ins_.run());
   for (const auto& alias : a.aliases) {
     alias_.bind(1, alias).bind(2, a.id);
@@ -152,7 +231,9 @@ Status AdvisoryWriter::put(const std::string& source, const Advisory& a, const s
   for (size_t i = 0; i < a.affected.size(); ++i) {
     const AffectedPackage& p = a.affected[i];
     affected_.bind(1, a.id).bind(2, static_cast<int64_t>(i)).bind(3, p.ecosystem).bind(4, p.name).bind(5, p.vendor)
-        .bind(6, p.product).bind(7, name_key(primary_name(p))).bind(8, affected_to_json(p));
+        .bind(6, p.product).bind(7, name_key(primary_name(p)));
+    if (i < affected_blobs.size()) affected_.bind_blob(8, affected_blobs[i]);
+    else affected_.bind_blob(8, compress_record(affected_to_json(p)));
     LTS_RETURN_IF_ERROR(affected_.run());
   }
   return ok_status();
@@ -160,7 +241,7 @@ Status AdvisoryWriter::put(const std::string& source, const Advisory& a, const s
 
 Status store_advisory(Database& db, const std::string& source, const Advisory& a, const std::string& raw) {
   LTS_ASSIGN_OR_RETURN(AdvisoryWriter w, AdvisoryWriter::create(db));
-  return w.put(source, a, raw, true);
+  return w.put(source, a, compress_record(raw), true);
 }
 
 Result<std::map<std::string, std::string>> stored_modified(Database& db) {
@@ -232,7 +313,7 @@ Result<std::vector<AdvisorySummary>> list_advisories(Database& db) {
 Result<AdvisoryDetail> get_advisory(Database& db, const std::string& id) {
   LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
       std::string("SELECT ") + kSummaryColumns +
-      ", a.published, a.details, a.severity_vector, a.refs, a.fix_commits, a.raw FROM advisories a "
+      ", a.published, a.severity_vector, a.fix_commits, a.raw FROM advisories a "
       "WHERE a.id = ?1 OR a.id IN (SELECT advisory_id FROM aliases WHERE alias = ?1) ORDER BY a.id = ?1 DESC LIMIT 1"));
   q.bind(1, id);
   LTS_ASSIGN_OR_RETURN(bool row, q.step());
@@ -240,18 +321,24 @@ Result<AdvisoryDetail> get_advisory(Database& db, const std::string& id) {
   AdvisoryDetail d;
   d.summary = read_summary(q);
   d.published = q.text(9);
-  d.details = q.text(10);
-  d.severity_vector = q.text(11);
-  d.references = json::parse(q.text(12), nullptr, false).get<std::vector<std::string>>();
-  d.fix_commits = json::parse(q.text(13), nullptr, false).get<std::vector<std::string>>();
-  d.raw = q.text(14);
+  d.severity_vector = q.text(10);
+  d.fix_commits = json::parse(q.text(11), nullptr, false).get<std::vector<std::string>>();
+  LTS_ASSIGN_OR_RETURN(d.raw, decompress_record(q.blob(12)));
+  // Details and references are not stored twice: they come from the raw record.
+  Parser parser;
+  auto parsed = parser.parse(d.raw, d.summary.format == "cve5" ? Format::kCve5 : Format::kOsv, d.summary.id);
+  if (!parsed.empty() && parsed[0].ok()) {
+    d.details = parsed[0]->details;
+    d.references = parsed[0]->references;
+  }
   LTS_ASSIGN_OR_RETURN(d.summary.aliases, aliases_of(db, d.summary.id));
   LTS_ASSIGN_OR_RETURN(Statement af, db.prepare("SELECT data FROM affected_ranges WHERE advisory_id = ? ORDER BY idx"));
   af.bind(1, d.summary.id);
   while (true) {
     LTS_ASSIGN_OR_RETURN(bool r, af.step());
     if (!r) break;
-    LTS_ASSIGN_OR_RETURN(AffectedPackage p, affected_from_json(af.text(0)));
+    LTS_ASSIGN_OR_RETURN(std::string data, decompress_record(af.blob(0)));
+    LTS_ASSIGN_OR_RETURN(AffectedPackage p, affected_from_json(data));
     d.affected.push_back(std::move(p));
   }
   return d;

@@ -19,8 +19,8 @@ std::string name_key(std::string_view name);
 std::string affected_to_json(const AffectedPackage& p);
 Result<AffectedPackage> affected_from_json(std::string_view json);
 
-// Inserts or replaces advisory `a` (its aliases and affected rows too).
-// Call inside a transaction.
+// Inserts or replaces advisory `a` (its aliases and affected rows too), with
+// its raw JSON text. Call inside a transaction.
 Status store_advisory(Database& db, const std::string& source, const Advisory& a, const std::string& raw);
 
 // The same for many advisories: statements are prepared once.
@@ -28,7 +28,11 @@ class AdvisoryWriter {
  public:
   static Result<AdvisoryWriter> create(Database& db);
   // `replace`: the id may already be stored (its old rows are removed first).
-  Status put(const std::string& source, const Advisory& a, const std::string& raw, bool replace);
+  // `raw` is the record compressed with compress_record.
+  // `affected_blobs`, when not empty, holds compress_record(affected_to_json(e))
+  // for each affected entry (computed ahead, off the writing thread).
+  Status put(const std::string& source, const Advisory& a, const std::string& raw, bool replace,
+             const std::vector<std::string>& affected_blobs = {});
 
  private:
   AdvisoryWriter(Statement del, Statement ins, Statement alias, Statement affected)

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 
+#include "tools/advisories/compress.h"
 #include "tools/advisories/http.h"
 #include "tools/advisories/parser.h"
 #include "tools/advisories/store.h"
@@ -223,7 +224,8 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
   UnchangedCtx ctx{&stored};
   struct Parsed {
     Advisory advisory;
-    std::string raw;
+    std::string raw;                  // compressed
+    std::vector<std::string> affected;  // compressed, one per affected entry
   };
   // Worker threads read and parse documents (each with its own parser) while
   // this thread stores finished ones in document order, so that warnings and
@@ -267,7 +269,9 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
           } else if (!rec.advisory->has_value()) {
             ++out.unchanged;
           } else {
-            out.changed.push_back({std::move(**rec.advisory), std::move(rec.raw)});
+            Parsed p{std::move(**rec.advisory), compress_record(rec.raw), {}};
+            for (const auto& e : p.advisory.affected) p.affected.push_back(compress_record(affected_to_json(e)));
+            out.changed.push_back(std::move(p));
           }
         }
       }
@@ -305,7 +309,7 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
         if (!exists) ++rep.added;
         else ++rep.updated;
         if (p.advisory.withdrawn) ++rep.withdrawn;
-        LTS_RETURN_IF_ERROR(writer.put(src.name, p.advisory, p.raw, exists));
+        LTS_RETURN_IF_ERROR(writer.put(src.name, p.advisory, p.raw, exists, p.affected));
         modified[p.advisory.id] = p.advisory.modified;
       }
       if (i % 1024 == 0) progress.update(i, c.documents[i].name);

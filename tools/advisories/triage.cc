@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tools/advisories/compress.h"
 #include "tools/advisories/package_map.h"
 #include "tools/advisories/ranges.h"
 #include "tools/advisories/store.h"
@@ -242,7 +243,8 @@ Status rematch_channel(Workspace& ws, git::Repository& repo, const ChannelHead& 
   auto consider = [&](Statement& q, const std::string& pname, const std::string& reason) -> Status {
     std::string eco = q.text(2), nm = q.text(3), ven = q.text(4), prod = q.text(5);
     if (ignored(eco, nm, ven, prod, pname)) return ok_status();
-    LTS_ASSIGN_OR_RETURN(AffectedPackage p, affected_from_json(q.text(1)));
+    LTS_ASSIGN_OR_RETURN(std::string data, decompress_record(q.blob(1)));
+    LTS_ASSIGN_OR_RETURN(AffectedPackage p, affected_from_json(data));
     Candidate& c = cands[{q.text(0), pname}];
     c.advisory = q.text(0);
     c.pname = pname;

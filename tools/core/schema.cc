@@ -74,13 +74,11 @@ CREATE TABLE advisories (
   published   TEXT,
   withdrawn   TEXT,
   summary     TEXT NOT NULL,
-  details     TEXT NOT NULL,
   severity    TEXT NOT NULL,
   score       REAL,
   severity_vector TEXT,
   fix_commits TEXT NOT NULL,  -- JSON array
-  refs        TEXT NOT NULL,  -- JSON array
-  raw         TEXT NOT NULL,
+  raw         BLOB NOT NULL,  -- the record as received (minified), zstd-compressed
   ingested_at TEXT NOT NULL
 );
 CREATE INDEX advisories_source ON advisories(source);
@@ -101,7 +99,7 @@ CREATE TABLE affected_ranges (
   vendor      TEXT NOT NULL,
   product     TEXT NOT NULL,
   name_key    TEXT NOT NULL,  -- normalized package name used for matching
-  data        TEXT NOT NULL,
+  data        BLOB NOT NULL,  -- the normalized entry as JSON, zstd-compressed
   PRIMARY KEY (advisory_id, idx)
 ) WITHOUT ROWID;
 CREATE INDEX affected_ranges_key ON affected_ranges(name_key);

@@ -38,6 +38,11 @@ Statement& Statement::bind_null(int index) {
   sqlite3_bind_null(stmt_, index);
   return *this;
 }
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
 Statement& Statement::bind(int index, const std::optional<std::string>& text) {
   return text ? bind(index, std::string_view(*text)) : bind_null(index);
 }
@@ -70,6 +75,12 @@ std::string Statement::text(int column) const {
   return std::string(reinterpret_cast<const char*>(t),
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
 }
+std::string Statement::blob(int column) const {
+  const void* b = sqlite3_column_blob(stmt_, column);
+  if (!b) return {};
+  return std::string(static_cast<const char*>(b), static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
 std::optional<std::string> Statement::opt_text(int column) const {
   if (is_null(column)) return std::nullopt;
   return text(column);

@@ -43,6 +43,7 @@ class Statement {
   Statement& bind(int index, int value) { return bind(index, static_cast<int64_t>(value)); }
   Statement& bind(int index, double value);
   Statement& bind_null(int index);
+  Statement& bind_blob(int index, std::string_view bytes);
   Statement& bind(int index, const std::optional<std::string>& text);
 
   // Advances: true when a row is available, false when done.
@@ -53,6 +54,7 @@ class Statement {
   void reset();
 
   std::string text(int column) const;
+  std::string blob(int column) const;
   std::optional<std::string> opt_text(int column) const;
   int64_t integer(int column) const;
   double real(int column) const;
