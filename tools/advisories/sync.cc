@@ -11,6 +11,7 @@
 #include <thread>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "tools/advisories/compress.h"
 #include "tools/advisories/http.h"
@@ -31,15 +32,19 @@ fs::path resolve_path(const WorkspaceConfig& c, const std::string& location) {
   return p.is_absolute() ? p : (c.root / p).lexically_normal();
 }
 
-struct Document {
-  std::string name;
-  std::string content;
-  std::filesystem::path path;  // when set, content is read while parsing
-};
-
 struct FileStamp {
   int64_t size;
   int64_t mtime;
+};
+
+struct Document {
+  std::string name;
+  std::string content;
+  // Folder sources: the file is stat'ed and, when changed, read while parsing.
+  std::filesystem::path path;
+  std::string rel;
+  FileStamp stamp{-1, -1};
+  bool unchanged = false;
 };
 
 bool looks_like_archive(const std::string& body) {
@@ -102,7 +107,8 @@ Result<std::vector<Document>> unpack(const std::string& body, const std::string&
 
 struct Collected {
   std::vector<Document> documents;
-  std::map<std::string, FileStamp> files;  // folder sources: every file now present
+  bool folder = false;
+  std::map<std::string, FileStamp> known;  // folder sources: stamps of the last sync
   size_t files_unchanged = 0;
   bool not_modified = false;
   std::optional<std::string> etag, last_modified;
@@ -166,7 +172,8 @@ Result<Collected> collect(Workspace& ws, const AdvisorySourceConfig& src, const 
     return c;
   }
   if (!fs::is_directory(st)) return invalid("'" + path.string() + "' is neither a file nor a folder");
-  LTS_ASSIGN_OR_RETURN(auto known, load_file_stamps(ws.db(), src.name));
+  LTS_ASSIGN_OR_RETURN(c.known, load_file_stamps(ws.db(), src.name));
+  c.folder = true;
   std::vector<fs::path> files;
   for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -174,24 +181,15 @@ Result<Collected> collect(Workspace& ws, const AdvisorySourceConfig& src, const 
   }
   if (ec) return io_error("cannot list '" + path.string() + "': " + ec.message());
   std::sort(files.begin(), files.end());
-  progress.begin("reading " + src.name, files.size());
-  size_t i = 0;
-  for (const auto& f : files) {
-    struct stat sb{};
-    if (::stat(f.c_str(), &sb) != 0) return errno_error("cannot stat '" + f.string() + "'", errno);
-    FileStamp stamp{static_cast<int64_t>(sb.st_size),
-                    static_cast<int64_t>(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec};
-    std::string rel = f.lexically_relative(path).string();
-    c.files[rel] = stamp;
-    auto k = known.find(rel);
-    if (k != known.end() && k->second.size == stamp.size && k->second.mtime == stamp.mtime) {
-      ++c.files_unchanged;
-      continue;
-    }
-    c.documents.push_back({f.string(), std::string(), f});
-    if (++i % 4096 == 0) progress.update(i, rel);
+  size_t prefix = path.string().size() + (path.string().ends_with("/") ? 0 : 1);
+  c.documents.reserve(files.size());
+  for (auto& f : files) {
+    Document d;
+    d.name = f.string();
+    d.rel = d.name.substr(prefix);
+    d.path = std::move(f);
+    c.documents.push_back(std::move(d));
   }
-  progress.end();
   return c;
 }
 
@@ -216,8 +214,7 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
                                                     src.location + ")");
   Collected& c = *collected;
   rep.not_modified = c.not_modified;
-  rep.documents = c.documents.size();
-  rep.files_unchanged = c.files_unchanged;
+
 
   LTS_ASSIGN_OR_RETURN(auto modified, stored_modified(ws.db()));
   const std::map<std::string, std::string> stored = modified;  // read by the parser threads
@@ -251,6 +248,17 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
       std::string content;
       bool readable = true;
       if (!doc.path.empty()) {
+        struct stat sb{};
+        if (::stat(doc.path.c_str(), &sb) == 0) {
+          doc.stamp = {static_cast<int64_t>(sb.st_size),
+                       static_cast<int64_t>(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec};
+          auto k = c.known.find(doc.rel);
+          doc.unchanged = k != c.known.end() && k->second.size == doc.stamp.size && k->second.mtime == doc.stamp.mtime;
+        }
+      }
+      if (doc.unchanged) {
+        readable = false;
+      } else if (!doc.path.empty()) {
         auto r = read_file(doc.path);
         if (r.ok()) content = std::move(*r);
         else {
@@ -314,15 +322,22 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
       }
       if (i % 1024 == 0) progress.update(i, c.documents[i].name);
     }
-    if (!c.not_modified && !c.files.empty()) {
-      LTS_ASSIGN_OR_RETURN(Statement del, ws.db().prepare("DELETE FROM source_files WHERE source = ?"));
-      del.bind(1, src.name);
-      LTS_RETURN_IF_ERROR(del.run());
+    if (c.folder) {
+      // Only what changed: files gone, files new or modified.
+      LTS_ASSIGN_OR_RETURN(Statement del, ws.db().prepare("DELETE FROM source_files WHERE source = ? AND path = ?"));
       LTS_ASSIGN_OR_RETURN(Statement ins, ws.db().prepare(
-          "INSERT INTO source_files(source, path, size, mtime) VALUES (?, ?, ?, ?)"));
-      for (const auto& [path, stamp] : c.files) {
-        ins.bind(1, src.name).bind(2, path).bind(3, stamp.size).bind(4, stamp.mtime);
+          "INSERT OR REPLACE INTO source_files(source, path, size, mtime) VALUES (?, ?, ?, ?)"));
+      std::set<std::string> present;
+      for (const auto& d : c.documents) {
+        present.insert(d.rel);
+        if (d.unchanged || d.stamp.size < 0) continue;
+        ins.bind(1, src.name).bind(2, d.rel).bind(3, d.stamp.size).bind(4, d.stamp.mtime);
         LTS_RETURN_IF_ERROR(ins.run());
+      }
+      for (const auto& [rel, stamp] : c.known) {
+        if (present.count(rel)) continue;
+        del.bind(1, src.name).bind(2, rel);
+        LTS_RETURN_IF_ERROR(del.run());
       }
     }
     LTS_ASSIGN_OR_RETURN(Statement up, ws.db().prepare(
@@ -341,6 +356,10 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
   abort = true;
   for (auto& th : threads) th.join();
   progress.end();
+  for (const auto& d : c.documents) {
+    if (d.unchanged) ++rep.files_unchanged;
+    else ++rep.documents;
+  }
   if (!s.ok()) return std::move(s).error().add_context("while storing advisory source '" + src.name + "'");
   return rep;
 }

@@ -150,7 +150,9 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
                               std::to_string(r.withdrawn), std::to_string(r.malformed)});
           }
           std::cout << format_table(rows);
-          if (!o->skip_triage)
+          if (!o->skip_triage && changed == 0)
+            std::cout << "triage: up to date (no advisory changed)\n";
+          else if (!o->skip_triage)
             std::cout << "triage: " << m.added << " new, " << m.changed << " changed, " << m.removed << " removed across "
                       << m.channels << " channel(s)\n";
         }
