@@ -177,6 +177,15 @@ TEST_F(Demo, AHumanDecisionSurvivesReSyncAndKeepsHistory) {
   EXPECT_EQ(t["CVE-2026-1003/libgreet"]["human"], true);
   EXPECT_EQ(t["CVE-2026-1003/libgreet"]["decided_by"], "alice");
   EXPECT_EQ(t["CVE-2026-1003/libgreet"]["auto_state"], "affected");
+  // Every change is kept: automatic, human, and the automatic re-evaluation.
+  json hist = ltskit_json({"triage", "history", "1.0", "CVE-2026-1003", "libgreet", "--json"});
+  ASSERT_GE(hist.size(), 2u);
+  EXPECT_EQ(hist[0]["by"], "ltskit");
+  EXPECT_EQ(hist[0]["new_state"], "affected");
+  EXPECT_EQ(hist[1]["by"], "alice");
+  EXPECT_EQ(hist[1]["old_state"], "affected");
+  EXPECT_EQ(hist[1]["new_state"], "not_affected");
+  EXPECT_EQ(hist[1]["reason"], "hello never passes user input");
   // Invalid decisions are usage errors.
   EXPECT_EQ(ltskit({"triage", "set", "1.0", "CVE-2026-1003", "libgreet", "not_affected", "--reason", "x"}).code, 2);
   EXPECT_EQ(ltskit({"triage", "set", "1.0", "CVE-2026-1003", "libgreet", "broken", "--reason", "x"}).code, 2);
@@ -241,6 +250,52 @@ TEST_F(Demo, VercmpStdinAnswersEveryLine) {
   auto bad = run_process({LTSKIT_BINARY, "vercmp", "--stdin"}, opt);
   EXPECT_EQ(bad->exit_code, 2);
   EXPECT_NE(bad->err.find("stdin line 1"), std::string::npos);
+}
+
+TEST_F(Demo, PackageMapMapsAndIgnoresNamesAndWithdrawnRecordsWithdrawMatches) {
+  // An advisory that names the product differently, one that names an
+  // unrelated package of the same name, and one that is withdrawn later.
+  TempDir feed;
+  feed.write("map.json", R"({"dataType": "CVE_RECORD", "cveMetadata": {"cveId": "CVE-2026-2001", "state": "PUBLISHED",
+      "dateUpdated": "2026-06-01T00:00:00Z"}, "containers": {"cna": {"title": "greet library bug",
+      "affected": [{"vendor": "demo", "product": "greet library", "defaultStatus": "unaffected",
+                    "versions": [{"version": "0", "lessThan": "1.0.1", "status": "affected"}]}]}}})");
+  feed.write("npm.json", R"({"dataType": "CVE_RECORD", "cveMetadata": {"cveId": "CVE-2026-2002", "state": "PUBLISHED",
+      "dateUpdated": "2026-06-01T00:00:00Z"}, "containers": {"cna": {"title": "npm hello",
+      "affected": [{"collectionURL": "npm", "packageName": "hello", "defaultStatus": "affected"}]}}})");
+  std::string map_text = "[[map]]\nvendor = \"demo\"\nproduct = \"greet library\"\npname = \"libgreet\"\n"
+                         "[[ignore]]\nname = \"hello\"\nreason = \"the npm hello is another project\"\n";
+  std::ofstream(dir_->path() / "ws/policies/package-map.toml") << map_text;
+  ASSERT_EQ(ltskit({"advisories", "source", "add", "cve", feed.path().string(), "--format", "cve5"}).code, 0);
+  ASSERT_EQ(ltskit({"advisories", "sync", "--source", "cve"}).code, 0);
+  auto t = triage_of("1.0");
+  ASSERT_TRUE(t.count("CVE-2026-2001/libgreet"));
+  EXPECT_EQ(t["CVE-2026-2001/libgreet"]["state"], "affected");
+  EXPECT_NE(t["CVE-2026-2001/libgreet"]["match_reason"].get<std::string>().find("package-map.toml"), std::string::npos);
+  EXPECT_FALSE(t.count("CVE-2026-2002/hello"));
+  // Without the ignore entry, the npm advisory would match hello by name.
+  std::ofstream(dir_->path() / "ws/policies/package-map.toml") << "";
+  ASSERT_EQ(ltskit({"triage", "refresh"}).code, 0);
+  t = triage_of("1.0");
+  EXPECT_TRUE(t.count("CVE-2026-2002/hello"));
+  EXPECT_FALSE(t.count("CVE-2026-2001/libgreet"));
+  // A bad map is an error naming file, line and key.
+  std::ofstream(dir_->path() / "ws/policies/package-map.toml") << "[[map]]\nname = \"x\"\npname = \"y\"\ncolour = 1\n";
+  CliRun bad = ltskit({"triage", "refresh"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("package-map.toml:4: key 'map[0].colour': unknown key"), std::string::npos) << bad.err;
+  std::ofstream(dir_->path() / "ws/policies/package-map.toml") << map_text;
+  // The CVE is rejected upstream: its matches are withdrawn.
+  feed.write("npm.json", R"({"dataType": "CVE_RECORD", "cveMetadata": {"cveId": "CVE-2026-2002", "state": "REJECTED",
+      "dateUpdated": "2026-07-01T00:00:00Z"}, "containers": {"cna": {"rejectedReasons": [{"lang": "en", "value": "dup"}]}}})");
+  feed.write("map.json", R"({"dataType": "CVE_RECORD", "cveMetadata": {"cveId": "CVE-2026-2001", "state": "REJECTED",
+      "dateUpdated": "2026-07-01T00:00:00Z"}, "containers": {"cna": {"rejectedReasons": [{"lang": "en", "value": "dup"}]}}})");
+  ASSERT_EQ(ltskit({"advisories", "sync", "--source", "cve"}).code, 0);
+  t = triage_of("1.0");
+  EXPECT_FALSE(t.count("CVE-2026-2001/libgreet"));
+  json hist = ltskit_json({"triage", "history", "1.0", "CVE-2026-2001", "libgreet", "--json"});
+  EXPECT_EQ(hist.back()["new_state"], nullptr);
+  std::ofstream(dir_->path() / "ws/policies/package-map.toml") << "";
 }
 
 TEST(CliConfig, AMalformedWorkspaceFileNamesFileLineAndKey) {

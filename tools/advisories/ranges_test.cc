@@ -45,6 +45,18 @@ TEST(OsvRange, TableOfCases) {
   for (const auto& c : cases) EXPECT_EQ(osv_range_affects(c.range, c.version), c.affected) << c.name;
 }
 
+TEST(DecideOsv, MultipleRangesAnyOfWhichAffects) {
+  AffectedPackage p;
+  p.ranges.push_back(range({{K::kIntroduced, "1.0"}, {K::kFixed, "1.0.5"}}));
+  p.ranges.push_back(range({{K::kIntroduced, "2.0"}, {K::kLastAffected, "2.1"}}));
+  p.ranges.push_back(range({{K::kIntroduced, "0"}, {K::kFixed, "deadbeef"}}, "GIT"));
+  EXPECT_EQ(decide(p, "1.0.4").state, Decision::State::kAffected);
+  EXPECT_EQ(decide(p, "2.1").state, Decision::State::kAffected);
+  EXPECT_EQ(decide(p, "1.5").state, Decision::State::kFixed);
+  EXPECT_EQ(decide(p, "2.2").state, Decision::State::kFixed);
+  EXPECT_EQ(decide(p, "0.9").state, Decision::State::kNotAffected);
+}
+
 TEST(DecideOsv, AffectedFixedOrNotAffected) {
   AffectedPackage p;
   p.ranges.push_back(range({{K::kIntroduced, "1.0"}, {K::kFixed, "1.0.1"}}));

@@ -1,6 +1,7 @@
 // ltskit triage [CHANNEL] [--state S] [--json]; ltskit triage set …
 #include <iostream>
 
+#include "tools/advisories/store.h"
 #include "tools/advisories/triage.h"
 #include "tools/cli/command.h"
 #include "tools/cli/output.h"
@@ -91,6 +92,44 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
         else
           std::cout << "triage: " << r.added << " new, " << r.changed << " changed, " << r.removed << " removed, "
                     << r.unchanged << " unchanged across " << r.channels << " channel(s)\n";
+        return ok_status();
+      };
+    });
+  }
+
+  {
+    struct Opts {
+      std::string channel, advisory, pname;
+      bool json = false;
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* hist = cmd->add_subcommand("history", "Every state change of one channel x advisory x package");
+    hist->add_option("channel", o->channel, "Channel")->required();
+    hist->add_option("advisory", o->advisory, "Advisory id or alias")->required();
+    hist->add_option("pname", o->pname, "Package name")->required();
+    hist->add_flag("--json", o->json, "JSON output");
+    hist->callback([&ctx, o]() {
+      ctx.action = [&ctx, o]() -> Status {
+        LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kRead, "ltskit triage history"));
+        LTS_ASSIGN_OR_RETURN(auto adv, advisories::get_advisory(ws.db(), o->advisory));
+        LTS_ASSIGN_OR_RETURN(auto entries, triage_history(ws.db(), o->channel, adv.summary.id, o->pname));
+        if (entries.empty())
+          return not_found("no triage history for " + o->channel + " " + adv.summary.id + " " + o->pname);
+        auto opt = [](const std::optional<std::string>& s) { return s ? nlohmann::json(*s) : nlohmann::json(); };
+        if (o->json) {
+          nlohmann::json arr = nlohmann::json::array();
+          for (const auto& e : entries)
+            arr.push_back({{"at", e.at}, {"by", e.by}, {"old_state", opt(e.old_state)}, {"new_state", opt(e.new_state)},
+                           {"justification", opt(e.justification)}, {"reason", e.reason}});
+          print_json(arr);
+          return ok_status();
+        }
+        std::vector<std::vector<std::string>> rows = {{"WHEN", "WHO", "CHANGE", "WHY"}};
+        for (const auto& e : entries)
+          rows.push_back({e.at, e.by, e.old_state.value_or("(none)") + " -> " + e.new_state.value_or("(removed)") +
+                                          (e.justification ? " (" + *e.justification + ")" : ""),
+                          e.reason});
+        std::cout << format_table(rows);
         return ok_status();
       };
     });
