@@ -205,8 +205,12 @@ TEST_F(Demo, VexDocumentIsValidOpenVex) {
   for (const auto& st : doc["statements"]) {
     EXPECT_EQ(st["products"][0]["@id"].get<std::string>().find("pkg:nix/"), 0u);
     EXPECT_NE(st["products"][0]["@id"].get<std::string>().find("channel=1.0"), std::string::npos);
-    if (st["status"] == "affected") EXPECT_TRUE(st.contains("action_statement"));
-    if (st["status"] == "not_affected") EXPECT_TRUE(st.contains("justification") || st.contains("impact_statement"));
+    if (st["status"] == "affected") {
+      EXPECT_TRUE(st.contains("action_statement"));
+    }
+    if (st["status"] == "not_affected") {
+      EXPECT_TRUE(st.contains("justification") || st.contains("impact_statement"));
+    }
   }
   // The validator catches what the spec forbids.
   json broken = doc;
