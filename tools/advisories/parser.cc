@@ -445,48 +445,4 @@ std::vector<Parser::Record> Parser::parse_changed(std::string_view json, Format 
   return out;
 }
 
-std::vector<Result<Parser::Stamp>> Parser::stamps(std::string_view json, Format format, const std::string& name) {
-  std::vector<Result<Stamp>> out;
-  dom::element root;
-  auto error = impl_->parser.parse(json.data(), json.size(), true).get(root);
-  if (error) {
-    out.push_back(invalid(name + ": not valid JSON (" + simdjson::error_message(error) + ")"));
-    return out;
-  }
-  auto one = [&](dom::element el, const std::string& rec_name) {
-    Reader r(rec_name);
-    Node n{el, ""};
-    if (!n.is_object()) {
-      out.push_back(r.err("(record)", "expected an object"));
-      return;
-    }
-    Stamp s;
-    if (format == Format::kOsv) {
-      auto id = r.string(n, "id");
-      auto mod = r.string(n, "modified");
-      if (!id.ok()) return out.push_back(std::move(id).error());
-      if (!mod.ok()) return out.push_back(std::move(mod).error());
-      s.id = *id;
-      s.modified = *mod;
-    } else {
-      auto meta = r.get(n, "cveMetadata");
-      if (!meta || !meta->is_object()) return out.push_back(r.err("cveMetadata", "missing"));
-      auto id = r.string(*meta, "cveId");
-      if (!id.ok()) return out.push_back(std::move(id).error());
-      auto up = r.opt_string(*meta, "dateUpdated");
-      auto pub = r.opt_string(*meta, "datePublished");
-      s.id = *id;
-      s.modified = up.ok() && *up ? **up : (pub.ok() && *pub ? **pub : "");
-    }
-    out.push_back(std::move(s));
-  };
-  if (root.is_array()) {
-    size_t i = 0;
-    for (dom::element el : root.get_array()) one(el, name + "[" + std::to_string(i++) + "]");
-  } else {
-    one(root, name);
-  }
-  return out;
-}
-
 }  // namespace ltskit::advisories

@@ -39,13 +39,6 @@ class Parser {
   std::vector<Record> parse_changed(std::string_view json, Format format, const std::string& name,
                                     UnchangedFn unchanged, void* ctx);
 
-  // Reads only `id` and `modified` (or CVE 5 `cveMetadata.cveId` and
-  // `dateUpdated`) of each record, for incremental sync.
-  struct Stamp {
-    std::string id;
-    std::string modified;
-  };
-  std::vector<Result<Stamp>> stamps(std::string_view json, Format format, const std::string& name);
 
  private:
   struct Impl;
