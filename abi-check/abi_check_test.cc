@@ -1,0 +1,346 @@
+// The ABI corpus: small library pairs compiled during the test
+// (`-g -shared -fPIC`), each exercising one kind of change, with the verdict
+// and the change the report must name. The same corpus runs through
+// libabigail's abidiff, and every disagreement is listed with its reason.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+
+#include "abi-check/abi_diff.h"
+#include "abi-check/model_json.h"
+#include "abi-check/reader.h"
+#include "abi-check/report.h"
+
+extern char** environ;
+
+namespace ltskit::abi {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs argv (no shell) and returns its exit status; output goes to `out_file`.
+int run(const std::vector<std::string>& argv, const std::string& out_file = "/dev/null") {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, out_file == "/dev/null" ? "/dev/null" : (out_file + ".err").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return -1;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+struct Case {
+  const char* name;
+  bool cxx;
+  const char* old_src;
+  const char* new_src;
+  Verdict verdict;
+  const char* mentions;  // a substring the text report must contain
+  const char* old_flags = "";  // extra linker flags; @VS@ is replaced by a version script
+  const char* new_flags = "";
+  const char* old_vs = "";
+  const char* new_vs = "";
+};
+
+const Case kCases[] = {
+    {"self-comparison", false, "int f(int a) { return a; }\nint v = 1;", "int f(int a) { return a; }\nint v = 1;",
+     Verdict::kNoChange, "no-change"},
+    {"function removed", false, "int f(void) { return 1; }\nint g(void) { return 2; }", "int f(void) { return 1; }",
+     Verdict::kIncompatible, "g removed"},
+    {"function added", false, "int f(void) { return 1; }", "int f(void) { return 1; }\nint g(void) { return 2; }",
+     Verdict::kCompatible, "g added"},
+    {"parameter added", false, "int f(int a) { return a; }", "int f(int a, int b) { return a + b; }",
+     Verdict::kIncompatible, "parameter count changed from 1 to 2"},
+    {"parameter type changed", false, "long f(int a) { return a; }", "long f(long a) { return a; }",
+     Verdict::kIncompatible, "parameter 1: type changed from 'int' to 'long int'"},
+    {"return type changed", false, "int f(void) { return 1; }", "long f(void) { return 1; }",
+     Verdict::kIncompatible, "return type: type changed from 'int' to 'long int'"},
+    {"struct member added at the end", false, "struct s { int a; };\nint f(struct s *p) { return p->a; }",
+     "struct s { int a; int b; };\nint f(struct s *p) { return p->a; }", Verdict::kIncompatible,
+     "struct s → size changed from 4 to 8 bytes"},
+    {"struct member added in the middle", false, "struct s { int a; int c; };\nint f(struct s *p) { return p->a; }",
+     "struct s { int a; int b; int c; };\nint f(struct s *p) { return p->a; }", Verdict::kIncompatible,
+     "member c: offset 4 → 8"},
+    {"member type widened", false, "struct s { int a; int b; };\nint f(struct s *p) { return p->a; }",
+     "struct s { long a; int b; };\nint f(struct s *p) { return p->a; }", Verdict::kIncompatible,
+     "member a: type changed from 'int' to 'long int'"},
+    {"members reordered", false, "struct s { int a; char b[8]; };\nint f(struct s *p) { return p->a; }",
+     "struct s { char b[8]; int a; };\nint f(struct s *p) { return p->a; }", Verdict::kIncompatible,
+     "member a: offset 0 → 8"},
+    {"bit-field width changed", false, "struct s { unsigned a : 3; unsigned b : 5; };\nint f(struct s *p) { return p->a; }",
+     "struct s { unsigned a : 4; unsigned b : 5; };\nint f(struct s *p) { return p->a; }", Verdict::kIncompatible,
+     "member a: bit-field width 3 → 4"},
+    {"union member widened", false, "union u { int i; float f; };\nint f(union u *p) { return p->i; }",
+     "union u { int i; double f; };\nint f(union u *p) { return p->i; }", Verdict::kIncompatible,
+     "union u → size changed from 4 to 8 bytes"},
+    {"enumerator value changed", false, "enum e { A, B = 2 };\nenum e f(enum e x) { return x; }",
+     "enum e { A, B = 3 };\nenum e f(enum e x) { return x; }", Verdict::kIncompatible,
+     "enumerator B value changed from 2 to 3"},
+    {"enumerator added", false, "enum e { A, B };\nenum e f(enum e x) { return x; }",
+     "enum e { A, B, C };\nenum e f(enum e x) { return x; }", Verdict::kCompatible, "enumerator C (= 2) added"},
+    {"typedef renamed over the same layout", false, "typedef int num_t;\nint f(num_t x) { return x; }",
+     "typedef int count_t;\nint f(count_t x) { return x; }", Verdict::kCompatible,
+     "typedef changed from 'num_t' to 'count_t' over the same layout"},
+    {"typedef changed layout", false, "typedef int num_t;\nint f(num_t x) { return x; }",
+     "typedef long num_t;\nint f(num_t x) { return x; }", Verdict::kIncompatible,
+     "type changed from 'int' to 'long int'"},
+    {"global variable size changed", false, "int table[4];\nint f(void) { return table[0]; }",
+     "int table[8];\nint f(void) { return table[0]; }", Verdict::kIncompatible, "table: size changed from 16 to 32 bytes"},
+    {"global variable removed", false, "int a = 1;\nint b = 2;", "int a = 1;", Verdict::kIncompatible, "b removed"},
+    {"member renamed at the same offset", false, "struct s { int a; int b; };\nint f(struct s *p) { return p->a; }",
+     "struct s { int a; int count; };\nint f(struct s *p) { return p->a; }", Verdict::kCompatible,
+     "member b renamed to count"},
+    {"change behind a pointer to a struct", false,
+     "struct inner { int x; };\nstruct outer { struct inner *in; };\nint f(struct outer *o) { return o->in->x; }",
+     "struct inner { int x; int y; };\nstruct outer { struct inner *in; };\nint f(struct outer *o) { return o->in->x; }",
+     Verdict::kIncompatible, "member in: pointee: struct inner → size changed from 4 to 8 bytes"},
+    {"opaque pointer: declaration only", false, "struct ctx;\nstruct ctx *f(struct ctx *c) { return c; }",
+     "struct ctx;\nstruct ctx *f(struct ctx *c) { return c; }", Verdict::kNoChange, "no-change"},
+    {"pointer level changed", false, "int f(int *p) { return *p; }", "int f(int **p) { return **p; }",
+     Verdict::kIncompatible, "pointee: type changed from 'int' to 'int*'"},
+    {"const added to a pointee", false, "int f(char *p) { return *p; }", "int f(const char *p) { return *p; }",
+     Verdict::kIncompatible, "type changed"},
+    {"SONAME changed", false, "int f(void) { return 1; }", "int f(void) { return 1; }", Verdict::kIncompatible,
+     "SONAME changed from 'libt.so.1' to 'libt.so.2'", "-Wl,-soname,libt.so.1", "-Wl,-soname,libt.so.2"},
+    {"symbol version added", false, "int f(void) { return 1; }", "int f(void) { return 1; }", Verdict::kCompatible,
+     "f: now versioned (V1)", "", "-Wl,--version-script=@VS@", "", "V1 { global: f; local: *; };"},
+    {"symbol version removed", false, "int f(void) { return 1; }", "int f(void) { return 1; }", Verdict::kIncompatible,
+     "version V1 removed", "-Wl,--version-script=@VS@", "-Wl,--version-script=@VS@", "V1 { global: f; local: *; };",
+     "V2 { global: f; local: *; };"},
+    {"default version changed", false,
+     "int f(void) { return 1; }",
+     "int f_v1(void) { return 1; }\nint f_v2(void) { return 2; }\n"
+     "__asm__(\".symver f_v1,f@V1\");\n__asm__(\".symver f_v2,f@@V2\");",
+     Verdict::kCompatible, "f: version V1 is no longer the default", "-Wl,--version-script=@VS@",
+     "-Wl,--version-script=@VS@", "V1 { global: f; local: *; };", "V1 { global: f; local: *; };\nV2 { global: f; } V1;"},
+    {"no debug info: function removed", false, "int f(void) { return 1; }\nint g(void) { return 1; }",
+     "int f(void) { return 1; }", Verdict::kIncompatible, "has no debug info", "-g0", "-g0"},
+    {"no debug info: self-comparison", false, "int f(void) { return 1; }", "int f(void) { return 1; }",
+     Verdict::kNoChange, "no-change", "-g0", "-g0"},
+    {"C++: method added (non-virtual)", true,
+     "struct A { int x; int get() const; };\nint A::get() const { return x; }",
+     "struct A { int x; int get() const; int twice() const; };\nint A::get() const { return x; }\n"
+     "int A::twice() const { return 2 * x; }",
+     Verdict::kCompatible, "A::twice() const added"},
+    {"C++: virtual function added", true,
+     "struct A { virtual ~A(); virtual int f(); int x; };\nA::~A() {}\nint A::f() { return x; }",
+     "struct A { virtual ~A(); virtual int f(); virtual int g(); int x; };\nA::~A() {}\nint A::f() { return x; }\n"
+     "int A::g() { return 1; }",
+     Verdict::kIncompatible, "vtable changed"},
+    {"C++: virtual functions reordered", true,
+     "struct A { virtual int f(); virtual int g(); int x; };\nint A::f() { return 1; }\nint A::g() { return 2; }",
+     "struct A { virtual int g(); virtual int f(); int x; };\nint A::f() { return 1; }\nint A::g() { return 2; }",
+     Verdict::kIncompatible, "vtable changed"},
+    {"C++: base class added", true,
+     "struct B { int b; };\nstruct A { int a; int get() const; };\nint A::get() const { return a; }",
+     "struct B { int b; };\nstruct A : B { int a; int get() const; };\nint A::get() const { return a; }",
+     Verdict::kIncompatible, "base classes changed"},
+    {"C++: member type changed in a class", true,
+     "class C { public: int get() const; private: int v; };\nint C::get() const { return v; }",
+     "class C { public: int get() const; private: long v; };\nint C::get() const { return v; }",
+     Verdict::kIncompatible, "size changed from 4 to 8 bytes"},
+    {"C++: function removed from a namespace", true,
+     "namespace n { int f() { return 1; } int g() { return 2; } }", "namespace n { int f() { return 1; } }",
+     Verdict::kIncompatible, "n::g() removed"},
+    {"C++: parameter changed to a reference", true, "int f(int a) { return a; }", "int f(const int &a) { return a; }",
+     Verdict::kIncompatible, "f(int) removed"},
+    {"C++: self-comparison of a class hierarchy", true,
+     "struct B { virtual ~B(); int b; };\nB::~B() {}\nstruct D : B { int d; int get(); };\nint D::get() { return d; }",
+     "struct B { virtual ~B(); int b; };\nB::~B() {}\nstruct D : B { int d; int get(); };\nint D::get() { return d; }",
+     Verdict::kNoChange, "no-change"},
+    {"C++: enum class value changed", true, "enum class E : int { A = 1 };\nint f(E e) { return (int)e; }",
+     "enum class E : int { A = 2 };\nint f(E e) { return (int)e; }", Verdict::kIncompatible,
+     "enumerator A value changed from 1 to 2"},
+};
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  return s;
+}
+
+// Compiles one side; returns the path of the library.
+std::string build(const fs::path& dir, const std::string& side, const Case& c) {
+  fs::create_directories(dir);
+  std::string src = (dir / (side + (c.cxx ? ".cc" : ".c"))).string();
+  std::ofstream(src) << (side == "old" ? c.old_src : c.new_src) << "\n";
+  std::string vs = (dir / (side + ".map")).string();
+  std::ofstream(vs) << (side == "old" ? c.old_vs : c.new_vs) << "\n";
+  std::string lib = (dir / ("lib" + side + ".so")).string();
+  std::vector<std::string> argv = {c.cxx ? "c++" : "cc", "-g", "-shared", "-fPIC", "-o", lib, src};
+  std::string flags = replace_all(side == "old" ? c.old_flags : c.new_flags, "@VS@", vs);
+  if (!flags.empty()) argv.push_back(flags);
+  EXPECT_EQ(run(argv, (dir / (side + ".cc.log")).string()), 0) << c.name << ": compiling " << side;
+  return lib;
+}
+
+class Corpus : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = fs::temp_directory_path() / ("ltsabi-corpus-" + std::to_string(getpid()));
+    for (size_t i = 0; i < std::size(kCases); ++i) {
+      fs::path dir = root_ / std::to_string(i);
+      libs_.push_back({build(dir, "old", kCases[i]), build(dir, "new", kCases[i])});
+    }
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  static fs::path root_;
+  static std::vector<std::pair<std::string, std::string>> libs_;
+};
+
+fs::path Corpus::root_;
+std::vector<std::pair<std::string, std::string>> Corpus::libs_;
+
+TEST_F(Corpus, EveryPairHasItsVerdictAndNamesItsChange) {
+  ASSERT_GE(std::size(kCases), 38u);
+  for (size_t i = 0; i < std::size(kCases); ++i) {
+    const Case& c = kCases[i];
+    auto a = read_library(libs_[i].first);
+    auto b = read_library(libs_[i].second);
+    ASSERT_TRUE(a.ok()) << c.name << ": " << a.error().message;
+    ASSERT_TRUE(b.ok()) << c.name << ": " << b.error().message;
+    Diff d = diff_models(*a, *b, {});
+    std::string text = report_text(d);
+    EXPECT_EQ(verdict_name(d.verdict), std::string(verdict_name(c.verdict))) << c.name << "\n" << text;
+    EXPECT_NE(text.find(c.mentions), std::string::npos) << c.name << ": report lacks '" << c.mentions << "'\n" << text;
+  }
+}
+
+TEST_F(Corpus, DumpThenDiffGivesTheSameResultAsElf) {
+  for (size_t i = 0; i < std::size(kCases); ++i) {
+    auto a = read_library(libs_[i].first);
+    auto b = read_library(libs_[i].second);
+    ASSERT_TRUE(a.ok() && b.ok());
+    auto loaded = model_from_json(model_to_json(*a), "dump");
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    Diff direct = diff_models(*a, *b, {});
+    Diff via_dump = diff_models(*loaded, *b, {});
+    EXPECT_EQ(direct.verdict, via_dump.verdict) << kCases[i].name;
+    ASSERT_EQ(direct.changes.size(), via_dump.changes.size()) << kCases[i].name;
+    for (size_t k = 0; k < direct.changes.size(); ++k) EXPECT_EQ(direct.changes[k].detail, via_dump.changes[k].detail);
+  }
+}
+
+TEST_F(Corpus, CliExitStatusFollowsAbidiffBits) {
+  for (size_t i = 0; i < std::size(kCases); ++i) {
+    int want = kCases[i].verdict == Verdict::kNoChange ? 0 : kCases[i].verdict == Verdict::kCompatible ? 4 : 12;
+    EXPECT_EQ(run({LTSABI_BINARY, "diff", libs_[i].first, libs_[i].second}), want) << kCases[i].name;
+  }
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", libs_[0].first}), 3);
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", "/nonexistent.so", libs_[0].first}), 1);
+}
+
+// Where Debian's abidiff (libabigail 2.2) and ltsabi classify a pair
+// differently, and why. Any disagreement not listed here fails the test.
+const std::map<std::string, std::string> kKnownDisagreements = {
+    {"struct member added at the end", "libabigail 2.2 reports sub-type changes as ABI changes (4), not incompatible (12); 2.7+ and ltsabi treat layout changes of used types as incompatible"},
+    {"struct member added in the middle", "same: 2.2 is laxer on layout changes"},
+    {"member type widened", "same: 2.2 is laxer on layout changes"},
+    {"members reordered", "same: 2.2 is laxer on layout changes"},
+    {"bit-field width changed", "same: 2.2 is laxer on layout changes"},
+    {"union member widened", "same: 2.2 is laxer on layout changes"},
+    {"enumerator value changed", "same: 2.2 reports enumerator changes as ABI changes only"},
+    {"typedef changed layout", "same: 2.2 reports the parameter type change as an ABI change only"},
+    {"change behind a pointer to a struct", "same: 2.2 is laxer on layout changes"},
+    {"parameter type changed", "2.2 reports parameter type changes as ABI changes only"},
+    {"return type changed", "2.2 reports return type changes as ABI changes only"},
+    {"parameter added", "2.2 reports a parameter added as an ABI change only"},
+    {"pointer level changed", "2.2 reports the parameter type change as an ABI change only"},
+    {"const added to a pointee", "2.2 reports the parameter type change as an ABI change only"},
+    {"global variable size changed", "2.2 reports a variable size change as an ABI change only"},
+    {"C++: base class added", "2.2 reports base class changes as ABI changes only"},
+    {"C++: member type changed in a class", "same: 2.2 is laxer on layout changes"},
+    {"C++: enum class value changed", "2.2 reports enumerator changes as ABI changes only"},
+    {"enumerator added", "abidiff hides harmless changes unless --harmless is given; ltsabi reports them as compatible"},
+    {"typedef renamed over the same layout", "abidiff hides harmless changes unless --harmless is given; ltsabi reports them as compatible"},
+    {"member renamed at the same offset", "abidiff hides harmless changes unless --harmless is given; ltsabi reports them as compatible"},
+    {"symbol version added", "abidiff 2.2 does not report a version added to an unversioned symbol; ltsabi reports it as a compatible change"},
+    {"default version changed", "abidiff 2.2 reports f@@V1 becoming f@V1 as a removed symbol; binaries bound to f@V1 still resolve it, so ltsabi calls it compatible"},
+};
+
+TEST_F(Corpus, AgreesWithAbidiffOrKnowsWhyNot) {
+  if (run({"abidiff", "--version"}) != 0) GTEST_SKIP() << "abidiff (abigail-tools) is not installed";
+  std::vector<std::string> unexplained;
+  for (size_t i = 0; i < std::size(kCases); ++i) {
+    int status = run({"abidiff", libs_[i].first, libs_[i].second});
+    ASSERT_EQ(status & 1, 0) << kCases[i].name << ": abidiff failed with status " << status;
+    Verdict theirs = (status & 8) ? Verdict::kIncompatible : (status & 4) ? Verdict::kCompatible : Verdict::kNoChange;
+    bool listed = kKnownDisagreements.count(kCases[i].name) > 0;
+    if (theirs == kCases[i].verdict) {
+      if (listed) unexplained.push_back(std::string(kCases[i].name) + ": listed as a disagreement, but abidiff agrees");
+      continue;
+    }
+    if (listed) continue;
+    unexplained.push_back(std::string(kCases[i].name) + ": abidiff says " + verdict_name(theirs) + ", ltsabi says " +
+                          verdict_name(kCases[i].verdict));
+  }
+  for (const auto& u : unexplained) ADD_FAILURE() << u;
+}
+
+TEST_F(Corpus, TruncatedAndBitFlippedLibrariesNeverCrash) {
+  std::ifstream in(libs_[std::size(kCases) - 3].first, std::ios::binary);  // a C++ library with DWARF
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 1000u);
+  std::mt19937 rng(7);
+  fs::path bad = root_ / "mutant.so";
+  int errors = 0, read = 0;
+  for (int i = 0; i < 300; ++i) {
+    std::string m = bytes;
+    if (i < 100) {
+      m.resize(rng() % bytes.size());
+    } else {
+      int flips = 1 + static_cast<int>(rng() % 16);
+      for (int f = 0; f < flips; ++f) m[rng() % m.size()] ^= static_cast<char>(1 << (rng() % 8));
+    }
+    std::ofstream(bad, std::ios::binary) << m;
+    auto r = read_library(bad.string());
+    if (r.ok()) {
+      ++read;
+      (void)diff_models(*r, *r, {});
+    } else {
+      ++errors;
+      EXPECT_NE(r.error().message.find(bad.string()), std::string::npos) << r.error().message;
+    }
+  }
+  EXPECT_GT(errors, 50);
+}
+
+TEST(Suppressions, AreCountedNotDropped) {
+  fs::path dir = fs::temp_directory_path() / ("ltsabi-sup-" + std::to_string(getpid()));
+  Case c = {"sup", false, "int keep(void) { return 1; }\nint internal_x(void) { return 1; }",
+            "int keep(void) { return 1; }", Verdict::kNoChange, ""};
+  std::string a = build(dir, "old", c), b = build(dir, "new", c);
+  std::ofstream(dir / "sup.toml") << "[[suppress]]\nsymbol = \"internal_*\"\nreason = \"not public\"\n";
+  auto s = load_suppressions((dir / "sup.toml").string());
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  Diff d = diff_models(*read_library(a), *read_library(b), *s);
+  EXPECT_EQ(d.verdict, Verdict::kNoChange);
+  EXPECT_EQ(d.suppressed, 1u);
+  EXPECT_NE(report_text(d).find("internal_x removed (not public)"), std::string::npos);
+  std::ofstream(dir / "bad.toml") << "[[suppress]]\nsymbol = \"x\"\n";
+  auto bad = load_suppressions((dir / "bad.toml").string());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("needs a reason"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ltskit::abi

@@ -1,0 +1,358 @@
+#include "abi-check/abi_diff.h"
+
+#include <map>
+#include <set>
+
+namespace ltskit::abi {
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::kNoChange: return "no-change";
+    case Verdict::kCompatible: return "compatible";
+    case Verdict::kIncompatible: return "incompatible";
+  }
+  return "?";
+}
+
+namespace {
+
+// One finding inside a type comparison.
+struct Finding {
+  std::string detail;
+  bool incompatible;
+  std::string type;  // the type it is about, for suppressions
+};
+
+class TypeComparer {
+ public:
+  TypeComparer(const Model& a, const Model& b) : a_(a), b_(b) {}
+
+  // Compares the types keyed `ka` (old) and `kb` (new); findings are appended
+  // with `path` as prefix.
+  void compare(const std::string& ka, const std::string& kb, const std::string& path,
+               std::vector<Finding>& out, int depth = 0) {
+    if (depth > 64) return;
+    const Type* ta = find(a_, ka);
+    const Type* tb = find(b_, kb);
+    if (!ta || !tb) {
+      if (ka != kb) out.push_back({path + "type changed from '" + name(a_, ka) + "' to '" + name(b_, kb) + "'", true, ""});
+      return;
+    }
+    if (ka == kb) {
+      switch (ta->kind) {
+        case TypeKind::kStruct: case TypeKind::kClass: case TypeKind::kUnion: case TypeKind::kEnum:
+          aggregate(ka, path, out, depth);
+          return;
+        case TypeKind::kFunction:
+          for (size_t i = 0; i < ta->params.size() && i < tb->params.size(); ++i)
+            compare(ta->params[i], tb->params[i], path, out, depth + 1);
+          compare(ta->target, tb->target, path, out, depth + 1);
+          return;
+        case TypeKind::kPointer: case TypeKind::kReference: case TypeKind::kRvalueReference:
+          compare(ta->target, tb->target, path + "pointee: ", out, depth + 1);
+          return;
+        default:
+          if (!ta->target.empty()) compare(ta->target, tb->target, path, out, depth + 1);
+          return;
+      }
+    }
+    // Different keys. Typedefs that name the same layout are harmless.
+    if (ta->kind == TypeKind::kTypedef || tb->kind == TypeKind::kTypedef) {
+      std::string ua = ta->kind == TypeKind::kTypedef ? strip(a_, ka) : ka;
+      std::string ub = tb->kind == TypeKind::kTypedef ? strip(b_, kb) : kb;
+      std::vector<Finding> inner;
+      compare(ua, ub, path, inner, depth + 1);
+      bool breaks = false;
+      for (const auto& f : inner) breaks = breaks || f.incompatible;
+      if (!breaks)
+        out.push_back({path + "typedef changed from '" + ta->name + "' to '" + tb->name + "' over the same layout", false, ""});
+      for (auto& f : inner) out.push_back(std::move(f));
+      return;
+    }
+    if (ta->kind != tb->kind || ta->kind == TypeKind::kBase || ta->kind == TypeKind::kStruct ||
+        ta->kind == TypeKind::kClass || ta->kind == TypeKind::kUnion || ta->kind == TypeKind::kEnum) {
+      std::string d = path + "type changed from '" + ta->name + "' to '" + tb->name + "'";
+      if (ta->size != tb->size && ta->size && tb->size)
+        d += " (size " + std::to_string(ta->size) + " → " + std::to_string(tb->size) + " bytes)";
+      out.push_back({d, true, ta->name});
+      return;
+    }
+    switch (ta->kind) {
+      case TypeKind::kPointer: case TypeKind::kReference: case TypeKind::kRvalueReference:
+        compare(ta->target, tb->target, path + "pointee: ", out, depth + 1);
+        return;
+      case TypeKind::kConst: case TypeKind::kVolatile:
+        compare(ta->target, tb->target, path, out, depth + 1);
+        return;
+      case TypeKind::kArray:
+        if (ta->count != tb->count)
+          out.push_back({path + "array '" + ta->name + "' changed to '" + tb->name + "'", true, ""});
+        else
+          compare(ta->target, tb->target, path + "element: ", out, depth + 1);
+        return;
+      case TypeKind::kFunction:
+        if (ta->params.size() != tb->params.size()) {
+          out.push_back({path + "function type changed from '" + ta->name + "' to '" + tb->name + "'", true, ""});
+          return;
+        }
+        for (size_t i = 0; i < ta->params.size(); ++i)
+          compare(ta->params[i], tb->params[i], path + "parameter " + std::to_string(i + 1) + ": ", out, depth + 1);
+        compare(ta->target, tb->target, path + "return: ", out, depth + 1);
+        return;
+      default:
+        out.push_back({path + "type changed from '" + ta->name + "' to '" + tb->name + "'", true, ""});
+        return;
+    }
+  }
+
+ private:
+  static const Type* find(const Model& m, const std::string& key) {
+    auto it = m.types.find(key);
+    return it == m.types.end() ? nullptr : &it->second;
+  }
+  static std::string name(const Model& m, const std::string& key) {
+    const Type* t = find(m, key);
+    return t ? t->name : key;
+  }
+  static std::string strip(const Model& m, std::string key) {
+    for (int i = 0; i < 32; ++i) {
+      const Type* t = find(m, key);
+      if (!t || t->kind != TypeKind::kTypedef) return key;
+      key = t->target;
+    }
+    return key;
+  }
+
+  // Compares the definitions of a struct/class/union/enum present on both
+  // sides under one key; each key is compared once.
+  void aggregate(const std::string& key, const std::string& path, std::vector<Finding>& out, int depth) {
+    auto memo = done_.find(key);
+    if (memo != done_.end()) {
+      for (const auto& f : memo->second) out.push_back({path + f.detail, f.incompatible, f.type});
+      return;
+    }
+    done_[key];  // in progress: a cycle back here finds nothing new
+    const Type& a = a_.types.at(key);
+    const Type& b = b_.types.at(key);
+    std::vector<Finding> found;
+    std::string name = a.name;
+    std::string word = a.kind == TypeKind::kEnum ? "enum " : a.kind == TypeKind::kUnion ? "union " : a.kind == TypeKind::kClass ? "class " : "struct ";
+    std::string here = word + name + " → ";
+    if (a.declaration_only || b.declaration_only) {
+      done_[key] = found;
+      return;
+    }
+    if (a.size != b.size)
+      found.push_back({here + "size changed from " + std::to_string(a.size) + " to " + std::to_string(b.size) + " bytes", true, name});
+    if (a.kind == TypeKind::kEnum) {
+      std::map<std::string, int64_t> nb;
+      for (const auto& e : b.enumerators) nb[e.name] = e.value;
+      std::set<std::string> na;
+      for (const auto& e : a.enumerators) {
+        na.insert(e.name);
+        auto it = nb.find(e.name);
+        if (it == nb.end())
+          found.push_back({here + "enumerator " + e.name + " (= " + std::to_string(e.value) + ") removed", true, name});
+        else if (it->second != e.value)
+          found.push_back({here + "enumerator " + e.name + " value changed from " + std::to_string(e.value) + " to " +
+                               std::to_string(it->second), true, name});
+      }
+      for (const auto& e : b.enumerators)
+        if (!na.count(e.name))
+          found.push_back({here + "enumerator " + e.name + " (= " + std::to_string(e.value) + ") added", false, name});
+    } else {
+      // Members, matched by name; a member that vanished while another with
+      // the same offset and type appeared was renamed, which is harmless.
+      std::map<std::string, const Member*> mb;
+      for (const auto& m : b.members) mb[m.name] = &m;
+      std::set<std::string> matched;
+      for (const auto& m : a.members) {
+        auto it = mb.find(m.name);
+        std::string mpath = here + "member " + (m.name.empty() ? "(anonymous)" : m.name) + ": ";
+        if (it == mb.end()) {
+          const Member* same = nullptr;
+          for (const auto& n : b.members) {
+            bool in_old = false;
+            for (const auto& o : a.members) in_old = in_old || o.name == n.name;
+            if (!in_old && n.offset_bits == m.offset_bits && n.type == m.type && n.bit_size == m.bit_size) same = &n;
+          }
+          if (same) {
+            matched.insert(same->name);
+            found.push_back({here + "member " + m.name + " renamed to " + same->name + " (same offset and type)", false, name});
+          } else {
+            found.push_back({here + "member " + m.name + " removed", true, name});
+          }
+          continue;
+        }
+        matched.insert(m.name);
+        const Member& n = *it->second;
+        if (n.offset_bits != m.offset_bits)
+          found.push_back({mpath + "offset " + bits(m.offset_bits) + " → " + bits(n.offset_bits), true, name});
+        if (n.bit_size != m.bit_size)
+          found.push_back({mpath + "bit-field width " + std::to_string(m.bit_size) + " → " + std::to_string(n.bit_size), true, name});
+        compare(m.type, n.type, mpath, found, depth + 1);
+      }
+      for (const auto& n : b.members) {
+        if (matched.count(n.name)) continue;
+        bool layout_kept = a.size == b.size;
+        found.push_back({here + "member " + n.name + " added at offset " + bits(n.offset_bits) +
+                             (layout_kept ? " (in padding; size unchanged)" : ""),
+                         !layout_kept, name});
+      }
+      if (a.bases.size() != b.bases.size()) {
+        found.push_back({here + "base classes changed (" + std::to_string(a.bases.size()) + " → " +
+                             std::to_string(b.bases.size()) + ")", true, name});
+      } else {
+        for (size_t i = 0; i < a.bases.size(); ++i) {
+          if (a.bases[i].offset_bits != b.bases[i].offset_bits)
+            found.push_back({here + "base " + a.bases[i].type + " moved", true, name});
+          compare(a.bases[i].type, b.bases[i].type, here + "base: ", found, depth + 1);
+        }
+      }
+      std::string va, vb;
+      for (const auto& v : a.vtable) va += std::to_string(v.index) + ":" + v.name + "; ";
+      for (const auto& v : b.vtable) vb += std::to_string(v.index) + ":" + v.name + "; ";
+      if (va != vb) found.push_back({here + "vtable changed from [" + va + "] to [" + vb + "]", true, name});
+    }
+    done_[key] = found;
+    for (const auto& f : found) out.push_back({path + f.detail, f.incompatible, f.type});
+  }
+
+  static std::string bits(int64_t b) {
+    if (b % 8 == 0) return std::to_string(b / 8);
+    return std::to_string(b / 8) + "+" + std::to_string(b % 8) + "bits";
+  }
+
+  const Model& a_;
+  const Model& b_;
+  std::map<std::string, std::vector<Finding>> done_;
+};
+
+}  // namespace
+
+Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
+  Diff d;
+  d.old_has_debug_info = a.has_debug_info;
+  d.new_has_debug_info = b.has_debug_info;
+  d.old_path = a.path;
+  d.new_path = b.path;
+  auto add = [&](Change c, const std::string& type_name = "") {
+    std::string why;
+    if (c.kind == "soname-changed") why = sup.match_soname(a.soname);
+    else why = sup.match_symbol(c.subject, demangle(c.subject));
+    if (why.empty() && !type_name.empty()) why = sup.match_type(type_name);
+    if (!why.empty()) {
+      c.suppressed = true;
+      c.suppressed_by = why;
+      ++d.suppressed;
+    }
+    d.changes.push_back(std::move(c));
+  };
+  if (a.soname != b.soname)
+    add({"soname-changed", a.soname, "SONAME changed from '" + a.soname + "' to '" + b.soname + "'", true, false});
+
+  // Symbols. An unversioned symbol matches a versioned one of the same name.
+  std::map<std::string, std::vector<const Symbol*>> by_name_b;
+  for (const auto& [k, s] : b.symbols) by_name_b[s.name].push_back(&s);
+  std::map<std::string, std::vector<const Symbol*>> by_name_a;
+  for (const auto& [k, s] : a.symbols) by_name_a[s.name].push_back(&s);
+  auto is_func = [](const Symbol& s) { return s.kind == SymbolKind::kFunction; };
+  for (const auto& [key, s] : a.symbols) {
+    if (b.symbols.count(key)) {
+      const Symbol& n = b.symbols.at(key);
+      if (s.default_version != n.default_version && !s.version.empty())
+        add({"default-version-changed", s.name,
+             demangle(s.name) + ": version " + s.version + (n.default_version ? " became the default" : " is no longer the default"),
+             false, false});
+      if (!is_func(s) && s.size != n.size) {
+        add({"object-size-changed", s.name, demangle(s.name) + ": size changed from " + std::to_string(s.size) + " to " + std::to_string(n.size) + " bytes", true, false});
+        ++d.variables_changed;
+      }
+      continue;
+    }
+    // Version added: old unversioned, new has the name with a default version.
+    const auto& candidates = by_name_b[s.name];
+    if (s.version.empty() && !candidates.empty()) {
+      add({"symbol-version-added", s.name, demangle(s.name) + ": now versioned (" + candidates.front()->version + ")", false, true});
+      continue;
+    }
+    if (!s.version.empty() && !candidates.empty()) {
+      std::string now;
+      for (const auto* c : candidates) now += (now.empty() ? "" : ", ") + (c->version.empty() ? std::string("unversioned") : c->version);
+      add({"symbol-version-removed", s.name, demangle(s.name) + ": version " + s.version + " removed (now: " + now + ")", true, false});
+      continue;
+    }
+    if (is_func(s)) {
+      ++d.functions_removed;
+      add({"function-removed", s.name, demangle(s.name) + " removed", true, false});
+    } else {
+      ++d.variables_removed;
+      add({"variable-removed", s.name, demangle(s.name) + " removed", true, false});
+    }
+  }
+  for (const auto& [key, s] : b.symbols) {
+    if (a.symbols.count(key)) continue;
+    const auto& old = by_name_a[s.name];
+    if (!old.empty()) {
+      bool old_unversioned = false;
+      for (const auto* o : old) old_unversioned = old_unversioned || o->version.empty();
+      if (old_unversioned) continue;  // reported as symbol-version-added
+      add({"symbol-version-added", s.name, demangle(s.name) + ": version " + s.version + " added", false, true});
+      continue;
+    }
+    if (is_func(s)) {
+      ++d.functions_added;
+      add({"function-added", s.name, demangle(s.name) + " added", false, true});
+    } else {
+      ++d.variables_added;
+      add({"variable-added", s.name, demangle(s.name) + " added", false, true});
+    }
+  }
+
+  // Types of what both export.
+  TypeComparer cmp(a, b);
+  for (const auto& [sym, fa] : a.functions) {
+    auto it = b.functions.find(sym);
+    if (it == b.functions.end()) continue;
+    const Function& fb = it->second;
+    std::vector<Finding> found;
+    if (fa.params.size() != fb.params.size()) {
+      found.push_back({std::string("parameter count changed from ") + std::to_string(fa.params.size()) + " to " +
+                           std::to_string(fb.params.size()), true, ""});
+    } else {
+      for (size_t i = 0; i < fa.params.size(); ++i)
+        cmp.compare(fa.params[i], fb.params[i], "parameter " + std::to_string(i + 1) + ": ", found);
+    }
+    cmp.compare(fa.return_type, fb.return_type, "return type: ", found);
+    if (found.empty()) continue;
+    bool any_incompatible = false;
+    for (auto& f : found) {
+      any_incompatible = any_incompatible || f.incompatible;
+      add({f.incompatible ? "function-type-changed" : "harmless", sym, fa.name + ": " + f.detail, f.incompatible, false}, f.type);
+    }
+    if (any_incompatible) ++d.functions_changed;
+  }
+  for (const auto& [sym, va] : a.variables) {
+    auto it = b.variables.find(sym);
+    if (it == b.variables.end()) continue;
+    std::vector<Finding> found;
+    cmp.compare(va.type, it->second.type, "", found);
+    bool any_incompatible = false;
+    for (auto& f : found) {
+      any_incompatible = any_incompatible || f.incompatible;
+      add({f.incompatible ? "variable-type-changed" : "harmless", sym, va.name + ": " + f.detail, f.incompatible, false}, f.type);
+    }
+    if (any_incompatible) ++d.variables_changed;
+  }
+
+  bool any = false, breaks = false;
+  for (const auto& c : d.changes) {
+    if (c.suppressed) continue;
+    any = true;
+    breaks = breaks || c.incompatible;
+  }
+  d.verdict = breaks ? Verdict::kIncompatible : any ? Verdict::kCompatible : Verdict::kNoChange;
+  return d;
+}
+
+}  // namespace ltskit::abi

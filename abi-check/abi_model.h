@@ -1,0 +1,118 @@
+// The ABI model of a shared library: its exported symbols (from the ELF
+// dynamic symbol table) and, when debug info is present, the types of its
+// exported functions and variables (from DWARF). Types are interned by a
+// canonical key ("struct session", "P(const(char))"), so that a model read
+// from ELF and one loaded from a JSON dump compare the same way.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace ltskit::abi {
+
+// Errors as values; abi-check depends on nothing else of ltskit.
+struct Error {
+  std::string message;
+};
+
+template <typename T>
+class Expected {
+ public:
+  Expected(T value) : v_(std::move(value)) {}  // NOLINT
+  Expected(Error e) : v_(std::move(e)) {}      // NOLINT
+  bool ok() const { return v_.index() == 0; }
+  T& value() { return std::get<0>(v_); }
+  const T& value() const { return std::get<0>(v_); }
+  T* operator->() { return &value(); }
+  T& operator*() { return value(); }
+  const Error& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+enum class SymbolKind { kFunction, kObject, kTls };
+
+struct Symbol {
+  std::string name;     // mangled, without version
+  std::string version;  // "" when unversioned
+  bool default_version = true;  // "@@" (or unversioned)
+  SymbolKind kind = SymbolKind::kFunction;
+  uint64_t size = 0;
+  std::string binding;     // global | weak | gnu_unique
+  std::string visibility;  // default | protected
+  // The key a symbol is matched on: "name" or "name@version".
+  std::string key() const { return version.empty() ? name : name + "@" + version; }
+};
+
+enum class TypeKind {
+  kVoid, kBase, kPointer, kReference, kRvalueReference, kConst, kVolatile, kTypedef,
+  kArray, kFunction, kStruct, kClass, kUnion, kEnum, kPointerToMember, kUnknown
+};
+const char* type_kind_name(TypeKind k);
+std::optional<TypeKind> type_kind_from_name(const std::string& s);
+
+struct Member {
+  std::string name;
+  std::string type;         // type key
+  int64_t offset_bits = 0;  // from the start of the aggregate
+  int64_t bit_size = 0;     // 0 unless a bit-field
+};
+
+struct VirtualFunction {
+  int64_t index = 0;  // vtable slot
+  std::string name;   // linkage name when known, else the name
+};
+
+struct Enumerator {
+  std::string name;
+  int64_t value = 0;
+};
+
+struct Type {
+  TypeKind kind = TypeKind::kUnknown;
+  std::string name;       // as written: "struct session", "int", "greet_t"
+  uint64_t size = 0;      // bytes; 0 when unknown or incomplete
+  bool declaration_only = false;
+  std::string target;     // pointee / element / typedef target / return type
+  uint64_t count = 0;     // array elements (0: unknown)
+  std::vector<std::string> params;  // function types
+  std::vector<Member> members;
+  std::vector<Member> bases;        // name unused; type + offset
+  std::vector<VirtualFunction> vtable;
+  std::vector<Enumerator> enumerators;
+};
+
+struct Function {
+  std::string symbol;  // mangled
+  std::string name;    // demangled / source name
+  std::string return_type;
+  std::vector<std::string> params;
+};
+
+struct Variable {
+  std::string symbol;
+  std::string name;
+  std::string type;
+};
+
+struct Model {
+  static constexpr int kFormatVersion = 1;
+  std::string path;  // where it was read from
+  std::string soname;
+  std::vector<std::string> needed;
+  std::map<std::string, Symbol> symbols;  // by key()
+  bool has_debug_info = false;
+  std::map<std::string, Function> functions;  // by symbol name
+  std::map<std::string, Variable> variables;  // by symbol name
+  std::map<std::string, Type> types;          // by key
+};
+
+// "foo(int)" for "_Z3fooi"; the input when it is not a mangled name.
+std::string demangle(const std::string& symbol);
+
+}  // namespace ltskit::abi

@@ -1,0 +1,420 @@
+#include "abi-check/dwarf_types.h"
+
+#include <dwarf.h>
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+namespace ltskit::abi {
+namespace {
+
+constexpr int kMaxDepth = 96;
+constexpr size_t kMaxTypes = 2000000;
+
+class Reader {
+ public:
+  Reader(Dwarf* dwarf, const std::string& path, Model& m) : dwarf_(dwarf), path_(path), m_(m) {
+    for (const auto& [key, s] : m.symbols) {
+      if (s.kind == SymbolKind::kFunction) functions_.insert(s.name);
+      else variables_.insert(s.name);
+    }
+  }
+
+  Expected<bool> run() {
+    Dwarf_Off off = 0, next = 0;
+    size_t header = 0;
+    size_t units = 0;
+    while (dwarf_nextcu(dwarf_, off, &next, &header, nullptr, nullptr, nullptr) == 0) {
+      if (++units > 1000000) return Error{path_ + ": too many compilation units"};
+      Dwarf_Die cu;
+      if (dwarf_offdie(dwarf_, off + header, &cu)) {
+        m_.has_debug_info = true;
+        // Scopes first: a type may be referenced before its DIE comes.
+        collect_symbols_ = false;
+        scan(&cu, "", 0);
+        collect_symbols_ = true;
+        scan(&cu, "", 0);
+      }
+      if (next <= off) break;
+      off = next;
+    }
+    if (failed_) return Error{path_ + ": " + failure_};
+    return true;
+  }
+
+ private:
+  static std::string attr_string(Dwarf_Die* die, int name) {
+    Dwarf_Attribute a;
+    if (!dwarf_attr_integrate(die, name, &a)) return "";
+    const char* s = dwarf_formstring(&a);
+    return s ? s : "";
+  }
+
+  static bool has_attr(Dwarf_Die* die, int name) { return dwarf_hasattr_integrate(die, name) != 0; }
+
+  static bool flag(Dwarf_Die* die, int name) {
+    Dwarf_Attribute a;
+    bool v = false;
+    if (!dwarf_attr_integrate(die, name, &a)) return false;
+    return dwarf_formflag(&a, &v) == 0 && v;
+  }
+
+  static bool udata(Dwarf_Die* die, int name, Dwarf_Word& out) {
+    Dwarf_Attribute a;
+    if (!dwarf_attr_integrate(die, name, &a)) return false;
+    return dwarf_formudata(&a, &out) == 0;
+  }
+
+  static bool type_of(Dwarf_Die* die, Dwarf_Die& out) {
+    Dwarf_Attribute a;
+    if (!dwarf_attr_integrate(die, DW_AT_type, &a)) return false;
+    return dwarf_formref_die(&a, &out) != nullptr;
+  }
+
+  static std::string linkage_name(Dwarf_Die* die) {
+    std::string s = attr_string(die, DW_AT_linkage_name);
+    if (s.empty()) s = attr_string(die, DW_AT_MIPS_linkage_name);
+    return s;
+  }
+
+  // Walks every DIE once: records scopes of named types, and exported
+  // functions and variables.
+  void scan(Dwarf_Die* die, const std::string& scope, int depth) {
+    if (failed_ || depth > kMaxDepth) return;
+    Dwarf_Die child;
+    if (dwarf_child(die, &child) != 0) return;
+    size_t guard = 0;
+    do {
+      if (++guard > 50000000) return fail("too many DIEs");
+      int tag = dwarf_tag(&child);
+      switch (tag) {
+        case DW_TAG_namespace:
+        case DW_TAG_class_type:
+        case DW_TAG_structure_type:
+        case DW_TAG_union_type: {
+          const char* n = dwarf_diename(&child);
+          std::string inner = scope;
+          if (n) inner = scope + n + "::";
+          else if (tag == DW_TAG_namespace) inner = scope + "(anonymous namespace)::";
+          if (tag != DW_TAG_namespace && !collect_symbols_) scope_of_[dwarf_dieoffset(&child)] = scope;
+          scan(&child, inner, depth + 1);
+          break;
+        }
+        case DW_TAG_enumeration_type:
+        case DW_TAG_typedef:
+          if (!collect_symbols_) scope_of_[dwarf_dieoffset(&child)] = scope;
+          break;
+        case DW_TAG_subprogram:
+          if (collect_symbols_) subprogram(&child, scope);
+          break;
+        case DW_TAG_variable:
+          if (collect_symbols_) variable(&child, scope);
+          break;
+        case DW_TAG_lexical_block:
+          break;
+        default:
+          break;
+      }
+    } while (dwarf_siblingof(&child, &child) == 0);
+  }
+
+  void subprogram(Dwarf_Die* die, const std::string& scope) {
+    if (flag(die, DW_AT_declaration) && !has_attr(die, DW_AT_low_pc) && !has_attr(die, DW_AT_ranges)) return;
+    if (!has_attr(die, DW_AT_low_pc) && !has_attr(die, DW_AT_ranges) && !has_attr(die, DW_AT_entry_pc)) return;
+    std::string link = linkage_name(die);
+    const char* n = dwarf_diename(die);
+    std::string sym = !link.empty() ? link : (n ? n : "");
+    if (sym.empty() || !functions_.count(sym) || m_.functions.count(sym)) return;
+    Function f;
+    f.symbol = sym;
+    f.name = link.empty() ? sym : demangle(link);
+    (void)scope;
+    Dwarf_Die t;
+    f.return_type = type_of(die, t) ? key_of(&t, 0) : "void";
+    Dwarf_Die child;
+    if (dwarf_child(die, &child) == 0) {
+      do {
+        if (dwarf_tag(&child) == DW_TAG_formal_parameter) {
+          Dwarf_Die pt;
+          f.params.push_back(type_of(&child, pt) ? key_of(&pt, 0) : "unknown");
+        } else if (dwarf_tag(&child) == DW_TAG_unspecified_parameters) {
+          f.params.push_back("...");
+        }
+      } while (dwarf_siblingof(&child, &child) == 0);
+    }
+    m_.functions[sym] = std::move(f);
+  }
+
+  void variable(Dwarf_Die* die, const std::string& scope) {
+    if (!has_attr(die, DW_AT_location)) return;
+    std::string link = linkage_name(die);
+    const char* n = dwarf_diename(die);
+    std::string sym = !link.empty() ? link : (n ? n : "");
+    if (sym.empty() || !variables_.count(sym) || m_.variables.count(sym)) return;
+    Variable v;
+    v.symbol = sym;
+    v.name = link.empty() ? scope + sym : demangle(link);
+    Dwarf_Die t;
+    v.type = type_of(die, t) ? key_of(&t, 0) : "unknown";
+    m_.variables[sym] = std::move(v);
+  }
+
+  void fail(const std::string& why) {
+    if (!failed_) {
+      failed_ = true;
+      failure_ = why;
+    }
+  }
+
+  std::string scope_for(Dwarf_Die* die) {
+    auto it = scope_of_.find(dwarf_dieoffset(die));
+    return it == scope_of_.end() ? "" : it->second;
+  }
+
+  // The canonical key of the type at `die`, creating its entry in m_.types.
+  std::string key_of(Dwarf_Die* die, int depth) {
+    if (depth > kMaxDepth) return "unknown";
+    Dwarf_Off off = dwarf_dieoffset(die);
+    auto memo = key_by_offset_.find(off);
+    if (memo != key_by_offset_.end()) return memo->second;
+    if (m_.types.size() > kMaxTypes) {
+      fail("more than " + std::to_string(kMaxTypes) + " types");
+      return "unknown";
+    }
+    int tag = dwarf_tag(die);
+    const char* raw_name = dwarf_diename(die);
+    std::string name = raw_name ? raw_name : "";
+    Type t;
+    std::string key;
+    auto wrapped = [&](TypeKind kind, const char* prefix, const char* suffix) {
+      Dwarf_Die target;
+      std::string tk = type_of(die, target) ? key_of(&target, depth + 1) : "void";
+      t.kind = kind;
+      t.target = tk;
+      Dwarf_Word sz = 0;
+      if (udata(die, DW_AT_byte_size, sz)) t.size = sz;
+      else if (kind == TypeKind::kPointer || kind == TypeKind::kReference || kind == TypeKind::kRvalueReference) t.size = 8;
+      std::string tn = type_name(tk);
+      t.name = std::string(prefix) + tn + suffix;
+      key = std::string(type_kind_name(kind)) + "(" + tk + ")";
+    };
+    switch (tag) {
+      case DW_TAG_base_type:
+      case DW_TAG_unspecified_type: {
+        t.kind = tag == DW_TAG_base_type ? TypeKind::kBase : TypeKind::kVoid;
+        t.name = name.empty() ? "?" : name;
+        Dwarf_Word sz = 0;
+        if (udata(die, DW_AT_byte_size, sz)) t.size = sz;
+        key = t.name;
+        break;
+      }
+      case DW_TAG_pointer_type: wrapped(TypeKind::kPointer, "", "*"); break;
+      case DW_TAG_reference_type: wrapped(TypeKind::kReference, "", "&"); break;
+      case DW_TAG_rvalue_reference_type: wrapped(TypeKind::kRvalueReference, "", "&&"); break;
+      case DW_TAG_const_type: wrapped(TypeKind::kConst, "const ", ""); break;
+      case DW_TAG_volatile_type: wrapped(TypeKind::kVolatile, "volatile ", ""); break;
+      case DW_TAG_restrict_type:
+      case DW_TAG_atomic_type: {
+        // Qualifiers that do not change the ABI: look through them.
+        Dwarf_Die target;
+        key = type_of(die, target) ? key_of(&target, depth + 1) : "void";
+        key_by_offset_[off] = key;
+        return key;
+      }
+      case DW_TAG_typedef: {
+        t.kind = TypeKind::kTypedef;
+        t.name = scope_for(die) + name;
+        key = "typedef " + t.name;
+        key_by_offset_[off] = key;  // typedefs may be recursive through pointers
+        Dwarf_Die target;
+        t.target = type_of(die, target) ? key_of(&target, depth + 1) : "void";
+        break;
+      }
+      case DW_TAG_array_type: {
+        Dwarf_Die target;
+        std::string tk = type_of(die, target) ? key_of(&target, depth + 1) : "void";
+        t.kind = TypeKind::kArray;
+        t.target = tk;
+        Dwarf_Die child;
+        uint64_t count = 0;
+        if (dwarf_child(die, &child) == 0) {
+          do {
+            if (dwarf_tag(&child) == DW_TAG_subrange_type) {
+              Dwarf_Word c = 0;
+              if (udata(&child, DW_AT_count, c)) count = c;
+              else if (udata(&child, DW_AT_upper_bound, c)) count = c + 1;
+              break;
+            }
+          } while (dwarf_siblingof(&child, &child) == 0);
+        }
+        t.count = count;
+        Dwarf_Word sz = 0;
+        if (dwarf_aggregate_size(die, &sz) == 0) t.size = sz;
+        t.name = type_name(tk) + "[" + (count ? std::to_string(count) : "") + "]";
+        key = "array[" + std::to_string(count) + "](" + tk + ")";
+        break;
+      }
+      case DW_TAG_subroutine_type: {
+        t.kind = TypeKind::kFunction;
+        Dwarf_Die target;
+        t.target = type_of(die, target) ? key_of(&target, depth + 1) : "void";
+        Dwarf_Die child;
+        if (dwarf_child(die, &child) == 0) {
+          do {
+            if (dwarf_tag(&child) == DW_TAG_formal_parameter) {
+              Dwarf_Die pt;
+              t.params.push_back(type_of(&child, pt) ? key_of(&pt, depth + 1) : "unknown");
+            } else if (dwarf_tag(&child) == DW_TAG_unspecified_parameters) {
+              t.params.push_back("...");
+            }
+          } while (dwarf_siblingof(&child, &child) == 0);
+        }
+        key = "fn(" + t.target + ";";
+        for (const auto& p : t.params) key += p + ",";
+        key += ")";
+        t.name = type_name(t.target) + "(*)(...)";
+        break;
+      }
+      case DW_TAG_ptr_to_member_type: wrapped(TypeKind::kPointerToMember, "", " member pointer"); break;
+      case DW_TAG_structure_type:
+      case DW_TAG_class_type:
+      case DW_TAG_union_type:
+      case DW_TAG_enumeration_type: {
+        t.kind = tag == DW_TAG_structure_type ? TypeKind::kStruct
+                 : tag == DW_TAG_class_type   ? TypeKind::kClass
+                 : tag == DW_TAG_union_type   ? TypeKind::kUnion
+                                              : TypeKind::kEnum;
+        const char* word = tag == DW_TAG_union_type ? "union " : tag == DW_TAG_enumeration_type ? "enum " : "struct ";
+        if (!name.empty()) {
+          t.name = scope_for(die) + name;
+          key = word + t.name;
+        } else {
+          // Anonymous: named by its members, which is stable across builds.
+          std::string members;
+          Dwarf_Die child;
+          if (dwarf_child(die, &child) == 0) {
+            do {
+              const char* mn = dwarf_diename(&child);
+              if (mn) members += std::string(mn) + ";";
+            } while (dwarf_siblingof(&child, &child) == 0 && members.size() < 512);
+          }
+          t.name = std::string("(anonymous ") + word + "{" + members + "})";
+          key = t.name;
+        }
+        t.declaration_only = flag(die, DW_AT_declaration);
+        key_by_offset_[off] = key;  // before the members: cuts cycles
+        auto existing = m_.types.find(key);
+        if (existing != m_.types.end() && (!existing->second.declaration_only || t.declaration_only)) return key;
+        Dwarf_Word sz = 0;
+        if (udata(die, DW_AT_byte_size, sz)) t.size = sz;
+        if (!t.declaration_only) aggregate_body(die, t, depth);
+        m_.types[key] = std::move(t);
+        return key;
+      }
+      default:
+        t.kind = TypeKind::kUnknown;
+        t.name = "unknown tag " + std::to_string(tag);
+        key = t.name;
+        break;
+    }
+    key_by_offset_[off] = key;
+    if (!m_.types.count(key)) m_.types[key] = std::move(t);
+    return key;
+  }
+
+  std::string type_name(const std::string& key) {
+    auto it = m_.types.find(key);
+    return it == m_.types.end() ? key : it->second.name;
+  }
+
+  static bool vtable_index(Dwarf_Die* die, int64_t& index) {
+    Dwarf_Attribute a;
+    if (!dwarf_attr(die, DW_AT_vtable_elem_location, &a)) return false;
+    Dwarf_Op* ops = nullptr;
+    size_t n = 0;
+    if (dwarf_getlocation(&a, &ops, &n) != 0 || n == 0) return false;
+    if (ops[0].atom == DW_OP_constu) {
+      index = static_cast<int64_t>(ops[0].number);
+      return true;
+    }
+    return false;
+  }
+
+  void aggregate_body(Dwarf_Die* die, Type& t, int depth) {
+    Dwarf_Die child;
+    if (dwarf_child(die, &child) != 0) return;
+    size_t guard = 0;
+    do {
+      if (++guard > 100000) return fail("an aggregate with more than 100000 members");
+      int tag = dwarf_tag(&child);
+      if (tag == DW_TAG_member && !flag(&child, DW_AT_external) && !flag(&child, DW_AT_declaration)) {
+        Member mem;
+        const char* mn = dwarf_diename(&child);
+        mem.name = mn ? mn : "";
+        Dwarf_Die mt;
+        mem.type = type_of(&child, mt) ? key_of(&mt, depth + 1) : "unknown";
+        Dwarf_Word loc = 0, bit = 0, bits = 0;
+        if (udata(&child, DW_AT_data_bit_offset, bit)) {
+          mem.offset_bits = static_cast<int64_t>(bit);
+        } else if (udata(&child, DW_AT_data_member_location, loc)) {
+          mem.offset_bits = static_cast<int64_t>(loc) * 8;
+          Dwarf_Word old_bit = 0, byte_size = 0;
+          if (udata(&child, DW_AT_bit_offset, old_bit) && udata(&child, DW_AT_bit_size, bits)) {
+            if (!udata(&child, DW_AT_byte_size, byte_size)) byte_size = 4;
+            mem.offset_bits += static_cast<int64_t>(byte_size * 8 - old_bit - bits);  // little endian
+          }
+        }
+        if (udata(&child, DW_AT_bit_size, bits)) mem.bit_size = static_cast<int64_t>(bits);
+        t.members.push_back(std::move(mem));
+      } else if (tag == DW_TAG_inheritance) {
+        Member base;
+        Dwarf_Die bt;
+        base.type = type_of(&child, bt) ? key_of(&bt, depth + 1) : "unknown";
+        Dwarf_Word loc = 0;
+        if (udata(&child, DW_AT_data_member_location, loc)) base.offset_bits = static_cast<int64_t>(loc) * 8;
+        t.bases.push_back(std::move(base));
+      } else if (tag == DW_TAG_subprogram) {
+        int64_t index = 0;
+        if (vtable_index(&child, index)) {
+          std::string link = linkage_name(&child);
+          const char* n = dwarf_diename(&child);
+          t.vtable.push_back({index, !link.empty() ? demangle(link) : (n ? n : "?")});
+        }
+      } else if (tag == DW_TAG_enumerator) {
+        Enumerator e;
+        const char* en = dwarf_diename(&child);
+        e.name = en ? en : "";
+        Dwarf_Attribute a;
+        if (dwarf_attr(&child, DW_AT_const_value, &a)) {
+          Dwarf_Sword sv = 0;
+          Dwarf_Word uv = 0;
+          if (dwarf_formsdata(&a, &sv) == 0) e.value = sv;
+          else if (dwarf_formudata(&a, &uv) == 0) e.value = static_cast<int64_t>(uv);
+        }
+        t.enumerators.push_back(std::move(e));
+      }
+    } while (dwarf_siblingof(&child, &child) == 0);
+    std::sort(t.vtable.begin(), t.vtable.end(),
+              [](const VirtualFunction& a, const VirtualFunction& b) { return a.index < b.index; });
+  }
+
+  Dwarf* dwarf_;
+  std::string path_;
+  Model& m_;
+  std::set<std::string> functions_, variables_;
+  std::unordered_map<Dwarf_Off, std::string> scope_of_;
+  std::unordered_map<Dwarf_Off, std::string> key_by_offset_;
+  bool failed_ = false;
+  bool collect_symbols_ = false;
+  std::string failure_;
+};
+
+}  // namespace
+
+Expected<bool> read_dwarf_types(Dwarf* dwarf, const std::string& path, Model& model) {
+  Reader r(dwarf, path, model);
+  return r.run();
+}
+
+}  // namespace ltskit::abi
