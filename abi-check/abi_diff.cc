@@ -128,7 +128,14 @@ class TypeComparer {
   void aggregate(const std::string& key, const std::string& path, std::vector<Finding>& out, int depth) {
     auto memo = done_.find(key);
     if (memo != done_.end()) {
-      for (const auto& f : memo->second) out.push_back({path + f.detail, f.incompatible, f.type});
+      // Reported in full where it was first reached; here, one line.
+      if (memo->second.empty()) return;
+      bool breaks = false;
+      for (const auto& f : memo->second) breaks = breaks || f.incompatible;
+      const Type& t = a_.types.at(key);
+      out.push_back({path + t.name + " changed (" + std::to_string(memo->second.size()) +
+                         " change(s), detailed where first reported)",
+                     breaks, t.name});
       return;
     }
     done_[key];  // in progress: a cycle back here finds nothing new
@@ -283,10 +290,10 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
       continue;
     }
     if (is_func(s)) {
-      ++d.functions_removed;
+      ++(a.functions.count(s.name) ? d.functions_removed : d.function_symbols_removed);
       add({"function-removed", s.name, demangle(s.name) + " removed", true, false});
     } else {
-      ++d.variables_removed;
+      ++(a.variables.count(s.name) ? d.variables_removed : d.variable_symbols_removed);
       add({"variable-removed", s.name, demangle(s.name) + " removed", true, false});
     }
   }
@@ -301,10 +308,10 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
       continue;
     }
     if (is_func(s)) {
-      ++d.functions_added;
+      ++(b.functions.count(s.name) ? d.functions_added : d.function_symbols_added);
       add({"function-added", s.name, demangle(s.name) + " added", false, true});
     } else {
-      ++d.variables_added;
+      ++(b.variables.count(s.name) ? d.variables_added : d.variable_symbols_added);
       add({"variable-added", s.name, demangle(s.name) + " added", false, true});
     }
   }

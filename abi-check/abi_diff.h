@@ -27,6 +27,10 @@ struct Diff {
   std::vector<Change> changes;
   size_t functions_removed = 0, functions_added = 0, functions_changed = 0;
   size_t variables_removed = 0, variables_added = 0, variables_changed = 0;
+  // Symbols that debug info does not describe (all of them without DWARF),
+  // counted apart as abidiff does.
+  size_t function_symbols_removed = 0, function_symbols_added = 0;
+  size_t variable_symbols_removed = 0, variable_symbols_added = 0;
   size_t suppressed = 0;
   bool old_has_debug_info = false, new_has_debug_info = false;
   std::string old_path, new_path;

@@ -97,13 +97,13 @@ class Reader {
           std::string inner = scope;
           if (n) inner = scope + n + "::";
           else if (tag == DW_TAG_namespace) inner = scope + "(anonymous namespace)::";
-          if (tag != DW_TAG_namespace && !collect_symbols_) scope_of_[dwarf_dieoffset(&child)] = scope;
+          if (tag != DW_TAG_namespace && !collect_symbols_ && !scope.empty()) scope_of_[dwarf_dieoffset(&child)] = scope;
           scan(&child, inner, depth + 1);
           break;
         }
         case DW_TAG_enumeration_type:
         case DW_TAG_typedef:
-          if (!collect_symbols_) scope_of_[dwarf_dieoffset(&child)] = scope;
+          if (!collect_symbols_ && !scope.empty()) scope_of_[dwarf_dieoffset(&child)] = scope;
           break;
         case DW_TAG_subprogram:
           if (collect_symbols_) subprogram(&child, scope);
@@ -403,7 +403,7 @@ class Reader {
   std::string path_;
   Model& m_;
   std::set<std::string> functions_, variables_;
-  std::unordered_map<Dwarf_Off, std::string> scope_of_;
+  std::unordered_map<Dwarf_Off, std::string> scope_of_;  // only DIEs inside a named scope
   std::unordered_map<Dwarf_Off, std::string> key_by_offset_;
   bool failed_ = false;
   bool collect_symbols_ = false;

@@ -24,6 +24,10 @@ std::string report_text(const Diff& d) {
          " removed, " + std::to_string(d.variables_changed) + " changed, " + std::to_string(d.variables_added) + " added";
   if (d.suppressed) out += "; " + std::to_string(d.suppressed) + " suppressed";
   out += "\n";
+  if (d.function_symbols_removed + d.function_symbols_added + d.variable_symbols_removed + d.variable_symbols_added)
+    out += "symbols without debug info: functions " + std::to_string(d.function_symbols_removed) + " removed, " +
+           std::to_string(d.function_symbols_added) + " added; variables " + std::to_string(d.variable_symbols_removed) +
+           " removed, " + std::to_string(d.variable_symbols_added) + " added\n";
   auto section = [&](const char* title, auto pred) {
     std::string body;
     for (const auto& c : d.changes)
@@ -51,7 +55,10 @@ std::string report_json(const Diff& d) {
   j["summary"] = {{"functions_removed", d.functions_removed}, {"functions_added", d.functions_added},
                   {"functions_changed", d.functions_changed}, {"variables_removed", d.variables_removed},
                   {"variables_added", d.variables_added}, {"variables_changed", d.variables_changed},
-                  {"suppressed", d.suppressed}};
+                  {"function_symbols_removed", d.function_symbols_removed},
+                  {"function_symbols_added", d.function_symbols_added},
+                  {"variable_symbols_removed", d.variable_symbols_removed},
+                  {"variable_symbols_added", d.variable_symbols_added}, {"suppressed", d.suppressed}};
   nlohmann::json changes = nlohmann::json::array();
   for (const auto& c : d.changes) {
     nlohmann::json jc = {{"kind", c.kind}, {"subject", c.subject}, {"name", demangle(c.subject)}, {"detail", c.detail},
