@@ -170,28 +170,30 @@ class TypeComparer {
     } else {
       // Members, matched by name; a member that vanished while another with
       // the same offset and type appeared was renamed, which is harmless.
+      // Anonymous members (unions, structs) are told apart by their type.
+      auto mkey = [](const Member& m) { return m.name.empty() ? "(anonymous " + m.type + ")" : m.name; };
       std::map<std::string, const Member*> mb;
-      for (const auto& m : b.members) mb[m.name] = &m;
+      for (const auto& m : b.members) mb[mkey(m)] = &m;
       std::set<std::string> matched;
       for (const auto& m : a.members) {
-        auto it = mb.find(m.name);
+        auto it = mb.find(mkey(m));
         std::string mpath = here + "member " + (m.name.empty() ? "(anonymous)" : m.name) + ": ";
         if (it == mb.end()) {
           const Member* same = nullptr;
           for (const auto& n : b.members) {
             bool in_old = false;
-            for (const auto& o : a.members) in_old = in_old || o.name == n.name;
+            for (const auto& o : a.members) in_old = in_old || mkey(o) == mkey(n);
             if (!in_old && n.offset_bits == m.offset_bits && n.type == m.type && n.bit_size == m.bit_size) same = &n;
           }
           if (same) {
-            matched.insert(same->name);
+            matched.insert(mkey(*same));
             found.push_back({here + "member " + m.name + " renamed to " + same->name + " (same offset and type)", false, name});
           } else {
             found.push_back({here + "member " + m.name + " removed", true, name});
           }
           continue;
         }
-        matched.insert(m.name);
+        matched.insert(mkey(m));
         const Member& n = *it->second;
         if (n.offset_bits != m.offset_bits)
           found.push_back({mpath + "offset " + bits(m.offset_bits) + " → " + bits(n.offset_bits), true, name});
@@ -200,7 +202,7 @@ class TypeComparer {
         compare(m.type, n.type, mpath, found, depth + 1);
       }
       for (const auto& n : b.members) {
-        if (matched.count(n.name)) continue;
+        if (matched.count(mkey(n))) continue;
         bool layout_kept = a.size == b.size;
         found.push_back({here + "member " + n.name + " added at offset " + bits(n.offset_bits) +
                              (layout_kept ? " (in padding; size unchanged)" : ""),
