@@ -418,3 +418,65 @@ TEST(Suppressions, AreCountedNotDropped) {
 
 }  // namespace
 }  // namespace ltskit::abi
+
+namespace ltskit::abi {
+namespace {
+
+TEST(SeparateDebugInfo, FoundThroughDebuglinkOrBuildIdUnderDebugDir) {
+  fs::path dir = fs::temp_directory_path() / ("ltsabi-debug-" + std::to_string(getpid()));
+  fs::create_directories(dir / "lib");
+  fs::create_directories(dir / "dbg");
+  std::ofstream(dir / "s.c") << "struct s { int a; long b; };\nint f(struct s *p) { return p->a; }\n";
+  std::string lib = (dir / "lib/libs.so").string();
+  ASSERT_EQ(run({"cc", "-g", "-shared", "-fPIC", "-Wl,--build-id", "-o", lib, (dir / "s.c").string()}), 0);
+  std::string debug = (dir / "dbg/libs.so.debug").string();
+  ASSERT_EQ(run({"objcopy", "--only-keep-debug", lib, debug}), 0);
+  ASSERT_EQ(run({"objcopy", "--strip-debug", "--add-gnu-debuglink=" + debug, lib}), 0);
+
+  auto without = read_library(lib);
+  ASSERT_TRUE(without.ok()) << without.error().message;
+  EXPECT_FALSE(without->has_debug_info);
+  ReadOptions o;
+  o.debug_dir = (dir / "dbg").string();
+  auto with_link = read_library(lib, o);
+  ASSERT_TRUE(with_link.ok()) << with_link.error().message;
+  EXPECT_TRUE(with_link->has_debug_info);
+  EXPECT_EQ(with_link->types.at("struct s").size, 16u);
+
+  // By build id: .build-id/xx/rest.debug under the debug folder.
+  std::string out = (dir / "id.txt").string();
+  ASSERT_EQ(run({"readelf", "-n", lib}, out), 0);
+  std::ifstream idf(out);
+  std::string line, id;
+  while (std::getline(idf, line))
+    if (auto p = line.find("Build ID: "); p != std::string::npos) id = line.substr(p + 10);
+  ASSERT_GT(id.size(), 2u);
+  fs::create_directories(dir / "ids/.build-id" / id.substr(0, 2));
+  fs::rename(debug, dir / "ids/.build-id" / id.substr(0, 2) / (id.substr(2) + ".debug"));
+  o.debug_dir = (dir / "ids").string();
+  auto with_id = read_library(lib, o);
+  ASSERT_TRUE(with_id.ok()) << with_id.error().message;
+  EXPECT_TRUE(with_id->has_debug_info);
+  fs::remove_all(dir);
+}
+
+TEST(Robustness, NotAnElfAndNotASharedLibraryAreErrorsNamingTheFile) {
+  fs::path dir = fs::temp_directory_path() / ("ltsabi-bad-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "text.so") << "hello";
+  auto r = read_library((dir / "text.so").string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("text.so"), std::string::npos);
+  std::ofstream(dir / "m.c") << "int main(void) { return 0; }\n";
+  ASSERT_EQ(run({"cc", "-no-pie", "-o", (dir / "exe").string(), (dir / "m.c").string()}), 0);
+  auto exe = read_library((dir / "exe").string());
+  ASSERT_FALSE(exe.ok());
+  EXPECT_NE(exe.error().message.find("not a shared library"), std::string::npos);
+  auto dump = model_from_json("{\"format\": \"ltsabi-model\", \"format_version\": 99}", "future.json");
+  ASSERT_FALSE(dump.ok());
+  EXPECT_NE(dump.error().message.find("newer than this ltsabi"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ltskit::abi
