@@ -49,7 +49,18 @@ Expected<Model> load(const std::string& path, const std::string& debug_dir) {
 
 }  // namespace
 
+int run_main(int argc, char** argv);
+
 int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ltsabi: error: internal error: %s\n", e.what());
+    return kError;
+  }
+}
+
+int run_main(int argc, char** argv) {
   if (argc < 2) return usage("no command");
   std::string cmd = argv[1];
   if (cmd == "--help" || cmd == "-h") {

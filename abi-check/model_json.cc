@@ -80,7 +80,7 @@ std::string model_to_json(const Model& m) {
     types[k] = jt;
   }
   j["types"] = types;
-  return j.dump(1) + "\n";
+  return j.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 bool looks_like_dump(const std::string& bytes) {

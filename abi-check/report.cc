@@ -67,7 +67,7 @@ std::string report_json(const Diff& d) {
     changes.push_back(jc);
   }
   j["changes"] = changes;
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace ltskit::abi

@@ -222,7 +222,7 @@ Status AdvisoryWriter::put(const std::string& source, const Advisory& a, const s
   ins_.bind(1, a.id).bind(2, source).bind(3, format_name(a.format)).bind(4, a.modified).bind(5, a.published)
       .bind(6, a.withdrawn).bind(7, a.summary).bind(8, a.severity);
   if (a.score >= 0) ins_.bind(9, a.score); else ins_.bind_null(9);
-  ins_.bind(10, a.severity_vector).bind(11, json(a.fix_commits).dump()).bind_blob(12, raw).bind(13, now_utc());
+  ins_.bind(10, a.severity_vector).bind(11, json(a.fix_commits).dump(-1, ' ', false, json::error_handler_t::replace)).bind_blob(12, raw).bind(13, now_utc());
   LTS_RETURN_IF_ERROR(ins_.run());
   for (const auto& alias : a.aliases) {
     alias_.bind(1, alias).bind(2, a.id);

@@ -135,7 +135,7 @@ Result<std::map<std::string, std::vector<std::string>>> patches_for(Workspace& w
   for (const auto& a : missing) {
     auto it = evaluated->find(a);
     std::vector<std::string> names = it == evaluated->end() ? std::vector<std::string>{} : it->second;
-    ins.bind(1, *head.snapshot).bind(2, a).bind(3, nlohmann::json(names).dump());
+    ins.bind(1, *head.snapshot).bind(2, a).bind(3, nlohmann::json(names).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     LTS_RETURN_IF_ERROR(ins.run());
     out[a] = names;
   }

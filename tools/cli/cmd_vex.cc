@@ -24,7 +24,7 @@ void define_vex(CLI::App& app, CommandContext& ctx) {
       LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kRead, "ltskit vex"));
       std::string author = o->author.empty() ? advisories::current_user() + " (via ltskit)" : o->author;
       LTS_ASSIGN_OR_RETURN(nlohmann::json doc, advisories::build_vex(ws.db(), o->channel, author));
-      std::string text = doc.dump(2) + "\n";
+      std::string text = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
       if (o->output.empty() || o->output == "-") {
         std::cout << text;
         return ok_status();

@@ -2,6 +2,7 @@
 // and maps error kinds to exit codes (docs/exit-codes.md):
 //   0 success, 1 failure, 2 usage error.
 #include <cstdio>
+#include <exception>
 #include <iostream>
 
 #include "tools/cli/command.h"
@@ -45,7 +46,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ltskit: error: no command given\n");
     return 2;
   }
-  ltskit::Status s = ctx.action();
+  ltskit::Status s = ltskit::ok_status();
+  try {
+    s = ctx.action();
+  } catch (const std::exception& e) {
+    // Libraries return errors as values; anything thrown is a bug.
+    std::fprintf(stderr, "ltskit: error: internal error: %s\n", e.what());
+    return 1;
+  }
   std::cout.flush();
   if (!s.ok()) {
     std::fprintf(stderr, "ltskit: error: %s\n", s.error().describe().c_str());

@@ -35,7 +35,7 @@ void TerminalProgress::warn(const std::string& message) {
   std::fprintf(stderr, "ltskit: warning: %s\n", message.c_str());
 }
 
-void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
+void print_json(const nlohmann::json& j) { std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"; }
 
 std::string short_id(const std::string& id) { return id.substr(0, 12); }
 

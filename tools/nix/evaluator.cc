@@ -158,7 +158,7 @@ Result<std::map<std::string, std::vector<std::string>>> package_patches(
     std::string path;
     ~Remove() { ::unlink(path.c_str()); }
   } remove_attrs_file{tmpl};
-  LTS_RETURN_IF_ERROR(atomic_write_file(tmpl, paths.dump(), 0600));
+  LTS_RETURN_IF_ERROR(atomic_write_file(tmpl, paths.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), 0600));
   std::vector<std::string> argv = {"nix-instantiate", "--eval", "--strict", "--json", "--expr", kPatchesExpr,
                                    "--argstr", "ltskitAttrsFile", tmpl, "--argstr", "ltskitTop", file.string()};
   for (const auto& a : config.args) argv.push_back(a);

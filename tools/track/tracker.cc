@@ -50,7 +50,7 @@ Status insert_snapshot(Database& db, const git::CommitInfo& c, const std::vector
       "INSERT INTO packages(snapshot_id, attr, pname, version, name, outputs) VALUES (?, ?, ?, ?, ?, ?)"));
   for (const auto& pk : pkgs) {
     nlohmann::json outs = pk.outputs;
-    p.bind(1, id).bind(2, pk.attr).bind(3, pk.pname).bind(4, pk.version).bind(5, pk.name).bind(6, outs.dump());
+    p.bind(1, id).bind(2, pk.attr).bind(3, pk.pname).bind(4, pk.version).bind(5, pk.name).bind(6, outs.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     LTS_RETURN_IF_ERROR(p.run());
   }
   return ok_status();
