@@ -81,7 +81,6 @@ CREATE TABLE advisories (
   raw         BLOB NOT NULL,  -- the record as received (minified), zstd-compressed
   ingested_at TEXT NOT NULL
 );
-CREATE INDEX advisories_source ON advisories(source);
 
 CREATE TABLE aliases (
   alias       TEXT NOT NULL,

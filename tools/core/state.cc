@@ -129,6 +129,9 @@ Result<Database> Database::open(const std::filesystem::path& path,
   }
   sqlite3_busy_timeout(raw, 10000);
   sqlite3_extended_result_codes(raw, 1);
+  // Larger pages suit the blob-heavy tables (raw advisories); only a new,
+  // empty database takes the setting.
+  LTS_RETURN_IF_ERROR(db.exec("PRAGMA page_size=16384"));
   LTS_RETURN_IF_ERROR(db.exec("PRAGMA journal_mode=WAL"));
   LTS_RETURN_IF_ERROR(db.exec("PRAGMA synchronous=NORMAL"));
   LTS_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys=ON"));
