@@ -54,6 +54,15 @@ struct Fixture {
 
   Result<std::vector<SourceReport>> sync() { return sync_sources(*ws, opt, progress); }
 
+  // The failure of the (only) source, or "" when it synced.
+  std::string sync_failure() {
+    auto r = sync();
+    if (!r.ok()) return r.error().describe();
+    for (const auto& s : *r)
+      if (s.failure) return *s.failure;
+    return "";
+  }
+
   size_t count() {
     auto l = list_advisories(ws->db());
     return l.ok() ? l->size() : 0;
@@ -114,10 +123,10 @@ TEST(HttpFeed, NotFoundFailsNamingTheSourceAndKeepsOldData) {
   ASSERT_TRUE(f.sync().ok());
   gone = true;
   int before = server.requests();
-  auto r = f.sync();
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().describe().find("HTTP status 404"), std::string::npos) << r.error().describe();
-  EXPECT_NE(r.error().describe().find("advisory source 'feed'"), std::string::npos);
+  std::string r = f.sync_failure();
+  ASSERT_FALSE(r.empty());
+  EXPECT_NE(r.find("HTTP status 404"), std::string::npos) << r;
+  EXPECT_NE(r.find("advisory source 'feed'"), std::string::npos);
   EXPECT_EQ(server.requests() - before, 1);  // a 404 is not retried
   EXPECT_EQ(f.count(), 1u);
 }
@@ -140,10 +149,10 @@ TEST(HttpFeed, PersistentServerErrorsGiveUpAfterTheLimit) {
   HttpServer server([&](const ltskit::testing::HttpRequest&) { return HttpResponse{503, {}, "down"}; });
   Fixture f;
   f.add("feed", server.url("/osv.json"));
-  auto r = f.sync();
-  ASSERT_FALSE(r.ok());
+  std::string r = f.sync_failure();
+  ASSERT_FALSE(r.empty());
   EXPECT_EQ(server.requests(), 3);
-  EXPECT_NE(r.error().describe().find("after 3 attempts"), std::string::npos);
+  EXPECT_NE(r.find("after 3 attempts"), std::string::npos);
 }
 
 TEST(HttpFeed, TruncatedBodyIsAnErrorAndLandsNothing) {
@@ -156,9 +165,9 @@ TEST(HttpFeed, TruncatedBodyIsAnErrorAndLandsNothing) {
   Fixture f;
   f.opt.http_attempts = 1;
   f.add("feed", server.url("/osv.json"));
-  auto r = f.sync();
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().describe().find("truncated"), std::string::npos) << r.error().describe();
+  std::string r = f.sync_failure();
+  ASSERT_FALSE(r.empty());
+  EXPECT_NE(r.find("truncated"), std::string::npos) << r;
   EXPECT_EQ(f.count(), 0u);
 }
 
@@ -173,9 +182,9 @@ TEST(HttpFeed, SlowServerHitsTheTimeout) {
   f.opt.http_timeout_ms = 500;
   f.add("feed", server.url("/osv.json"));
   auto start = std::chrono::steady_clock::now();
-  auto r = f.sync();
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().describe().find("timed out"), std::string::npos) << r.error().describe();
+  std::string r = f.sync_failure();
+  ASSERT_FALSE(r.empty());
+  EXPECT_NE(r.find("timed out"), std::string::npos) << r;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
@@ -185,9 +194,9 @@ TEST(HttpFeed, OversizedBodyIsRefused) {
   Fixture f;
   f.opt.max_size = 64 * 1024;
   f.add("feed", server.url("/osv.json"));
-  auto r = f.sync();
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().describe().find("larger than the limit"), std::string::npos) << r.error().describe();
+  std::string r = f.sync_failure();
+  ASSERT_FALSE(r.empty());
+  EXPECT_NE(r.find("larger than the limit"), std::string::npos) << r;
   EXPECT_EQ(f.count(), 0u);
 }
 
@@ -195,9 +204,9 @@ TEST(HttpFeed, UnreachableServerNamesTheSource) {
   Fixture f;
   f.opt.http_attempts = 2;
   f.add("dead", "http://127.0.0.1:9/osv.json");
-  auto r = f.sync();
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().describe().find("advisory source 'dead'"), std::string::npos);
+  std::string r = f.sync_failure();
+  ASSERT_FALSE(r.empty());
+  EXPECT_NE(r.find("advisory source 'dead'"), std::string::npos);
 }
 
 TEST(HttpFeed, TarArchiveOfRecords) {
@@ -241,6 +250,30 @@ TEST(FolderFeed, MalformedRecordsAreSkippedAndUnchangedFilesNotRead) {
   auto a = get_advisory(f.ws->db(), "F-1");
   ASSERT_TRUE(a.ok());
   EXPECT_TRUE(a->summary.withdrawn.has_value());
+}
+
+}  // namespace
+}  // namespace ltskit::advisories
+
+namespace ltskit::advisories {
+namespace {
+
+TEST(HttpFeed, OneFailingSourceDoesNotStopTheOthers) {
+  HttpServer good([&](const ltskit::testing::HttpRequest&) { return HttpResponse{200, {}, record("G-1", "2026-01-01T00:00:00Z")}; });
+  HttpServer bad([&](const ltskit::testing::HttpRequest&) { return HttpResponse{404, {}, "gone"}; });
+  Fixture f;
+  f.add("bad", bad.url("/osv.json"));
+  f.add("good", good.url("/osv.json"));
+  auto r = f.sync();
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  ASSERT_EQ(r->size(), 2u);
+  ASSERT_TRUE((*r)[0].failure.has_value());
+  EXPECT_NE((*r)[0].failure->find("advisory source 'bad'"), std::string::npos);
+  EXPECT_FALSE((*r)[1].failure.has_value());
+  EXPECT_EQ(f.count(), 1u);
+  // Asked for alone, a failing source is the command's error.
+  f.opt.source = "bad";
+  EXPECT_FALSE(f.sync().ok());
 }
 
 }  // namespace

@@ -403,8 +403,16 @@ Result<std::vector<SourceReport>> sync_sources(Workspace& ws, const SyncOptions&
   for (const auto& src : ws.config().advisory_sources) {
     if (options.source && src.name != *options.source) continue;
     found = true;
-    LTS_ASSIGN_OR_RETURN(SourceReport r, sync_one(ws, src, options, progress));
-    out.push_back(std::move(r));
+    auto r = sync_one(ws, src, options, progress);
+    if (!r.ok()) {
+      if (options.source) return std::move(r).error();
+      SourceReport failed;
+      failed.name = src.name;
+      failed.failure = r.error().describe();
+      out.push_back(std::move(failed));
+      continue;
+    }
+    out.push_back(std::move(*r));
   }
   if (!found) return not_found("no advisory source '" + *options.source + "' in " + ws.config().file.string());
   return out;

@@ -25,6 +25,9 @@ struct SourceReport {
   size_t updated = 0;
   size_t withdrawn = 0;
   size_t malformed = 0;       // skipped with a warning
+  // Set when the source failed; nothing of it landed, and its previously
+  // ingested data is untouched.
+  std::optional<std::string> failure;
 };
 
 struct SyncOptions {
@@ -38,8 +41,10 @@ struct SyncOptions {
 
 // Syncs every configured source (or one). Each source lands in one
 // transaction after it was read in full: a source that fails (unreachable,
-// HTTP error, truncated, too large) leaves the previously ingested data of
-// every source untouched, and the error names the source and the cause.
+// HTTP error, truncated, too large) leaves its previously ingested data
+// untouched, its report carries the error (naming the source and the cause),
+// and the other sources are still synced. With a single source (`source`
+// set), its failure is the returned error.
 // Malformed records are skipped with a warning naming the file and field.
 Result<std::vector<SourceReport>> sync_sources(Workspace& ws, const SyncOptions& options, Progress& progress);
 

@@ -132,7 +132,8 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
           j["sources"] = nlohmann::json::array();
           for (const auto& r : reports) {
             malformed += r.malformed;
-            j["sources"].push_back({{"name", r.name}, {"not_modified", r.not_modified}, {"documents", r.documents},
+            j["sources"].push_back({{"name", r.name}, {"failure", r.failure ? nlohmann::json(*r.failure) : nlohmann::json()},
+                                    {"not_modified", r.not_modified}, {"documents", r.documents},
                                     {"files_unchanged", r.files_unchanged}, {"records", r.records},
                                     {"unchanged", r.unchanged}, {"added", r.added}, {"updated", r.updated},
                                     {"withdrawn", r.withdrawn}, {"malformed", r.malformed}});
@@ -143,7 +144,8 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
           std::vector<std::vector<std::string>> rows = {{"SOURCE", "RECORDS", "ADDED", "UPDATED", "UNCHANGED", "WITHDRAWN", "MALFORMED"}};
           for (const auto& r : reports) {
             malformed += r.malformed;
-            if (r.not_modified) rows.push_back({r.name, "not modified (HTTP 304)", "", "", "", "", ""});
+            if (r.failure) rows.push_back({r.name, "FAILED (see below)", "", "", "", "", ""});
+            else if (r.not_modified) rows.push_back({r.name, "not modified (HTTP 304)", "", "", "", "", ""});
             else
               rows.push_back({r.name, std::to_string(r.records), std::to_string(r.added), std::to_string(r.updated),
                               std::to_string(r.unchanged + r.files_unchanged) + (r.files_unchanged ? "+" : ""),
@@ -157,6 +159,16 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
                       << m.channels << " channel(s)\n";
         }
         (void)malformed;  // malformed records were warned about; the rest landed
+        size_t failed = 0;
+        std::string first;
+        for (const auto& r : reports)
+          if (r.failure) {
+            if (!failed++) first = *r.failure;
+            if (!o->json) std::cerr << "ltskit: error: " << *r.failure << "\n";
+          }
+        if (failed)
+          return external(std::to_string(failed) + " advisory source(s) failed; the others were synced" +
+                          (o->json ? ": " + first : ""));
         return ok_status();
       };
     });
