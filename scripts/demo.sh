@@ -30,5 +30,14 @@ step "$ltskit" -C "$demo/ws" triage set 1.0 CVE-2026-1002 libgreet under_investi
   --reason "checking whether any caller passes NULL"
 step "$ltskit" -C "$demo/ws" vex 1.0 -o "$demo/vex-1.0.json"
 step "$ltskit" -C "$demo/ws" vercmp 1.0.1 1.0.1pre
+
+# The ABI gate on the demo's libraries: lts/1.0 against upstream main.
+ltsabi="$build/abi-check/ltsabi"
+git -C "$demo/pkgs" worktree add -q "$demo/lts-tree" lts/1.0
+nix-build "$demo/lts-tree" -A libsafe -A libgreetxx -o "$demo/lts-build" >/dev/null
+nix-build "$demo/pkgs" -A libsafe -A libgreetxx -o "$demo/main-build" >/dev/null
+abi() { step "$ltsabi" diff "$@" || echo "(exit status $?)"; }
+abi "$demo/lts-build-2/lib/libgreetxx.so.1.0.0" "$demo/main-build-2/lib/libgreetxx.so.1.1.0"
+abi "$demo/lts-build/lib/libsafe.so.1.0.0" "$demo/main-build/lib/libsafe.so.2.0.0"
 echo
 echo "Demo workspace: $demo/ws"
