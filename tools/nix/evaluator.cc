@@ -33,6 +33,23 @@ std::string strip_ansi(const std::string& s) {
 
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
+// Appends the workspace's Nix arguments and options to `argv`, and returns
+// how to run it: in the tree, with its timeout, and without NIX_PATH, so that
+// an evaluation sees only the tree it was given.
+ProcessOptions evaluation_options(const fs::path& tree_dir, const NixConfig& config, std::vector<std::string>& argv) {
+  for (const auto& a : config.args) argv.push_back(a);
+  for (const auto& [k, v] : config.options) {
+    argv.push_back("--option");
+    argv.push_back(k);
+    argv.push_back(v);
+  }
+  ProcessOptions opt;
+  opt.timeout = std::chrono::seconds(config.eval_timeout_seconds);
+  opt.cwd = tree_dir;
+  opt.env["NIX_PATH"] = std::nullopt;
+  return opt;
+}
+
 }  // namespace
 
 void split_drv_name(const std::string& full, std::string& pname, std::string& version) {
@@ -79,16 +96,7 @@ Result<std::vector<Package>> evaluate_package_set(const fs::path& tree_dir, cons
   if (!fs::exists(file, ec))
     return not_found("the package set has no '" + config.file + "' (looked in '" + tree_dir.string() + "')");
   std::vector<std::string> argv = {"nix-env", "-f", file.string(), "-qaP", "--json", "--out-path"};
-  for (const auto& a : config.args) argv.push_back(a);
-  for (const auto& [k, v] : config.options) {
-    argv.push_back("--option");
-    argv.push_back(k);
-    argv.push_back(v);
-  }
-  ProcessOptions opt;
-  opt.timeout = std::chrono::seconds(config.eval_timeout_seconds);
-  opt.cwd = tree_dir;
-  opt.env["NIX_PATH"] = std::nullopt;  // an evaluation sees only the tree it was given
+  ProcessOptions opt = evaluation_options(tree_dir, config, argv);
   LTS_ASSIGN_OR_RETURN(ProcessResult r, run_process(argv, opt));
   if (!r.success()) {
     std::string msg = strip_ansi(r.err);
@@ -161,16 +169,7 @@ Result<std::map<std::string, std::vector<std::string>>> package_patches(
   LTS_RETURN_IF_ERROR(atomic_write_file(tmpl, paths.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), 0600));
   std::vector<std::string> argv = {"nix-instantiate", "--eval", "--strict", "--json", "--expr", kPatchesExpr,
                                    "--argstr", "ltskitAttrsFile", tmpl, "--argstr", "ltskitTop", file.string()};
-  for (const auto& a : config.args) argv.push_back(a);
-  for (const auto& [k, v] : config.options) {
-    argv.push_back("--option");
-    argv.push_back(k);
-    argv.push_back(v);
-  }
-  ProcessOptions opt;
-  opt.timeout = std::chrono::seconds(config.eval_timeout_seconds);
-  opt.cwd = tree_dir;
-  opt.env["NIX_PATH"] = std::nullopt;
+  ProcessOptions opt = evaluation_options(tree_dir, config, argv);
   LTS_ASSIGN_OR_RETURN(ProcessResult r, run_process(argv, opt));
   if (!r.success())
     return external("nix-instantiate " + r.describe_status(opt.timeout) + " reading patches in '" + file.string() +
