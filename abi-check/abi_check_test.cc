@@ -201,6 +201,8 @@ const Case kCases[] = {
      "enum e → size changed from 4 to 8 bytes"},
     {"thread-local variable removed", false, "__thread int tls_a;\n__thread int tls_b;", "__thread int tls_a;",
      Verdict::kIncompatible, "tls_b removed"},
+    {"function became a variable", false, "int x(void) { return 1; }\nint keep = 0;", "int x = 1;\nint keep = 0;",
+     Verdict::kIncompatible, "x: symbol type changed from function to object"},
     {"variable added", false, "int a = 1;", "int a = 1;\nint b = 2;", Verdict::kCompatible, "b added"},
     {"variable type changed, same size", false, "unsigned int v = 1;", "int v = 1;", Verdict::kIncompatible,
      "type changed from 'unsigned int' to 'int'"},

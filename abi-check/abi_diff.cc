@@ -269,6 +269,14 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
   for (const auto& [key, s] : a.symbols) {
     if (b.symbols.count(key)) {
       const Symbol& n = b.symbols.at(key);
+      if (s.kind != n.kind) {
+        static const char* kKinds[] = {"function", "object", "TLS object"};
+        add({"symbol-type-changed", s.name,
+             demangle(s.name) + ": symbol type changed from " + kKinds[static_cast<int>(s.kind)] + " to " +
+                 kKinds[static_cast<int>(n.kind)],
+             true, false});
+        continue;
+      }
       if (s.default_version != n.default_version && !s.version.empty())
         add({"default-version-changed", s.name,
              demangle(s.name) + ": version " + s.version + (n.default_version ? " became the default" : " is no longer the default"),
