@@ -45,7 +45,9 @@ TEST(VersionRange, RejectsMalformedRanges) {
   for (const char* bad : {"", ">=", "1.0 ||", "|| 1.0", ">=1.0 * ", "<=<1", "1.0 || || 2.0"}) {
     auto r = VersionRange::parse(bad);
     EXPECT_FALSE(r.ok()) << "'" << bad << "' parsed";
-    if (!r.ok()) EXPECT_EQ(r.error().kind(), ErrorKind::kUsage);
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().kind(), ErrorKind::kUsage);
+    }
   }
 }
 
