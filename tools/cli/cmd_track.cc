@@ -29,9 +29,6 @@ void define_track(CLI::App& app, CommandContext& ctx) {
       opt.channels = o->channels;
       opt.history = o->history;
       LTS_ASSIGN_OR_RETURN(TrackReport report, track(ws, repo, opt, progress));
-      // A moved head (even to an already evaluated commit) may change which
-      // advisories affect which channel; re-evaluating unchanged state is cheap.
-      LTS_RETURN_IF_ERROR(rematch_and_report(ws, repo, progress, !o->json));
       if (o->json) {
         nlohmann::json j;
         j["snapshots_added"] = report.snapshots_added;
@@ -55,6 +52,9 @@ void define_track(CLI::App& app, CommandContext& ctx) {
           std::cerr << "ltskit: warning: commit " << short_id(f.commit) << " on " << f.branch
                     << " failed to evaluate:\n" << f.message << "\n";
       }
+      // A moved head (even to an already evaluated commit) may change which
+      // advisories affect which channel; re-evaluating unchanged state is cheap.
+      LTS_RETURN_IF_ERROR(rematch_and_report(ws, repo, progress, !o->json));
       if (!report.failures.empty())
         return external(std::to_string(report.failures.size()) + " commit(s) failed to evaluate");
       return ok_status();
