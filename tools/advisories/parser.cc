@@ -369,25 +369,9 @@ Parser::~Parser() = default;
 
 std::vector<Result<Advisory>> Parser::parse(std::string_view json, Format format, const std::string& name) {
   std::vector<Result<Advisory>> out;
-  dom::element root;
-  auto error = impl_->parser.parse(json.data(), json.size(), true).get(root);
-  if (error) {
-    out.push_back(invalid(name + ": not valid JSON (" + simdjson::error_message(error) + ")"));
-    return out;
-  }
-  auto one = [&](dom::element el, const std::string& rec_name) {
-    Reader r(rec_name);
-    Node n{el, ""};
-    out.push_back(format == Format::kOsv ? parse_osv_record(r, n) : parse_cve5_record(r, n));
-  };
-  if (root.is_array()) {
-    size_t i = 0;
-    for (dom::element el : root.get_array()) {
-      one(el, name + "[" + std::to_string(i) + "]");
-      ++i;
-    }
-  } else {
-    one(root, name);
+  for (auto& rec : parse_changed(json, format, name, nullptr, nullptr)) {
+    if (!rec.advisory.ok()) out.push_back(std::move(rec.advisory).error());
+    else out.push_back(std::move(**rec.advisory));
   }
   return out;
 }

@@ -210,7 +210,7 @@ Result<AdvisoryWriter> AdvisoryWriter::create(Database& db) {
   LTS_ASSIGN_OR_RETURN(Statement af, db.prepare(
       "INSERT INTO affected_ranges(advisory_id, idx, ecosystem, name, vendor, product, name_key, data) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-  return AdvisoryWriter(std::move(del), std::move(ins), std::move(al), std::move(af));
+  return AdvisoryWriter(std::move(del), std::move(ins), std::move(al), std::move(af), now_utc());
 }
 
 Status AdvisoryWriter::put(const std::string& source, const Advisory& a, const std::string& raw, bool replace,
@@ -222,7 +222,7 @@ Status AdvisoryWriter::put(const std::string& source, const Advisory& a, const s
   ins_.bind(1, a.id).bind(2, source).bind(3, format_name(a.format)).bind(4, a.modified).bind(5, a.published)
       .bind(6, a.withdrawn).bind(7, a.summary).bind(8, a.severity);
   if (a.score >= 0) ins_.bind(9, a.score); else ins_.bind_null(9);
-  ins_.bind(10, a.severity_vector).bind(11, json(a.fix_commits).dump(-1, ' ', false, json::error_handler_t::replace)).bind_blob(12, raw).bind(13, now_utc());
+  ins_.bind(10, a.severity_vector).bind(11, json(a.fix_commits).dump(-1, ' ', false, json::error_handler_t::replace)).bind_blob(12, raw).bind(13, ingested_at_);
   LTS_RETURN_IF_ERROR(ins_.run());
   for (const auto& alias : a.aliases) {
     alias_.bind(1, alias).bind(2, a.id);
@@ -242,6 +242,17 @@ Status AdvisoryWriter::put(const std::string& source, const Advisory& a, const s
 Status store_advisory(Database& db, const std::string& source, const Advisory& a, const std::string& raw) {
   LTS_ASSIGN_OR_RETURN(AdvisoryWriter w, AdvisoryWriter::create(db));
   return w.put(source, a, compress_record(raw), true);
+}
+
+Result<std::map<std::string, std::vector<std::string>>> load_aliases(Database& db) {
+  std::map<std::string, std::vector<std::string>> out;
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT advisory_id, alias FROM aliases ORDER BY alias"));
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) break;
+    out[q.text(0)].push_back(q.text(1));
+  }
+  return out;
 }
 
 Result<std::map<std::string, std::string>> stored_modified(Database& db) {
@@ -293,13 +304,7 @@ Result<std::vector<AdvisorySummary>> list_advisories(Database& db) {
   std::vector<AdvisorySummary> out;
   LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(std::string("SELECT ") + kSummaryColumns +
                                                " FROM advisories a ORDER BY a.id"));
-  std::map<std::string, std::vector<std::string>> aliases;
-  LTS_ASSIGN_OR_RETURN(Statement al, db.prepare("SELECT advisory_id, alias FROM aliases ORDER BY alias"));
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, al.step());
-    if (!row) break;
-    aliases[al.text(0)].push_back(al.text(1));
-  }
+  LTS_ASSIGN_OR_RETURN(auto aliases, load_aliases(db));
   while (true) {
     LTS_ASSIGN_OR_RETURN(bool row, q.step());
     if (!row) break;

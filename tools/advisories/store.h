@@ -35,10 +35,15 @@ class AdvisoryWriter {
              const std::vector<std::string>& affected_blobs = {});
 
  private:
-  AdvisoryWriter(Statement del, Statement ins, Statement alias, Statement affected)
-      : del_(std::move(del)), ins_(std::move(ins)), alias_(std::move(alias)), affected_(std::move(affected)) {}
+  AdvisoryWriter(Statement del, Statement ins, Statement alias, Statement affected, std::string now)
+      : del_(std::move(del)), ins_(std::move(ins)), alias_(std::move(alias)), affected_(std::move(affected)),
+        ingested_at_(std::move(now)) {}
   Statement del_, ins_, alias_, affected_;
+  std::string ingested_at_;
 };
+
+// advisory id -> its aliases (sorted), for every stored advisory.
+Result<std::map<std::string, std::vector<std::string>>> load_aliases(Database& db);
 
 // id -> modified of every stored advisory.
 Result<std::map<std::string, std::string>> stored_modified(Database& db);

@@ -109,7 +109,6 @@ struct Collected {
   std::vector<Document> documents;
   bool folder = false;
   std::map<std::string, FileStamp> known;  // folder sources: stamps of the last sync
-  size_t files_unchanged = 0;
   bool not_modified = false;
   std::optional<std::string> etag, last_modified;
 };

@@ -100,17 +100,6 @@ Result<std::vector<Pkg>> snapshot_packages(Database& db, int64_t snapshot) {
   return out;
 }
 
-Result<std::map<std::string, std::vector<std::string>>> all_aliases(Database& db) {
-  std::map<std::string, std::vector<std::string>> out;
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT advisory_id, alias FROM aliases"));
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
-    out[q.text(0)].push_back(q.text(1));
-  }
-  return out;
-}
-
 // Patch names per attr at a snapshot, evaluating (and caching) the missing ones.
 Result<std::map<std::string, std::vector<std::string>>> patches_for(Workspace& ws, git::Repository& repo,
                                                                     const ChannelHead& head,
@@ -378,7 +367,7 @@ Result<RematchReport> rematch(Workspace& ws, git::Repository& repo, Progress& pr
   RematchReport report;
   LTS_ASSIGN_OR_RETURN(auto heads, channel_heads(ws.db()));
   LTS_ASSIGN_OR_RETURN(PackageMap map, load_package_map(ws.config().policies_dir / "package-map.toml"));
-  LTS_ASSIGN_OR_RETURN(auto aliases, all_aliases(ws.db()));
+  LTS_ASSIGN_OR_RETURN(auto aliases, load_aliases(ws.db()));
   progress.begin("matching", heads.size());
   size_t i = 0;
   for (const auto& h : heads) {
@@ -398,7 +387,7 @@ Result<RematchReport> rematch(Workspace& ws, git::Repository& repo, Progress& pr
 
 Result<std::vector<TriageRow>> list_triage(Database& db, const TriageFilter& f) {
   std::vector<TriageRow> out;
-  LTS_ASSIGN_OR_RETURN(auto aliases, all_aliases(db));
+  LTS_ASSIGN_OR_RETURN(auto aliases, load_aliases(db));
   LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
       "SELECT t.channel, t.advisory_id, t.pname, t.attr, t.version, t.state, t.justification, t.auto_state, "
       "t.auto_justification, t.auto_reason, t.match_reason, t.human, t.decided_by, t.decided_at, t.decision_reason, "

@@ -126,12 +126,10 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
           LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
           LTS_ASSIGN_OR_RETURN(m, rematch(ws, repo, progress));
         }
-        size_t malformed = 0;
         if (o->json) {
           nlohmann::json j;
           j["sources"] = nlohmann::json::array();
           for (const auto& r : reports) {
-            malformed += r.malformed;
             j["sources"].push_back({{"name", r.name}, {"failure", r.failure ? nlohmann::json(*r.failure) : nlohmann::json()},
                                     {"not_modified", r.not_modified}, {"documents", r.documents},
                                     {"files_unchanged", r.files_unchanged}, {"records", r.records},
@@ -143,7 +141,6 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
         } else {
           std::vector<std::vector<std::string>> rows = {{"SOURCE", "RECORDS", "ADDED", "UPDATED", "UNCHANGED", "WITHDRAWN", "MALFORMED"}};
           for (const auto& r : reports) {
-            malformed += r.malformed;
             if (r.failure) rows.push_back({r.name, "FAILED (see below)", "", "", "", "", ""});
             else if (r.not_modified) rows.push_back({r.name, "not modified (HTTP 304)", "", "", "", "", ""});
             else
@@ -158,7 +155,6 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
             std::cout << "triage: " << m.added << " new, " << m.changed << " changed, " << m.removed << " removed across "
                       << m.channels << " channel(s)\n";
         }
-        (void)malformed;  // malformed records were warned about; the rest landed
         size_t failed = 0;
         std::string first;
         for (const auto& r : reports)

@@ -63,8 +63,7 @@ WorkspaceLock& WorkspaceLock::operator=(WorkspaceLock&& other) noexcept {
 WorkspaceLock::~WorkspaceLock() {
   if (fd_ >= 0) {
     // Leave an empty file: a later reader must not see a stale holder.
-    if (::ftruncate(fd_, 0) != 0) {
-    }
+    (void)!::ftruncate(fd_, 0);
     ::close(fd_);
   }
 }

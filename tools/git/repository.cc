@@ -355,13 +355,8 @@ Result<Repository::Export> Repository::export_tree(const std::string& commit_id,
       s = errno_error("cannot move export into '" + ex.dir.string() + "'", err);
     }
   }
-  if (!s.ok() || ex.reused) {
-    // Files are read-only; make them writable so the folder can be removed.
-    for (auto it = fs::recursive_directory_iterator(tmp, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0755);
-    }
-    fs::remove_all(tmp, ec);
-  }
+  // Files are read-only but their folders are not, so the partial export can go.
+  if (!s.ok() || ex.reused) fs::remove_all(tmp, ec);
   if (!s.ok()) return std::move(s).error().add_context("while exporting commit " + commit_id);
   return ex;
 }

@@ -120,7 +120,7 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
   TrackReport report;
   std::vector<Job> jobs;
   std::set<std::string> queued_trees;
-  std::map<std::string, std::string> queued_commits;  // commit -> branch
+  std::set<std::string> queued_commits;
   std::vector<std::pair<git::CommitInfo, std::string>> reuse;  // commit, branch: same tree as a queued job
   size_t window = options.history > 1 ? options.history : 1;
   std::filesystem::path tree_cache = ws.config().cache_dir() / "trees";
@@ -150,7 +150,7 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
         ++tb.known;
         continue;
       }
-      queued_commits[c.id] = branch;
+      queued_commits.insert(c.id);
       LTS_ASSIGN_OR_RETURN(auto same_tree, snapshot_for_tree(ws.db(), c.tree_id));
       if (same_tree) {
         LTS_RETURN_IF_ERROR(ws.db().transaction([&]() { return copy_snapshot(ws.db(), c, *same_tree); }));
