@@ -78,8 +78,8 @@ int main(int argc, char** argv) {
       << "  \"aliases\": [\"CVE-2026-" << (100000 + i) << "\"],\n"
       << "  \"summary\": \"Generated advisory " << i << " for benchmarking the ingest path\",\n"
       << "  \"details\": \"" << details << "\",\n"
-      << "  \"severity\": [{\"type\": \"CVSS_V3\", \"score\": \"CVSS:3.1/AV:N/AC:L/PR:N/UI:"
-      << ((i % 2) ? "N" : "R") << "/S:U/C:H/I:H/A:" << ((i % 3) ? "H" : "N") << "\"}],\n"
+      << "  \"severity\": [{\"type\": \"CVSS_V3\", \"score\": \"CVSS:3.1/AV:N/AC:L/PR:N/UI:" << ((i % 2) ? "N" : "R")
+      << "/S:U/C:H/I:H/A:" << ((i % 3) ? "H" : "N") << "\"}],\n"
       << "  \"affected\": [{\n    \"package\": {\"ecosystem\": \"" << ecosystems[i % 7] << "\", \"name\": \"" << pkg
       << "\"},\n    \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [{\"introduced\": \"" << intro
       << "\"}, {\"fixed\": \"" << fixed << "\"}]}],\n"

@@ -39,15 +39,16 @@ class Demo : public ::testing::Test {
       in >> id;
       commits_[label] = id;
     }
-    CliRun init = ltskit({"init", "--repo", (dir_->path() / "pkgs").string(), "--publish-root",
-                       (dir_->path() / "lts").string()});
+    CliRun init =
+        ltskit({"init", "--repo", (dir_->path() / "pkgs").string(), "--publish-root", (dir_->path() / "lts").string()});
     ASSERT_EQ(init.code, 0) << init.err;
     CliRun ch = ltskit({"channel", "create", "1.0", "--branch", "lts/1.0", "--from", "2026-01-15", "--support-until",
-                     "2031-01-15", "--publish", "libsafe,libgreet,hello", "--json"});
+                        "2031-01-15", "--publish", "libsafe,libgreet,hello", "--json"});
     ASSERT_EQ(ch.code, 0) << ch.err;
     CliRun tr = ltskit({"track", "--history", "20", "--json"});
     ASSERT_EQ(tr.code, 0) << tr.err;
-    CliRun src = ltskit({"advisories", "source", "add", "demo", std::string(LTSKIT_SOURCE_DIR) + "/examples/demo/advisories"});
+    CliRun src =
+        ltskit({"advisories", "source", "add", "demo", std::string(LTSKIT_SOURCE_DIR) + "/examples/demo/advisories"});
     ASSERT_EQ(src.code, 0) << src.err;
     CliRun sync = ltskit({"advisories", "sync", "--json"});
     ASSERT_EQ(sync.code, 0) << sync.err;
@@ -80,7 +81,8 @@ class Demo : public ::testing::Test {
   }
   static std::map<std::string, json> triage_of(const std::string& channel) {
     std::map<std::string, json> out;
-    for (auto& row : ltskit_json({"triage", channel, "--json"})) out[row["advisory"].get<std::string>() + "/" + row["pname"].get<std::string>()] = row;
+    for (auto& row : ltskit_json({"triage", channel, "--json"}))
+      out[row["advisory"].get<std::string>() + "/" + row["pname"].get<std::string>()] = row;
     return out;
   }
 
@@ -150,7 +152,8 @@ TEST_F(Demo, APatchNamedAfterTheAdvisoryIsAFix) {
   ASSERT_EQ(ltskit({"track", "1.1"}).code, 0);
   auto t = triage_of("1.1");
   EXPECT_EQ(t["CVE-2026-1002/libgreet"]["state"], "fixed");
-  EXPECT_NE(t["CVE-2026-1002/libgreet"]["auto_reason"].get<std::string>().find("CVE-2026-1002.patch"), std::string::npos);
+  EXPECT_NE(t["CVE-2026-1002/libgreet"]["auto_reason"].get<std::string>().find("CVE-2026-1002.patch"),
+            std::string::npos);
   EXPECT_EQ(t["CVE-2026-1001/libsafe"]["state"], "fixed");
   EXPECT_EQ(t["CVE-2026-1003/libgreet"]["state"], "affected");
   ASSERT_EQ(ltskit({"channel", "eol", "1.1"}).code, 0);
@@ -158,7 +161,7 @@ TEST_F(Demo, APatchNamedAfterTheAdvisoryIsAFix) {
 
 TEST_F(Demo, AHumanDecisionSurvivesReSyncAndKeepsHistory) {
   CliRun set = ltskit({"triage", "set", "1.0", "GHSA-q8w4-demo-h3r7", "libgreet", "not_affected", "--justification",
-                    "vulnerable_code_not_in_execute_path", "--reason", "hello never passes user input"});
+                       "vulnerable_code_not_in_execute_path", "--reason", "hello never passes user input"});
   ASSERT_EQ(set.code, 0) << set.err;
   // The advisory changes upstream: a re-sync re-parses and re-evaluates it.
   TempDir feed;
@@ -267,8 +270,9 @@ TEST_F(Demo, PackageMapMapsAndIgnoresNamesAndWithdrawnRecordsWithdrawMatches) {
   feed.write("npm.json", R"({"dataType": "CVE_RECORD", "cveMetadata": {"cveId": "CVE-2026-2002", "state": "PUBLISHED",
       "dateUpdated": "2026-06-01T00:00:00Z"}, "containers": {"cna": {"title": "npm hello",
       "affected": [{"collectionURL": "npm", "packageName": "hello", "defaultStatus": "affected"}]}}})");
-  std::string map_text = "[[map]]\nvendor = \"demo\"\nproduct = \"greet library\"\npname = \"libgreet\"\n"
-                         "[[ignore]]\nname = \"hello\"\nreason = \"the npm hello is another project\"\n";
+  std::string map_text =
+      "[[map]]\nvendor = \"demo\"\nproduct = \"greet library\"\npname = \"libgreet\"\n"
+      "[[ignore]]\nname = \"hello\"\nreason = \"the npm hello is another project\"\n";
   std::ofstream(dir_->path() / "ws/policies/package-map.toml") << map_text;
   ASSERT_EQ(ltskit({"advisories", "source", "add", "cve", feed.path().string(), "--format", "cve5"}).code, 0);
   ASSERT_EQ(ltskit({"advisories", "sync", "--source", "cve"}).code, 0);

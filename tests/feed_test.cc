@@ -259,7 +259,9 @@ namespace ltskit::advisories {
 namespace {
 
 TEST(HttpFeed, OneFailingSourceDoesNotStopTheOthers) {
-  HttpServer good([&](const ltskit::testing::HttpRequest&) { return HttpResponse{200, {}, record("G-1", "2026-01-01T00:00:00Z")}; });
+  HttpServer good([&](const ltskit::testing::HttpRequest&) {
+    return HttpResponse{200, {}, record("G-1", "2026-01-01T00:00:00Z")};
+  });
   HttpServer bad([&](const ltskit::testing::HttpRequest&) { return HttpResponse{404, {}, "gone"}; });
   Fixture f;
   f.add("bad", bad.url("/osv.json"));

@@ -28,8 +28,8 @@ struct HttpResponse {
   int status = 200;
   std::map<std::string, std::string> headers;
   std::string body;
-  int delay_ms = 0;                        // before anything is sent
-  size_t send_only = std::string::npos;    // send this many body bytes, then close
+  int delay_ms = 0;                      // before anything is sent
+  size_t send_only = std::string::npos;  // send this many body bytes, then close
 };
 
 class HttpServer {

@@ -25,9 +25,11 @@ let mk = pname: version: derivation {
       args = [ "-c" "echo ${version} > $out" ];
     };
 in {
-  alpha = mk "alpha" ")" + alpha_version + R"(";
+  alpha = mk "alpha" ")" +
+         alpha_version + R"(";
   beta = mk "beta" "0.5";
-  )" + extra + R"(
+  )" + extra +
+         R"(
 })";
 }
 
@@ -186,7 +188,7 @@ TEST(Track, ACommitWithAnUnchangedTreeReusesTheSnapshot) {
   f.cut();
   f.run_track(10);
   f.b.write("README", "docs only\n");
-  f.b.commit("docs");  // different tree: evaluated
+  f.b.commit("docs");                                         // different tree: evaluated
   f.b.git({"commit", "-q", "--allow-empty", "-m", "empty"});  // same tree as docs
   TrackReport r = f.run_track(10);
   EXPECT_EQ(r.branches[1].evaluated, 1u);
@@ -203,7 +205,8 @@ TEST(Track, ACommitWithAnUnchangedTreeReusesTheSnapshot) {
 TEST(Track, EvaluationFailuresAreReportedAndTheRestLands) {
   Fixture f;
   f.cut();
-  f.b.write("default.nix", package_set("3.0", "broken = derivation { name = \"x\"; builder = undefinedVar; system = system; };"));
+  f.b.write("default.nix",
+            package_set("3.0", "broken = derivation { name = \"x\"; builder = undefinedVar; system = system; };"));
   std::string bad = f.b.commit("break evaluation");
   f.b.write("default.nix", package_set("3.1"));
   std::string fixed = f.b.commit("fix evaluation");

@@ -14,10 +14,9 @@ namespace ltskit {
 namespace {
 
 std::string random_version(std::mt19937& rng) {
-  static const char* kParts[] = {"0",   "1",     "2",  "3",     "9",          "10",         "007",
-                                 "99",  "pre",   "a",  "b",     "rc",         "alpha",      "beta",
-                                 "git", "unstable", "pl", "p", "2147483647", "2147483648", "99999999999",
-                                 "",    "x86",   "_",  "+",     "~"};
+  static const char* kParts[] = {
+      "0",    "1",   "2",        "3",  "9", "10",         "007",        "99",          "pre", "a",   "b", "rc", "alpha",
+      "beta", "git", "unstable", "pl", "p", "2147483647", "2147483648", "99999999999", "",    "x86", "_", "+",  "~"};
   static const char* kSeps[] = {".", ".", ".", "-", "", "..", "_"};
   std::uniform_int_distribution<int> nparts(0, 5);
   std::uniform_int_distribution<size_t> part(0, std::size(kParts) - 1);
@@ -49,8 +48,9 @@ TEST(VersionOrderingAgainstNix, ThousandsOfGeneratedPairs) {
     std::string b = (i % 2) ? a + (rng() % 2 ? "." : "") + random_version(rng) : random_version(rng);
     pairs.emplace_back(a, b);
   }
-  std::string expr = "{ ps }: map (p: [ (builtins.compareVersions (builtins.elemAt p 0) (builtins.elemAt p 1)) "
-                     "(builtins.splitVersion (builtins.elemAt p 0)) ]) ps";
+  std::string expr =
+      "{ ps }: map (p: [ (builtins.compareVersions (builtins.elemAt p 0) (builtins.elemAt p 1)) "
+      "(builtins.splitVersion (builtins.elemAt p 0)) ]) ps";
   std::string list = "[";
   for (const auto& [a, b] : pairs) list += " [" + nix_string(a) + " " + nix_string(b) + "]";
   list += " ]";
@@ -66,8 +66,8 @@ TEST(VersionOrderingAgainstNix, ThousandsOfGeneratedPairs) {
     int want = results[i][0].get<int>();
     int got = compare_versions(pairs[i].first, pairs[i].second);
     if (want != got && ++mismatches < 20)
-      ADD_FAILURE() << "compareVersions \"" << pairs[i].first << "\" \"" << pairs[i].second << "\": nix says "
-                    << want << ", ltskit says " << got;
+      ADD_FAILURE() << "compareVersions \"" << pairs[i].first << "\" \"" << pairs[i].second << "\": nix says " << want
+                    << ", ltskit says " << got;
     auto split = results[i][1].get<std::vector<std::string>>();
     if (split != split_version(pairs[i].first) && ++mismatches < 20)
       ADD_FAILURE() << "splitVersion \"" << pairs[i].first << "\" differs";

@@ -49,9 +49,12 @@ std::optional<double> cvss3_base_score(const std::string& vector) {
     if (slash == std::string::npos) break;
     pos = slash + 1;
   }
-  auto get = [&](const char* k) -> std::string { auto it = m.find(k); return it == m.end() ? "" : it->second; };
-  std::string av = get("AV"), ac = get("AC"), pr = get("PR"), ui = get("UI"), s = get("S"), c = get("C"),
-              i = get("I"), a = get("A");
+  auto get = [&](const char* k) -> std::string {
+    auto it = m.find(k);
+    return it == m.end() ? "" : it->second;
+  };
+  std::string av = get("AV"), ac = get("AC"), pr = get("PR"), ui = get("UI"), s = get("S"), c = get("C"), i = get("I"),
+              a = get("A");
   std::map<std::string, double> AV = {{"N", 0.85}, {"A", 0.62}, {"L", 0.55}, {"P", 0.2}};
   std::map<std::string, double> AC = {{"L", 0.77}, {"H", 0.44}};
   std::map<std::string, double> UI = {{"N", 0.85}, {"R", 0.62}};

@@ -164,13 +164,15 @@ Result<Advisory> parse_osv_record(const Reader& r, const Node& rec) {
         return r.err(rg.path + ".type", "expected SEMVER, ECOSYSTEM or GIT, found '" + range.type + "'");
       LTS_ASSIGN_OR_RETURN(auto repo, r.opt_string(rg, "repo"));
       range.repo = repo.value_or("");
-      if (range.type == "GIT" && range.repo.empty()) return r.err(rg.path + ".repo", "missing (required for GIT ranges)");
+      if (range.type == "GIT" && range.repo.empty())
+        return r.err(rg.path + ".repo", "missing (required for GIT ranges)");
       LTS_ASSIGN_OR_RETURN(auto events, r.array(rg, "events"));
       if (events.empty()) return r.err(rg.path + ".events", "must not be empty");
       for (const auto& ev : events) {
         LTS_RETURN_IF_ERROR(r.require_object(ev));
         dom::object obj = ev.el.get_object();
-        if (obj.size() != 1) return r.err(ev.path, "an event has exactly one of introduced, fixed, last_affected, limit");
+        if (obj.size() != 1)
+          return r.err(ev.path, "an event has exactly one of introduced, fixed, last_affected, limit");
         RangeEvent e;
         auto field = *obj.begin();
         std::string_view key = field.key;
@@ -219,7 +221,8 @@ Result<Advisory> parse_cve5_record(const Reader& r, const Node& rec) {
   if (!meta) return r.err("cveMetadata", "missing");
   LTS_RETURN_IF_ERROR(r.require_object(*meta));
   LTS_ASSIGN_OR_RETURN(a.id, r.string(*meta, "cveId"));
-  if (!a.id.starts_with("CVE-")) return r.err("cveMetadata.cveId", "expected an id CVE-YYYY-NNNN, found '" + a.id + "'");
+  if (!a.id.starts_with("CVE-"))
+    return r.err("cveMetadata.cveId", "expected an id CVE-YYYY-NNNN, found '" + a.id + "'");
   LTS_ASSIGN_OR_RETURN(auto state, r.opt_string(*meta, "state"));
   LTS_ASSIGN_OR_RETURN(auto updated, r.opt_string(*meta, "dateUpdated"));
   LTS_ASSIGN_OR_RETURN(auto published, r.opt_string(*meta, "datePublished"));
@@ -282,8 +285,7 @@ Result<Advisory> parse_cve5_record(const Reader& r, const Node& rec) {
       v.version_type = vt.value_or("");
       LTS_ASSIGN_OR_RETURN(v.less_than, r.opt_string(vn, "lessThan"));
       LTS_ASSIGN_OR_RETURN(v.less_than_or_equal, r.opt_string(vn, "lessThanOrEqual"));
-      if (v.less_than && v.less_than_or_equal)
-        return r.err(vn.path, "has both lessThan and lessThanOrEqual");
+      if (v.less_than && v.less_than_or_equal) return r.err(vn.path, "has both lessThan and lessThanOrEqual");
       if (v.less_than) v.less_than = normalize_advisory_version(*v.less_than);
       if (v.less_than_or_equal) v.less_than_or_equal = normalize_advisory_version(*v.less_than_or_equal);
       LTS_ASSIGN_OR_RETURN(auto changes, r.array(vn, "changes"));

@@ -39,7 +39,6 @@ class Parser {
   std::vector<Record> parse_changed(std::string_view json, Format format, const std::string& name,
                                     UnchangedFn unchanged, void* ctx);
 
-
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

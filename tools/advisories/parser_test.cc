@@ -56,7 +56,8 @@ TEST(ParseOsv, AnArrayKeepsGoodRecordsAndNamesTheBadField) {
   ASSERT_EQ(r.size(), 5u);
   EXPECT_TRUE(r[0].ok());
   ASSERT_FALSE(r[1].ok());
-  EXPECT_EQ(r[1].error().message(), "feed.json[1]: field 'affected[0].ranges[0].events[0].introduced': expected a string");
+  EXPECT_EQ(r[1].error().message(),
+            "feed.json[1]: field 'affected[0].ranges[0].events[0].introduced': expected a string");
   ASSERT_FALSE(r[2].ok());
   EXPECT_NE(r[2].error().message().find("field 'affected[0].ranges[0].type'"), std::string::npos);
   ASSERT_FALSE(r[3].ok());
@@ -76,7 +77,8 @@ TEST(ParseOsv, NotJsonIsOneError) {
 TEST(ParseOsv, WithdrawnAndDatabaseSpecificSeverity) {
   Parser p;
   auto r = p.parse(R"({"id": "X-1", "modified": "2026-03-01T00:00:00Z", "withdrawn": "2026-03-01T00:00:00Z",
-                       "database_specific": {"severity": "MODERATE"}, "affected": []})", Format::kOsv, "w.json");
+                       "database_specific": {"severity": "MODERATE"}, "affected": []})",
+                   Format::kOsv, "w.json");
   ASSERT_TRUE(r[0].ok());
   EXPECT_EQ(r[0]->withdrawn, "2026-03-01T00:00:00Z");
   EXPECT_EQ(r[0]->severity, "medium");
@@ -134,7 +136,9 @@ TEST(ParseCve5, RejectedRecordsAreWithdrawnAndBrokenOnesNamed) {
                          "containers": {"cna": {"affected": [{"product": "x", "versions": [{"version": "1", "status": "maybe"}]}]}}})",
                      Format::kCve5, "b.json");
   ASSERT_FALSE(bad[0].ok());
-  EXPECT_EQ(bad[0].error().message(), "b.json: field 'containers.cna.affected[0].versions[0].status': expected affected, unaffected or unknown, found 'maybe'");
+  EXPECT_EQ(bad[0].error().message(),
+            "b.json: field 'containers.cna.affected[0].versions[0].status': expected affected, unaffected or unknown, "
+            "found 'maybe'");
   auto noid = p.parse(R"({"cveMetadata": {}, "containers": {"cna": {}}})", Format::kCve5, "n.json");
   ASSERT_FALSE(noid[0].ok());
   EXPECT_EQ(noid[0].error().message(), "n.json: field 'cveMetadata.cveId': missing");

@@ -27,10 +27,14 @@ using Kind = RangeEvent::Kind;
 
 const char* decision_state_name(Decision::State s) {
   switch (s) {
-    case Decision::State::kAffected: return "affected";
-    case Decision::State::kFixed: return "fixed";
-    case Decision::State::kNotAffected: return "not_affected";
-    case Decision::State::kUnknown: return "unknown";
+    case Decision::State::kAffected:
+      return "affected";
+    case Decision::State::kFixed:
+      return "fixed";
+    case Decision::State::kNotAffected:
+      return "not_affected";
+    case Decision::State::kUnknown:
+      return "unknown";
   }
   return "?";
 }
@@ -47,9 +51,8 @@ bool osv_range_affects(const OsvRange& range, std::string_view v) {
   std::vector<const RangeEvent*> events;
   for (const auto& e : range.events)
     if (e.kind != Kind::kLimit) events.push_back(&e);
-  std::stable_sort(events.begin(), events.end(), [](const RangeEvent* a, const RangeEvent* b) {
-    return cmp_event(a->value, b->value) < 0;
-  });
+  std::stable_sort(events.begin(), events.end(),
+                   [](const RangeEvent* a, const RangeEvent* b) { return cmp_event(a->value, b->value) < 0; });
   bool affected = false;
   for (const RangeEvent* e : events) {
     switch (e->kind) {
@@ -88,8 +91,10 @@ Decision decide_osv(const AffectedPackage& p, std::string_view v) {
       d.state = Decision::State::kAffected;
       std::string bounds;
       for (const auto& e : r.events) {
-        const char* k = e.kind == Kind::kIntroduced ? "introduced " : e.kind == Kind::kFixed ? "fixed "
-                        : e.kind == Kind::kLastAffected ? "last_affected " : "limit ";
+        const char* k = e.kind == Kind::kIntroduced     ? "introduced "
+                        : e.kind == Kind::kFixed        ? "fixed "
+                        : e.kind == Kind::kLastAffected ? "last_affected "
+                                                        : "limit ";
         bounds += (bounds.empty() ? "" : ", ") + std::string(k) + e.value;
       }
       d.why = std::string(v) + " is in range [" + bounds + "]";
@@ -134,8 +139,11 @@ Decision decide_cve5(const AffectedPackage& p, std::string_view v) {
     if (e.version_type == "git") continue;
     bool is_range = e.less_than || e.less_than_or_equal;
     if (!is_range) {
-      if (e.version == "*" ) {
-        if (range_status != "affected") { range_status = e.status; range_why = "every version is " + e.status; }
+      if (e.version == "*") {
+        if (range_status != "affected") {
+          range_status = e.status;
+          range_why = "every version is " + e.status;
+        }
         continue;
       }
       if (compare_versions(v, e.version) == 0) {
@@ -162,10 +170,12 @@ Decision decide_cve5(const AffectedPackage& p, std::string_view v) {
       continue;
     }
     std::string status = e.status;
-    std::string why = std::string(v) + " is in " + (is_start_of_time(e.version) ? "" : e.version + " <= ") + "v" + end_text;
+    std::string why =
+        std::string(v) + " is in " + (is_start_of_time(e.version) ? "" : e.version + " <= ") + "v" + end_text;
     std::vector<const Cve5Version::Change*> changes;
     for (const auto& c : e.changes) changes.push_back(&c);
-    std::stable_sort(changes.begin(), changes.end(), [](auto* a, auto* b) { return compare_versions(a->at, b->at) < 0; });
+    std::stable_sort(changes.begin(), changes.end(),
+                     [](auto* a, auto* b) { return compare_versions(a->at, b->at) < 0; });
     for (const auto* c : changes) {
       if (compare_versions(v, c->at) >= 0) {
         if (status == "affected" && c->status == "unaffected") earlier_affected = true;

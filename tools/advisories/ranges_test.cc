@@ -29,12 +29,12 @@ TEST(OsvRange, TableOfCases) {
       {"open-ended introduced", range({{K::kIntroduced, "2.0"}}), "99", true},
       {"two windows, in the second",
        range({{K::kIntroduced, "1.0"}, {K::kFixed, "1.2"}, {K::kIntroduced, "2.0"}, {K::kFixed, "2.3"}}), "2.1", true},
-      {"two windows, between", range({{K::kIntroduced, "1.0"}, {K::kFixed, "1.2"}, {K::kIntroduced, "2.0"}, {K::kFixed, "2.3"}}),
-       "1.5", false},
+      {"two windows, between",
+       range({{K::kIntroduced, "1.0"}, {K::kFixed, "1.2"}, {K::kIntroduced, "2.0"}, {K::kFixed, "2.3"}}), "1.5", false},
       {"unsorted events are sorted first",
        range({{K::kFixed, "2.3"}, {K::kIntroduced, "2.0"}, {K::kFixed, "1.2"}, {K::kIntroduced, "1.0"}}), "1.1", true},
-      {"unsorted, between", range({{K::kFixed, "2.3"}, {K::kIntroduced, "2.0"}, {K::kFixed, "1.2"}, {K::kIntroduced, "1.0"}}),
-       "1.9", false},
+      {"unsorted, between",
+       range({{K::kFixed, "2.3"}, {K::kIntroduced, "2.0"}, {K::kFixed, "1.2"}, {K::kIntroduced, "1.0"}}), "1.9", false},
       {"limit bounds the range", range({{K::kIntroduced, "0"}, {K::kLimit, "2.0"}}), "2.5", false},
       {"below the limit", range({{K::kIntroduced, "0"}, {K::kLimit, "2.0"}}), "1.5", true},
       {"limit * is no limit", range({{K::kIntroduced, "0"}, {K::kLimit, "*"}}), "9.9", true},
@@ -99,8 +99,8 @@ TEST(DecideCve5, StarMeansEverythingAfter) {
 }
 
 TEST(DecideCve5, ChangesSwitchStatusInsideARange) {
-  auto p = cve({{"1.0", "affected", "", "2.0", std::nullopt, {{"1.4", "unaffected"}, {"1.2", "unaffected"}}}},
-               "unaffected");
+  auto p =
+      cve({{"1.0", "affected", "", "2.0", std::nullopt, {{"1.4", "unaffected"}, {"1.2", "unaffected"}}}}, "unaffected");
   EXPECT_EQ(decide(p, "1.1").state, Decision::State::kAffected);
   EXPECT_EQ(decide(p, "1.2").state, Decision::State::kFixed);
   EXPECT_EQ(decide(p, "1.9").state, Decision::State::kFixed);

@@ -25,10 +25,14 @@ namespace {
 
 const char* kind_name(RangeEvent::Kind k) {
   switch (k) {
-    case RangeEvent::Kind::kIntroduced: return "introduced";
-    case RangeEvent::Kind::kFixed: return "fixed";
-    case RangeEvent::Kind::kLastAffected: return "last_affected";
-    case RangeEvent::Kind::kLimit: return "limit";
+    case RangeEvent::Kind::kIntroduced:
+      return "introduced";
+    case RangeEvent::Kind::kFixed:
+      return "fixed";
+    case RangeEvent::Kind::kLastAffected:
+      return "last_affected";
+    case RangeEvent::Kind::kLimit:
+      return "limit";
   }
   return "?";
 }
@@ -45,11 +49,21 @@ void put_string(std::string& out, std::string_view s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -191,7 +205,8 @@ Result<AffectedPackage> affected_from_json(std::string_view text) {
         if (jv.contains("lessThan")) v.less_than = jv["lessThan"].get<std::string>();
         if (jv.contains("lessThanOrEqual")) v.less_than_or_equal = jv["lessThanOrEqual"].get<std::string>();
         if (jv.contains("changes"))
-          for (const auto& c : jv["changes"]) v.changes.push_back({c.at("at").get<std::string>(), c.at("status").get<std::string>()});
+          for (const auto& c : jv["changes"])
+            v.changes.push_back({c.at("at").get<std::string>(), c.at("status").get<std::string>()});
         p.cve_versions.push_back(std::move(v));
       }
     }
@@ -203,26 +218,38 @@ Result<AffectedPackage> affected_from_json(std::string_view text) {
 
 Result<AdvisoryWriter> AdvisoryWriter::create(Database& db) {
   LTS_ASSIGN_OR_RETURN(Statement del, db.prepare("DELETE FROM advisories WHERE id = ?"));
-  LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
-      "INSERT INTO advisories(id, source, format, modified, published, withdrawn, summary, severity, score, "
-      "severity_vector, fix_commits, raw, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  LTS_ASSIGN_OR_RETURN(
+      Statement ins,
+      db.prepare("INSERT INTO advisories(id, source, format, modified, published, withdrawn, summary, severity, score, "
+                 "severity_vector, fix_commits, raw, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   LTS_ASSIGN_OR_RETURN(Statement al, db.prepare("INSERT OR IGNORE INTO aliases(alias, advisory_id) VALUES (?, ?)"));
-  LTS_ASSIGN_OR_RETURN(Statement af, db.prepare(
-      "INSERT INTO affected_ranges(advisory_id, idx, ecosystem, name, vendor, product, name_key, data) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  LTS_ASSIGN_OR_RETURN(
+      Statement af,
+      db.prepare("INSERT INTO affected_ranges(advisory_id, idx, ecosystem, name, vendor, product, name_key, data) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
   return AdvisoryWriter(std::move(del), std::move(ins), std::move(al), std::move(af), now_utc());
 }
 
 Status AdvisoryWriter::put(const std::string& source, const Advisory& a, const std::string& raw, bool replace,
-                          const std::vector<std::string>& affected_blobs) {
+                           const std::vector<std::string>& affected_blobs) {
   if (replace) {
     del_.bind(1, a.id);
     LTS_RETURN_IF_ERROR(del_.run());
   }
-  ins_.bind(1, a.id).bind(2, source).bind(3, format_name(a.format)).bind(4, a.modified).bind(5, a.published)
-      .bind(6, a.withdrawn).bind(7, a.summary).bind(8, a.severity);
-  if (a.score >= 0) ins_.bind(9, a.score); else ins_.bind_null(9);
-  ins_.bind(10, a.severity_vector).bind(11, json(a.fix_commits).dump(-1, ' ', false, json::error_handler_t::replace)).bind_blob(12, raw).bind(13, ingested_at_);
+  ins_.bind(1, a.id)
+      .bind(2, source)
+      .bind(3, format_name(a.format))
+      .bind(4, a.modified)
+      .bind(5, a.published)
+      .bind(6, a.withdrawn)
+      .bind(7, a.summary)
+      .bind(8, a.severity);
+  if (a.score >= 0) ins_.bind(9, a.score);
+  else ins_.bind_null(9);
+  ins_.bind(10, a.severity_vector)
+      .bind(11, json(a.fix_commits).dump(-1, ' ', false, json::error_handler_t::replace))
+      .bind_blob(12, raw)
+      .bind(13, ingested_at_);
   LTS_RETURN_IF_ERROR(ins_.run());
   for (const auto& alias : a.aliases) {
     alias_.bind(1, alias).bind(2, a.id);
@@ -230,8 +257,13 @@ Status AdvisoryWriter::put(const std::string& source, const Advisory& a, const s
   }
   for (size_t i = 0; i < a.affected.size(); ++i) {
     const AffectedPackage& p = a.affected[i];
-    affected_.bind(1, a.id).bind(2, static_cast<int64_t>(i)).bind(3, p.ecosystem).bind(4, p.name).bind(5, p.vendor)
-        .bind(6, p.product).bind(7, name_key(primary_name(p)));
+    affected_.bind(1, a.id)
+        .bind(2, static_cast<int64_t>(i))
+        .bind(3, p.ecosystem)
+        .bind(4, p.name)
+        .bind(5, p.vendor)
+        .bind(6, p.product)
+        .bind(7, name_key(primary_name(p)));
     if (i < affected_blobs.size()) affected_.bind_blob(8, affected_blobs[i]);
     else affected_.bind_blob(8, compress_record(affected_to_json(p)));
     LTS_RETURN_IF_ERROR(affected_.run());
@@ -302,8 +334,8 @@ AdvisorySummary read_summary(const Statement& q) {
 
 Result<std::vector<AdvisorySummary>> list_advisories(Database& db) {
   std::vector<AdvisorySummary> out;
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(std::string("SELECT ") + kSummaryColumns +
-                                               " FROM advisories a ORDER BY a.id"));
+  LTS_ASSIGN_OR_RETURN(Statement q,
+                       db.prepare(std::string("SELECT ") + kSummaryColumns + " FROM advisories a ORDER BY a.id"));
   LTS_ASSIGN_OR_RETURN(auto aliases, load_aliases(db));
   while (true) {
     LTS_ASSIGN_OR_RETURN(bool row, q.step());
@@ -316,10 +348,11 @@ Result<std::vector<AdvisorySummary>> list_advisories(Database& db) {
 }
 
 Result<AdvisoryDetail> get_advisory(Database& db, const std::string& id) {
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
-      std::string("SELECT ") + kSummaryColumns +
-      ", a.published, a.severity_vector, a.fix_commits, a.raw FROM advisories a "
-      "WHERE a.id = ?1 OR a.id IN (SELECT advisory_id FROM aliases WHERE alias = ?1) ORDER BY a.id = ?1 DESC LIMIT 1"));
+  LTS_ASSIGN_OR_RETURN(Statement q,
+                       db.prepare(std::string("SELECT ") + kSummaryColumns +
+                                  ", a.published, a.severity_vector, a.fix_commits, a.raw FROM advisories a "
+                                  "WHERE a.id = ?1 OR a.id IN (SELECT advisory_id FROM aliases WHERE alias = ?1) ORDER "
+                                  "BY a.id = ?1 DESC LIMIT 1"));
   q.bind(1, id);
   LTS_ASSIGN_OR_RETURN(bool row, q.step());
   if (!row) return not_found("no advisory '" + id + "' (neither an id nor an alias)");

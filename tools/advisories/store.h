@@ -36,7 +36,10 @@ class AdvisoryWriter {
 
  private:
   AdvisoryWriter(Statement del, Statement ins, Statement alias, Statement affected, std::string now)
-      : del_(std::move(del)), ins_(std::move(ins)), alias_(std::move(alias)), affected_(std::move(affected)),
+      : del_(std::move(del)),
+        ins_(std::move(ins)),
+        alias_(std::move(alias)),
+        affected_(std::move(affected)),
         ingested_at_(std::move(now)) {}
   Statement del_, ins_, alias_, affected_;
   std::string ingested_at_;

@@ -7,11 +7,11 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "tools/advisories/compress.h"
 #include "tools/advisories/http.h"
@@ -48,12 +48,16 @@ struct Document {
 };
 
 bool looks_like_archive(const std::string& body) {
-  if (body.size() >= 4 && body.compare(0, 4, "PK\x03\x04") == 0) return true;   // zip
-  if (body.size() >= 2 && static_cast<unsigned char>(body[0]) == 0x1f &&
-      static_cast<unsigned char>(body[1]) == 0x8b) return true;                  // gzip
-  if (body.size() > 262 && body.compare(257, 5, "ustar") == 0) return true;     // tar
+  if (body.size() >= 4 && body.compare(0, 4, "PK\x03\x04") == 0) return true;  // zip
+  if (body.size() >= 2 && static_cast<unsigned char>(body[0]) == 0x1f && static_cast<unsigned char>(body[1]) == 0x8b)
+    return true;                                                             // gzip
+  if (body.size() > 262 && body.compare(257, 5, "ustar") == 0) return true;  // tar
   if (body.size() >= 3 && body.compare(0, 3, "BZh") == 0) return true;
-  if (body.size() >= 6 && body.compare(0, 6, "\xfd" "7zXZ\0", 6) == 0) return true;
+  if (body.size() >= 6 && body.compare(0, 6,
+                                       "\xfd"
+                                       "7zXZ\0",
+                                       6) == 0)
+    return true;
   return false;
 }
 
@@ -141,7 +145,8 @@ Result<Collected> collect(Workspace& ws, const AdvisorySourceConfig& src, const 
     fo.backoff = std::chrono::milliseconds(o.http_backoff_ms);
     fo.max_size = o.max_size;
     fo.on_retry = [&](int attempt, const std::string& why) {
-      progress.warn("source '" + src.name + "': attempt " + std::to_string(attempt) + " failed (" + why + "), retrying");
+      progress.warn("source '" + src.name + "': attempt " + std::to_string(attempt) + " failed (" + why +
+                    "), retrying");
     };
     LTS_ASSIGN_OR_RETURN(FetchResult r, fetch(src.location, fo));
     c.etag = r.etag;
@@ -214,13 +219,12 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
   Collected& c = *collected;
   rep.not_modified = c.not_modified;
 
-
   LTS_ASSIGN_OR_RETURN(auto modified, stored_modified(ws.db()));
   const std::map<std::string, std::string> stored = modified;  // read by the parser threads
   UnchangedCtx ctx{&stored};
   struct Parsed {
     Advisory advisory;
-    std::string raw;                  // compressed
+    std::string raw;                    // compressed
     std::vector<std::string> affected;  // compressed, one per affected entry
   };
   // Worker threads read and parse documents (each with its own parser) while
@@ -247,7 +251,7 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
       std::string content;
       bool readable = true;
       if (!doc.path.empty()) {
-        struct stat sb{};
+        struct stat sb {};
         if (::stat(doc.path.c_str(), &sb) == 0) {
           doc.stamp = {static_cast<int64_t>(sb.st_size),
                        static_cast<int64_t>(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec};
@@ -324,8 +328,9 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
     if (c.folder) {
       // Only what changed: files gone, files new or modified.
       LTS_ASSIGN_OR_RETURN(Statement del, ws.db().prepare("DELETE FROM source_files WHERE source = ? AND path = ?"));
-      LTS_ASSIGN_OR_RETURN(Statement ins, ws.db().prepare(
-          "INSERT OR REPLACE INTO source_files(source, path, size, mtime) VALUES (?, ?, ?, ?)"));
+      LTS_ASSIGN_OR_RETURN(
+          Statement ins,
+          ws.db().prepare("INSERT OR REPLACE INTO source_files(source, path, size, mtime) VALUES (?, ?, ?, ?)"));
       std::set<std::string> present;
       for (const auto& d : c.documents) {
         present.insert(d.rel);
@@ -339,11 +344,12 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
         LTS_RETURN_IF_ERROR(del.run());
       }
     }
-    LTS_ASSIGN_OR_RETURN(Statement up, ws.db().prepare(
-        "INSERT INTO source_state(source, etag, last_modified, synced_at, records) VALUES (?, ?, ?, ?, "
-        "(SELECT COUNT(*) FROM advisories WHERE source = ?1)) ON CONFLICT(source) DO UPDATE SET "
-        "etag = excluded.etag, last_modified = excluded.last_modified, synced_at = excluded.synced_at, "
-        "records = excluded.records"));
+    LTS_ASSIGN_OR_RETURN(
+        Statement up,
+        ws.db().prepare("INSERT INTO source_state(source, etag, last_modified, synced_at, records) VALUES (?, ?, ?, ?, "
+                        "(SELECT COUNT(*) FROM advisories WHERE source = ?1)) ON CONFLICT(source) DO UPDATE SET "
+                        "etag = excluded.etag, last_modified = excluded.last_modified, synced_at = excluded.synced_at, "
+                        "records = excluded.records"));
     up.bind(1, src.name).bind(2, c.etag).bind(3, c.last_modified).bind(4, now_utc());
     LTS_RETURN_IF_ERROR(up.run());
     if (rep.added + rep.updated > 0)

@@ -16,15 +16,15 @@ namespace ltskit::advisories {
 
 struct SourceReport {
   std::string name;
-  bool not_modified = false;  // HTTP 304
-  size_t documents = 0;       // files or HTTP bodies read
-  size_t files_unchanged = 0; // folder files skipped by size and mtime
-  size_t records = 0;         // records seen
-  size_t unchanged = 0;       // records whose `modified` did not change
+  bool not_modified = false;   // HTTP 304
+  size_t documents = 0;        // files or HTTP bodies read
+  size_t files_unchanged = 0;  // folder files skipped by size and mtime
+  size_t records = 0;          // records seen
+  size_t unchanged = 0;        // records whose `modified` did not change
   size_t added = 0;
   size_t updated = 0;
   size_t withdrawn = 0;
-  size_t malformed = 0;       // skipped with a warning
+  size_t malformed = 0;  // skipped with a warning
   // Set when the source failed; nothing of it landed, and its previously
   // ingested data is untouched.
   std::optional<std::string> failure;

@@ -6,9 +6,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "tools/advisories/compress.h"
 #include "tools/advisories/package_map.h"
@@ -68,10 +67,9 @@ struct Auto {
 
 Result<std::vector<ChannelHead>> channel_heads(Database& db) {
   std::vector<ChannelHead> out;
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
-      "SELECT c.name, c.branch, s.id, s.commit_id, s.tree_id FROM channels c "
-      "LEFT JOIN tracked_branches t ON t.branch = c.branch "
-      "LEFT JOIN snapshots s ON s.commit_id = t.head ORDER BY c.name"));
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT c.name, c.branch, s.id, s.commit_id, s.tree_id FROM channels c "
+                                               "LEFT JOIN tracked_branches t ON t.branch = c.branch "
+                                               "LEFT JOIN snapshots s ON s.commit_id = t.head ORDER BY c.name"));
   while (true) {
     LTS_ASSIGN_OR_RETURN(bool row, q.step());
     if (!row) break;
@@ -106,7 +104,8 @@ Result<std::map<std::string, std::vector<std::string>>> patches_for(Workspace& w
                                                                     const std::set<std::string>& attrs) {
   std::map<std::string, std::vector<std::string>> out;
   std::vector<std::string> missing;
-  LTS_ASSIGN_OR_RETURN(Statement q, ws.db().prepare("SELECT patches FROM package_patches WHERE snapshot_id = ? AND attr = ?"));
+  LTS_ASSIGN_OR_RETURN(Statement q,
+                       ws.db().prepare("SELECT patches FROM package_patches WHERE snapshot_id = ? AND attr = ?"));
   for (const auto& a : attrs) {
     q.bind(1, *head.snapshot).bind(2, a);
     LTS_ASSIGN_OR_RETURN(bool row, q.step());
@@ -119,12 +118,15 @@ Result<std::map<std::string, std::vector<std::string>>> patches_for(Workspace& w
   auto evaluated = nix::package_patches(ex.dir, ws.config().nix, missing);
   if (!evaluated.ok())
     return std::move(evaluated).error().add_context("while reading patches of channel '" + head.name + "'");
-  LTS_ASSIGN_OR_RETURN(Statement ins, ws.db().prepare(
-      "INSERT OR REPLACE INTO package_patches(snapshot_id, attr, patches) VALUES (?, ?, ?)"));
+  LTS_ASSIGN_OR_RETURN(
+      Statement ins,
+      ws.db().prepare("INSERT OR REPLACE INTO package_patches(snapshot_id, attr, patches) VALUES (?, ?, ?)"));
   for (const auto& a : missing) {
     auto it = evaluated->find(a);
     std::vector<std::string> names = it == evaluated->end() ? std::vector<std::string>{} : it->second;
-    ins.bind(1, *head.snapshot).bind(2, a).bind(3, nlohmann::json(names).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    ins.bind(1, *head.snapshot)
+        .bind(2, a)
+        .bind(3, nlohmann::json(names).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     LTS_RETURN_IF_ERROR(ins.run());
     out[a] = names;
   }
@@ -164,10 +166,14 @@ Auto evaluate(const Candidate& c, const Pkg& pkg, const std::vector<std::string>
   bool have = false;
   auto rank = [](Decision::State s) {
     switch (s) {
-      case Decision::State::kAffected: return 4;
-      case Decision::State::kFixed: return 3;
-      case Decision::State::kNotAffected: return 2;
-      case Decision::State::kUnknown: return 1;
+      case Decision::State::kAffected:
+        return 4;
+      case Decision::State::kFixed:
+        return 3;
+      case Decision::State::kNotAffected:
+        return 2;
+      case Decision::State::kUnknown:
+        return 1;
     }
     return 0;
   };
@@ -179,13 +185,19 @@ Auto evaluate(const Candidate& c, const Pkg& pkg, const std::vector<std::string>
     }
   }
   switch (best.state) {
-    case Decision::State::kAffected: a.state = "affected"; break;
-    case Decision::State::kFixed: a.state = "fixed"; break;
+    case Decision::State::kAffected:
+      a.state = "affected";
+      break;
+    case Decision::State::kFixed:
+      a.state = "fixed";
+      break;
     case Decision::State::kNotAffected:
       a.state = "not_affected";
       a.justification = "vulnerable_code_not_present";
       break;
-    case Decision::State::kUnknown: a.state = "under_investigation"; break;
+    case Decision::State::kUnknown:
+      a.state = "under_investigation";
+      break;
   }
   a.reason = best.why;
   return a;
@@ -194,11 +206,18 @@ Auto evaluate(const Candidate& c, const Pkg& pkg, const std::vector<std::string>
 Status add_history(Database& db, const std::string& channel, const std::string& advisory, const std::string& pname,
                    const std::optional<std::string>& old_state, const std::optional<std::string>& new_state,
                    const std::optional<std::string>& justification, const std::string& by, const std::string& reason) {
-  LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
-      "INSERT INTO triage_history(channel, advisory_id, pname, old_state, new_state, justification, by, at, reason) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  ins.bind(1, channel).bind(2, advisory).bind(3, pname).bind(4, old_state).bind(5, new_state).bind(6, justification)
-      .bind(7, by).bind(8, now_utc()).bind(9, reason);
+  LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare("INSERT INTO triage_history(channel, advisory_id, pname, old_state, "
+                                                 "new_state, justification, by, at, reason) "
+                                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  ins.bind(1, channel)
+      .bind(2, advisory)
+      .bind(3, pname)
+      .bind(4, old_state)
+      .bind(5, new_state)
+      .bind(6, justification)
+      .bind(7, by)
+      .bind(8, now_utc())
+      .bind(9, reason);
   return ins.run();
 }
 
@@ -241,8 +260,9 @@ Status rematch_channel(Workspace& ws, git::Repository& repo, const ChannelHead& 
     c.entries.push_back(std::move(p));
     return ok_status();
   };
-  const char* kCols = "SELECT ar.advisory_id, ar.data, ar.ecosystem, ar.name, ar.vendor, ar.product FROM affected_ranges ar "
-                      "JOIN advisories a ON a.id = ar.advisory_id WHERE a.withdrawn IS NULL AND ";
+  const char* kCols =
+      "SELECT ar.advisory_id, ar.data, ar.ecosystem, ar.name, ar.vendor, ar.product FROM affected_ranges ar "
+      "JOIN advisories a ON a.id = ar.advisory_id WHERE a.withdrawn IS NULL AND ";
   LTS_RETURN_IF_ERROR(db.exec("CREATE TEMP TABLE IF NOT EXISTS ltskit_keys (key TEXT PRIMARY KEY)"));
   LTS_RETURN_IF_ERROR(db.exec("DELETE FROM ltskit_keys"));
   {
@@ -253,8 +273,7 @@ Status rematch_channel(Workspace& ws, git::Repository& repo, const ChannelHead& 
     }
   }
   {
-    LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(std::string(kCols) +
-        "ar.name_key IN (SELECT key FROM ltskit_keys)" ));
+    LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(std::string(kCols) + "ar.name_key IN (SELECT key FROM ltskit_keys)"));
     while (true) {
       LTS_ASSIGN_OR_RETURN(bool row, q.step());
       if (!row) break;
@@ -299,30 +318,47 @@ Status rematch_channel(Workspace& ws, git::Repository& repo, const ChannelHead& 
   }
 
   std::map<std::pair<std::string, std::string>, Existing> existing;
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
-      "SELECT advisory_id, pname, state, justification, auto_state, auto_justification, auto_reason, match_reason, "
-      "attr, version, human FROM triage WHERE channel = ?"));
+  LTS_ASSIGN_OR_RETURN(
+      Statement q,
+      db.prepare(
+          "SELECT advisory_id, pname, state, justification, auto_state, auto_justification, auto_reason, match_reason, "
+          "attr, version, human FROM triage WHERE channel = ?"));
   q.bind(1, head.name);
   while (true) {
     LTS_ASSIGN_OR_RETURN(bool row, q.step());
     if (!row) break;
-    existing[{q.text(0), q.text(1)}] = {q.text(2), q.opt_text(3), q.text(4), q.opt_text(5), q.text(6), q.text(7),
-                                        q.text(8), q.text(9), q.integer(10) != 0};
+    existing[{q.text(0), q.text(1)}] = {q.text(2), q.opt_text(3), q.text(4), q.opt_text(5),     q.text(6),
+                                        q.text(7), q.text(8),     q.text(9), q.integer(10) != 0};
   }
 
   std::string now = now_utc();
-  LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
-      "INSERT INTO triage(channel, advisory_id, pname, attr, version, state, justification, auto_state, "
-      "auto_justification, auto_reason, match_reason, human, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)"));
-  LTS_ASSIGN_OR_RETURN(Statement upd, db.prepare(
-      "UPDATE triage SET attr = ?, version = ?, state = ?, justification = ?, auto_state = ?, auto_justification = ?, "
-      "auto_reason = ?, match_reason = ?, updated_at = ? WHERE channel = ? AND advisory_id = ? AND pname = ?"));
-  LTS_ASSIGN_OR_RETURN(Statement del, db.prepare("DELETE FROM triage WHERE channel = ? AND advisory_id = ? AND pname = ?"));
+  LTS_ASSIGN_OR_RETURN(
+      Statement ins,
+      db.prepare("INSERT INTO triage(channel, advisory_id, pname, attr, version, state, justification, auto_state, "
+                 "auto_justification, auto_reason, match_reason, human, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                 "?, ?, 0, ?)"));
+  LTS_ASSIGN_OR_RETURN(
+      Statement upd,
+      db.prepare(
+          "UPDATE triage SET attr = ?, version = ?, state = ?, justification = ?, auto_state = ?, auto_justification = "
+          "?, "
+          "auto_reason = ?, match_reason = ?, updated_at = ? WHERE channel = ? AND advisory_id = ? AND pname = ?"));
+  LTS_ASSIGN_OR_RETURN(Statement del,
+                       db.prepare("DELETE FROM triage WHERE channel = ? AND advisory_id = ? AND pname = ?"));
   for (const auto& [key, a] : autos) {
     auto it = existing.find(key);
     if (it == existing.end()) {
-      ins.bind(1, head.name).bind(2, key.first).bind(3, key.second).bind(4, a.attr).bind(5, a.version).bind(6, a.state)
-          .bind(7, a.justification).bind(8, a.state).bind(9, a.justification).bind(10, a.reason).bind(11, a.match_reason)
+      ins.bind(1, head.name)
+          .bind(2, key.first)
+          .bind(3, key.second)
+          .bind(4, a.attr)
+          .bind(5, a.version)
+          .bind(6, a.state)
+          .bind(7, a.justification)
+          .bind(8, a.state)
+          .bind(9, a.justification)
+          .bind(10, a.reason)
+          .bind(11, a.match_reason)
           .bind(12, now);
       LTS_RETURN_IF_ERROR(ins.run());
       LTS_RETURN_IF_ERROR(add_history(db, head.name, key.first, key.second, std::nullopt, a.state, a.justification,
@@ -339,15 +375,25 @@ Status rematch_channel(Workspace& ws, git::Repository& repo, const ChannelHead& 
     }
     std::string state = e.human ? e.state : a.state;
     std::optional<std::string> just = e.human ? e.justification : a.justification;
-    upd.bind(1, a.attr).bind(2, a.version).bind(3, state).bind(4, just).bind(5, a.state).bind(6, a.justification)
-        .bind(7, a.reason).bind(8, a.match_reason).bind(9, now).bind(10, head.name).bind(11, key.first).bind(12, key.second);
+    upd.bind(1, a.attr)
+        .bind(2, a.version)
+        .bind(3, state)
+        .bind(4, just)
+        .bind(5, a.state)
+        .bind(6, a.justification)
+        .bind(7, a.reason)
+        .bind(8, a.match_reason)
+        .bind(9, now)
+        .bind(10, head.name)
+        .bind(11, key.first)
+        .bind(12, key.second);
     LTS_RETURN_IF_ERROR(upd.run());
     if (!e.human && e.state != state)
       LTS_RETURN_IF_ERROR(add_history(db, head.name, key.first, key.second, e.state, state, just, "ltskit", a.reason));
     else if (e.human && e.auto_state != a.state)
-      LTS_RETURN_IF_ERROR(add_history(db, head.name, key.first, key.second, e.state, e.state, e.justification, "ltskit",
-                                      "automatic verdict is now " + a.state + " (" + a.reason +
-                                          "); the human decision stands"));
+      LTS_RETURN_IF_ERROR(
+          add_history(db, head.name, key.first, key.second, e.state, e.state, e.justification, "ltskit",
+                      "automatic verdict is now " + a.state + " (" + a.reason + "); the human decision stands"));
     ++report.changed;
   }
   for (const auto& [key, e] : existing) {
@@ -388,12 +434,15 @@ Result<RematchReport> rematch(Workspace& ws, git::Repository& repo, Progress& pr
 Result<std::vector<TriageRow>> list_triage(Database& db, const TriageFilter& f) {
   std::vector<TriageRow> out;
   LTS_ASSIGN_OR_RETURN(auto aliases, load_aliases(db));
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
-      "SELECT t.channel, t.advisory_id, t.pname, t.attr, t.version, t.state, t.justification, t.auto_state, "
-      "t.auto_justification, t.auto_reason, t.match_reason, t.human, t.decided_by, t.decided_at, t.decision_reason, "
-      "t.updated_at, a.severity, a.score, a.summary FROM triage t JOIN advisories a ON a.id = t.advisory_id "
-      "WHERE (?1 IS NULL OR t.channel = ?1) AND (?2 IS NULL OR t.state = ?2) AND (?3 IS NULL OR t.advisory_id = ?3) "
-      "ORDER BY t.channel, t.advisory_id, t.pname"));
+  LTS_ASSIGN_OR_RETURN(
+      Statement q,
+      db.prepare("SELECT t.channel, t.advisory_id, t.pname, t.attr, t.version, t.state, t.justification, t.auto_state, "
+                 "t.auto_justification, t.auto_reason, t.match_reason, t.human, t.decided_by, t.decided_at, "
+                 "t.decision_reason, "
+                 "t.updated_at, a.severity, a.score, a.summary FROM triage t JOIN advisories a ON a.id = t.advisory_id "
+                 "WHERE (?1 IS NULL OR t.channel = ?1) AND (?2 IS NULL OR t.state = ?2) AND (?3 IS NULL OR "
+                 "t.advisory_id = ?3) "
+                 "ORDER BY t.channel, t.advisory_id, t.pname"));
   q.bind(1, f.channel).bind(2, f.state).bind(3, f.advisory);
   while (true) {
     LTS_ASSIGN_OR_RETURN(bool row, q.step());
@@ -428,9 +477,9 @@ Result<std::vector<TriageRow>> list_triage(Database& db, const TriageFilter& f) 
 Result<std::vector<TriageHistoryEntry>> triage_history(Database& db, const std::string& channel,
                                                        const std::string& advisory, const std::string& pname) {
   std::vector<TriageHistoryEntry> out;
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
-      "SELECT old_state, new_state, justification, by, at, reason FROM triage_history "
-      "WHERE channel = ? AND advisory_id = ? AND pname = ? ORDER BY id"));
+  LTS_ASSIGN_OR_RETURN(Statement q,
+                       db.prepare("SELECT old_state, new_state, justification, by, at, reason FROM triage_history "
+                                  "WHERE channel = ? AND advisory_id = ? AND pname = ? ORDER BY id"));
   q.bind(1, channel).bind(2, advisory).bind(3, pname);
   while (true) {
     LTS_ASSIGN_OR_RETURN(bool row, q.step());
@@ -445,13 +494,13 @@ Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& d) {
   if (!is_triage_state(d.state))
     return usage_error("state '" + d.state + "' must be one of under_investigation, affected, not_affected, fixed");
   if (d.state == "not_affected" && !d.justification)
-    return usage_error("not_affected needs --justification (component_not_present, vulnerable_code_not_present, "
-                       "vulnerable_code_not_in_execute_path, vulnerable_code_cannot_be_controlled_by_adversary, "
-                       "inline_mitigations_already_exist)");
+    return usage_error(
+        "not_affected needs --justification (component_not_present, vulnerable_code_not_present, "
+        "vulnerable_code_not_in_execute_path, vulnerable_code_cannot_be_controlled_by_adversary, "
+        "inline_mitigations_already_exist)");
   if (d.justification && !is_vex_justification(*d.justification))
     return usage_error("'" + *d.justification + "' is not an OpenVEX justification");
-  if (d.justification && d.state != "not_affected")
-    return usage_error("--justification only goes with not_affected");
+  if (d.justification && d.state != "not_affected") return usage_error("--justification only goes with not_affected");
   if (d.reason.empty()) return usage_error("--reason must not be empty");
   LTS_ASSIGN_OR_RETURN(auto adv, get_advisory(db, d.advisory));
   std::string id = adv.summary.id;
@@ -467,26 +516,47 @@ Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& d) {
         return conflict("channel '" + d.channel + "' has no tracked snapshot; run 'ltskit track' first");
       LTS_ASSIGN_OR_RETURN(auto pkgs, snapshot_packages(db, *head->snapshot));
       auto p = std::find_if(pkgs.begin(), pkgs.end(), [&](const Pkg& k) { return k.pname == d.pname; });
-      if (p == pkgs.end())
-        return not_found("channel '" + d.channel + "' has no package '" + d.pname + "' at its head");
-      LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
-          "INSERT INTO triage(channel, advisory_id, pname, attr, version, state, justification, auto_state, "
-          "auto_reason, match_reason, human, decided_by, decided_at, decision_reason, updated_at) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, 'under_investigation', 'not matched automatically', 'added by hand', 1, ?, ?, ?, ?)"));
-      ins.bind(1, d.channel).bind(2, id).bind(3, d.pname).bind(4, p->attr).bind(5, p->version).bind(6, d.state)
-          .bind(7, d.justification).bind(8, d.who).bind(9, now).bind(10, d.reason).bind(11, now);
+      if (p == pkgs.end()) return not_found("channel '" + d.channel + "' has no package '" + d.pname + "' at its head");
+      LTS_ASSIGN_OR_RETURN(
+          Statement ins,
+          db.prepare("INSERT INTO triage(channel, advisory_id, pname, attr, version, state, justification, auto_state, "
+                     "auto_reason, match_reason, human, decided_by, decided_at, decision_reason, updated_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, 'under_investigation', 'not matched automatically', 'added by "
+                     "hand', 1, ?, ?, ?, ?)"));
+      ins.bind(1, d.channel)
+          .bind(2, id)
+          .bind(3, d.pname)
+          .bind(4, p->attr)
+          .bind(5, p->version)
+          .bind(6, d.state)
+          .bind(7, d.justification)
+          .bind(8, d.who)
+          .bind(9, now)
+          .bind(10, d.reason)
+          .bind(11, now);
       LTS_RETURN_IF_ERROR(ins.run());
-      LTS_RETURN_IF_ERROR(add_history(db, d.channel, id, d.pname, std::nullopt, d.state, d.justification, d.who, d.reason));
+      LTS_RETURN_IF_ERROR(
+          add_history(db, d.channel, id, d.pname, std::nullopt, d.state, d.justification, d.who, d.reason));
     } else {
-      LTS_ASSIGN_OR_RETURN(Statement up, db.prepare(
-          "UPDATE triage SET state = ?, justification = ?, human = 1, decided_by = ?, decided_at = ?, "
-          "decision_reason = ?, updated_at = ? WHERE channel = ? AND advisory_id = ? AND pname = ?"));
-      up.bind(1, d.state).bind(2, d.justification).bind(3, d.who).bind(4, now).bind(5, d.reason).bind(6, now)
-          .bind(7, d.channel).bind(8, id).bind(9, d.pname);
+      LTS_ASSIGN_OR_RETURN(
+          Statement up,
+          db.prepare("UPDATE triage SET state = ?, justification = ?, human = 1, decided_by = ?, decided_at = ?, "
+                     "decision_reason = ?, updated_at = ? WHERE channel = ? AND advisory_id = ? AND pname = ?"));
+      up.bind(1, d.state)
+          .bind(2, d.justification)
+          .bind(3, d.who)
+          .bind(4, now)
+          .bind(5, d.reason)
+          .bind(6, now)
+          .bind(7, d.channel)
+          .bind(8, id)
+          .bind(9, d.pname);
       LTS_RETURN_IF_ERROR(up.run());
-      LTS_RETURN_IF_ERROR(add_history(db, d.channel, id, d.pname, row->state, d.state, d.justification, d.who, d.reason));
+      LTS_RETURN_IF_ERROR(
+          add_history(db, d.channel, id, d.pname, row->state, d.state, d.justification, d.who, d.reason));
     }
-    return record_event(db, ws.command(), "triage.set", d.channel + "/" + id + "/" + d.pname, d.state + ": " + d.reason);
+    return record_event(db, ws.command(), "triage.set", d.channel + "/" + id + "/" + d.pname,
+                        d.state + ": " + d.reason);
   }));
   LTS_ASSIGN_OR_RETURN(auto after, list_triage(db, {d.channel, std::nullopt, id}));
   for (auto& r : after)

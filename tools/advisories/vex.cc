@@ -53,7 +53,8 @@ Result<json> build_vex(Database& db, const std::string& channel, const std::stri
     if (!r.aliases.empty()) vuln["aliases"] = r.aliases;
     if (!r.summary.empty()) vuln["description"] = r.summary;
     st["vulnerability"] = vuln;
-    std::string purl = "pkg:nix/" + purl_escape(r.pname) + "@" + purl_escape(r.version) + "?channel=" + purl_escape(channel);
+    std::string purl =
+        "pkg:nix/" + purl_escape(r.pname) + "@" + purl_escape(r.version) + "?channel=" + purl_escape(channel);
     st["products"] = json::array({{{"@id", purl}, {"identifiers", {{"purl", purl}}}}});
     st["status"] = r.state;
     st["timestamp"] = r.human && r.decided_at ? *r.decided_at : r.updated_at;
@@ -72,7 +73,8 @@ Result<json> build_vex(Database& db, const std::string& channel, const std::stri
   }
   json doc;
   doc["@context"] = "https://openvex.dev/ns/v0.2.0";
-  doc["@id"] = "https://openvex.dev/docs/public/ltskit-" + purl_escape(channel) + "-" + fnv_hex(channel + "\n" + digest);
+  doc["@id"] =
+      "https://openvex.dev/docs/public/ltskit-" + purl_escape(channel) + "-" + fnv_hex(channel + "\n" + digest);
   doc["author"] = author;
   doc["role"] = "Document Creator";
   doc["timestamp"] = now;
@@ -91,7 +93,8 @@ std::vector<std::string> validate_openvex(const json& doc) {
       p.push_back(where + ": '" + key + "' must be a non-empty string");
   };
   if (!doc.is_object()) return {"document is not an object"};
-  if (doc.value("@context", "") != "https://openvex.dev/ns/v0.2.0") p.push_back("'@context' must be https://openvex.dev/ns/v0.2.0");
+  if (doc.value("@context", "") != "https://openvex.dev/ns/v0.2.0")
+    p.push_back("'@context' must be https://openvex.dev/ns/v0.2.0");
   need_string(doc, "@id", "document");
   need_string(doc, "author", "document");
   need_string(doc, "timestamp", "document");
@@ -109,7 +112,8 @@ std::vector<std::string> validate_openvex(const json& doc) {
       p.push_back(where + " is not an object");
       continue;
     }
-    if (!st.contains("vulnerability") || !st["vulnerability"].is_object()) p.push_back(where + ": 'vulnerability' must be an object");
+    if (!st.contains("vulnerability") || !st["vulnerability"].is_object())
+      p.push_back(where + ": 'vulnerability' must be an object");
     else need_string(st["vulnerability"], "name", where + ".vulnerability");
     if (!st.contains("products") || !st["products"].is_array() || st["products"].empty())
       p.push_back(where + ": 'products' must be a non-empty array");

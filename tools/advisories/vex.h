@@ -1,10 +1,9 @@
 // OpenVEX 0.2.0 documents for a channel, built from its triage rows.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tools/core/error.h"
 #include "tools/core/state.h"

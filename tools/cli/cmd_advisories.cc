@@ -57,7 +57,8 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
     cmd->add_option("--format", o->format, "osv or cve5 (default osv)");
     cmd->callback([&ctx, o]() {
       ctx.action = [&ctx, o]() -> Status {
-        LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit advisories source add"));
+        LTS_ASSIGN_OR_RETURN(Workspace ws,
+                             Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit advisories source add"));
         std::string location = o->location;
         // A local path is taken relative to where the user stands, and stored absolute.
         if (!location.starts_with("http://") && !location.starts_with("https://") &&
@@ -75,17 +76,22 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--json", *json, "JSON output");
     cmd->callback([&ctx, json]() {
       ctx.action = [&ctx, json]() -> Status {
-        LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kRead, "ltskit advisories source list"));
+        LTS_ASSIGN_OR_RETURN(Workspace ws,
+                             Workspace::open(ctx.global.workspace, Access::kRead, "ltskit advisories source list"));
         nlohmann::json arr = nlohmann::json::array();
         std::vector<std::vector<std::string>> rows = {{"NAME", "FORMAT", "LOCATION", "RECORDS", "SYNCED"}};
         for (const auto& s : ws.config().advisory_sources) {
-          LTS_ASSIGN_OR_RETURN(Statement q, ws.db().prepare("SELECT records, synced_at FROM source_state WHERE source = ?"));
+          LTS_ASSIGN_OR_RETURN(Statement q,
+                               ws.db().prepare("SELECT records, synced_at FROM source_state WHERE source = ?"));
           q.bind(1, s.name);
           LTS_ASSIGN_OR_RETURN(bool row, q.step());
           int64_t records = row ? q.integer(0) : 0;
           std::string synced = row ? q.text(1) : "never";
-          arr.push_back({{"name", s.name}, {"format", s.format}, {"location", s.location},
-                         {"resolved", describe_location(ws.config(), s)}, {"records", records},
+          arr.push_back({{"name", s.name},
+                         {"format", s.format},
+                         {"location", s.location},
+                         {"resolved", describe_location(ws.config(), s)},
+                         {"records", records},
                          {"synced_at", row ? nlohmann::json(synced) : nlohmann::json()}});
           rows.push_back({s.name, s.format, s.location, std::to_string(records), synced});
         }
@@ -109,7 +115,8 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--json", o->json, "JSON output");
     cmd->callback([&ctx, o]() {
       ctx.action = [&ctx, o]() -> Status {
-        LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit advisories sync"));
+        LTS_ASSIGN_OR_RETURN(Workspace ws,
+                             Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit advisories sync"));
         TerminalProgress progress(ctx.global.quiet || o->json);
         SyncOptions so;
         if (!o->source.empty()) so.source = o->source;
@@ -130,16 +137,23 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
           nlohmann::json j;
           j["sources"] = nlohmann::json::array();
           for (const auto& r : reports) {
-            j["sources"].push_back({{"name", r.name}, {"failure", r.failure ? nlohmann::json(*r.failure) : nlohmann::json()},
-                                    {"not_modified", r.not_modified}, {"documents", r.documents},
-                                    {"files_unchanged", r.files_unchanged}, {"records", r.records},
-                                    {"unchanged", r.unchanged}, {"added", r.added}, {"updated", r.updated},
-                                    {"withdrawn", r.withdrawn}, {"malformed", r.malformed}});
+            j["sources"].push_back({{"name", r.name},
+                                    {"failure", r.failure ? nlohmann::json(*r.failure) : nlohmann::json()},
+                                    {"not_modified", r.not_modified},
+                                    {"documents", r.documents},
+                                    {"files_unchanged", r.files_unchanged},
+                                    {"records", r.records},
+                                    {"unchanged", r.unchanged},
+                                    {"added", r.added},
+                                    {"updated", r.updated},
+                                    {"withdrawn", r.withdrawn},
+                                    {"malformed", r.malformed}});
           }
           j["triage"] = {{"channels", m.channels}, {"added", m.added}, {"changed", m.changed}, {"removed", m.removed}};
           print_json(j);
         } else {
-          std::vector<std::vector<std::string>> rows = {{"SOURCE", "RECORDS", "ADDED", "UPDATED", "UNCHANGED", "WITHDRAWN", "MALFORMED"}};
+          std::vector<std::vector<std::string>> rows = {
+              {"SOURCE", "RECORDS", "ADDED", "UPDATED", "UNCHANGED", "WITHDRAWN", "MALFORMED"}};
           for (const auto& r : reports) {
             if (r.failure) rows.push_back({r.name, "FAILED (see below)", "", "", "", "", ""});
             else if (r.not_modified) rows.push_back({r.name, "not modified (HTTP 304)", "", "", "", "", ""});
@@ -149,11 +163,10 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
                               std::to_string(r.withdrawn), std::to_string(r.malformed)});
           }
           std::cout << format_table(rows);
-          if (!o->skip_triage && changed == 0)
-            std::cout << "triage: up to date (no advisory changed)\n";
+          if (!o->skip_triage && changed == 0) std::cout << "triage: up to date (no advisory changed)\n";
           else if (!o->skip_triage)
-            std::cout << "triage: " << m.added << " new, " << m.changed << " changed, " << m.removed << " removed across "
-                      << m.channels << " channel(s)\n";
+            std::cout << "triage: " << m.added << " new, " << m.changed << " changed, " << m.removed
+                      << " removed across " << m.channels << " channel(s)\n";
         }
         size_t failed = 0;
         std::string first;
@@ -175,7 +188,8 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--json", *json, "JSON output");
     cmd->callback([&ctx, json]() {
       ctx.action = [&ctx, json]() -> Status {
-        LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kRead, "ltskit advisories list"));
+        LTS_ASSIGN_OR_RETURN(Workspace ws,
+                             Workspace::open(ctx.global.workspace, Access::kRead, "ltskit advisories list"));
         LTS_ASSIGN_OR_RETURN(auto list, list_advisories(ws.db()));
         if (*json) {
           nlohmann::json arr = nlohmann::json::array();
@@ -208,7 +222,8 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--json", o->json, "JSON output");
     cmd->callback([&ctx, o]() {
       ctx.action = [&ctx, o]() -> Status {
-        LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kRead, "ltskit advisories show"));
+        LTS_ASSIGN_OR_RETURN(Workspace ws,
+                             Workspace::open(ctx.global.workspace, Access::kRead, "ltskit advisories show"));
         LTS_ASSIGN_OR_RETURN(AdvisoryDetail d, get_advisory(ws.db(), o->id));
         LTS_ASSIGN_OR_RETURN(auto rows, list_triage(ws.db(), {std::nullopt, std::nullopt, d.summary.id}));
         if (o->json) {
@@ -221,7 +236,10 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
           j["raw"] = nlohmann::json::parse(d.raw, nullptr, false);
           j["triage"] = nlohmann::json::array();
           for (const auto& r : rows)
-            j["triage"].push_back({{"channel", r.channel}, {"pname", r.pname}, {"version", r.version}, {"state", r.state},
+            j["triage"].push_back({{"channel", r.channel},
+                                   {"pname", r.pname},
+                                   {"version", r.version},
+                                   {"state", r.state},
                                    {"reason", r.human ? r.decision_reason.value_or("") : r.auto_reason}});
           print_json(j);
           return ok_status();
@@ -236,7 +254,8 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
                                    {"  source", s.source + " (" + s.format + "), modified " + s.modified},
                                    {"  fix commits", d.fix_commits.empty() ? "-" : [&] {
                                       std::string f;
-                                      for (size_t i = 0; i < d.fix_commits.size(); ++i) f += (i ? ", " : "") + short_id(d.fix_commits[i]);
+                                      for (size_t i = 0; i < d.fix_commits.size(); ++i)
+                                        f += (i ? ", " : "") + short_id(d.fix_commits[i]);
                                       return f;
                                     }()}});
         if (!rows.empty()) {

@@ -31,11 +31,13 @@ void print_channel(const ChannelState& c) {
   std::cout << format_table({
       {"  branch", c.config.branch},
       {"  upstream", c.config.upstream},
-      {"  cut", c.config.cut == c.cut_commit ? short_id(c.cut_commit) : c.config.cut + " (" + short_id(c.cut_commit) + ")"},
+      {"  cut",
+       c.config.cut == c.cut_commit ? short_id(c.cut_commit) : c.config.cut + " (" + short_id(c.cut_commit) + ")"},
       {"  head", c.branch_head ? short_id(*c.branch_head) : "(branch missing)"},
       {"  support until", c.config.support_until.value_or("-")},
       {"  policy", c.config.policy},
-      {"  publish", [&] {
+      {"  publish",
+       [&] {
          std::string s;
          for (size_t i = 0; i < c.config.publish.size(); ++i) s += (i ? ", " : "") + c.config.publish[i];
          return s.empty() ? std::string("-") : s;
@@ -76,24 +78,25 @@ void define_channel(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--json", o->json, "Print the new channel as JSON");
     cmd->callback([&ctx, o]() {
       ctx.action = [&ctx, o]() -> Status {
-        return with_repo(ctx, Access::kWrite, "ltskit channel create", [&](Workspace& ws, git::Repository& repo) -> Status {
-          CreateChannelOptions opt;
-          opt.name = o->name;
-          opt.branch = o->branch;
-          opt.from = o->from;
-          if (!o->upstream.empty()) opt.upstream = o->upstream;
-          if (!o->support_until.empty()) opt.support_until = o->support_until;
-          opt.policy = o->policy;
-          opt.publish = o->publish;
-          LTS_ASSIGN_OR_RETURN(ChannelState c, create_channel(ws, repo, opt));
-          if (o->json) {
-            print_json(to_json(c));
-          } else {
-            std::cout << "Created channel " << c.config.name << " on branch " << c.config.branch << " at "
-                      << short_id(c.cut_commit) << " (" << c.config.file.string() << ")\n";
-          }
-          return ok_status();
-        });
+        return with_repo(ctx, Access::kWrite, "ltskit channel create",
+                         [&](Workspace& ws, git::Repository& repo) -> Status {
+                           CreateChannelOptions opt;
+                           opt.name = o->name;
+                           opt.branch = o->branch;
+                           opt.from = o->from;
+                           if (!o->upstream.empty()) opt.upstream = o->upstream;
+                           if (!o->support_until.empty()) opt.support_until = o->support_until;
+                           opt.policy = o->policy;
+                           opt.publish = o->publish;
+                           LTS_ASSIGN_OR_RETURN(ChannelState c, create_channel(ws, repo, opt));
+                           if (o->json) {
+                             print_json(to_json(c));
+                           } else {
+                             std::cout << "Created channel " << c.config.name << " on branch " << c.config.branch
+                                       << " at " << short_id(c.cut_commit) << " (" << c.config.file.string() << ")\n";
+                           }
+                           return ok_status();
+                         });
       };
     });
   }
@@ -103,26 +106,28 @@ void define_channel(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--json", *json, "JSON output");
     cmd->callback([&ctx, json]() {
       ctx.action = [&ctx, json]() -> Status {
-        return with_repo(ctx, Access::kRead, "ltskit channel list", [&](Workspace& ws, git::Repository& repo) -> Status {
-          LTS_ASSIGN_OR_RETURN(auto channels, list_channels(ws, repo));
-          if (*json) {
-            nlohmann::json arr = nlohmann::json::array();
-            for (const auto& c : channels) arr.push_back(to_json(c));
-            print_json(arr);
-            return ok_status();
-          }
-          if (channels.empty()) {
-            std::cout << "No channels yet (create one with 'ltskit channel create').\n";
-            return ok_status();
-          }
-          std::vector<std::vector<std::string>> rows = {{"NAME", "BRANCH", "UPSTREAM", "CUT", "HEAD", "SUPPORT UNTIL", "STATUS"}};
-          for (const auto& c : channels)
-            rows.push_back({c.config.name, c.config.branch, c.config.upstream, short_id(c.cut_commit),
-                            c.branch_head ? short_id(*c.branch_head) : "(missing)",
-                            c.config.support_until.value_or("-"), c.status});
-          std::cout << format_table(rows);
-          return ok_status();
-        });
+        return with_repo(ctx, Access::kRead, "ltskit channel list",
+                         [&](Workspace& ws, git::Repository& repo) -> Status {
+                           LTS_ASSIGN_OR_RETURN(auto channels, list_channels(ws, repo));
+                           if (*json) {
+                             nlohmann::json arr = nlohmann::json::array();
+                             for (const auto& c : channels) arr.push_back(to_json(c));
+                             print_json(arr);
+                             return ok_status();
+                           }
+                           if (channels.empty()) {
+                             std::cout << "No channels yet (create one with 'ltskit channel create').\n";
+                             return ok_status();
+                           }
+                           std::vector<std::vector<std::string>> rows = {
+                               {"NAME", "BRANCH", "UPSTREAM", "CUT", "HEAD", "SUPPORT UNTIL", "STATUS"}};
+                           for (const auto& c : channels)
+                             rows.push_back({c.config.name, c.config.branch, c.config.upstream, short_id(c.cut_commit),
+                                             c.branch_head ? short_id(*c.branch_head) : "(missing)",
+                                             c.config.support_until.value_or("-"), c.status});
+                           std::cout << format_table(rows);
+                           return ok_status();
+                         });
       };
     });
   }
@@ -137,12 +142,13 @@ void define_channel(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--json", o->json, "JSON output");
     cmd->callback([&ctx, o]() {
       ctx.action = [&ctx, o]() -> Status {
-        return with_repo(ctx, Access::kRead, "ltskit channel show", [&](Workspace& ws, git::Repository& repo) -> Status {
-          LTS_ASSIGN_OR_RETURN(ChannelState c, get_channel(ws, repo, o->name));
-          if (o->json) print_json(to_json(c));
-          else print_channel(c);
-          return ok_status();
-        });
+        return with_repo(ctx, Access::kRead, "ltskit channel show",
+                         [&](Workspace& ws, git::Repository& repo) -> Status {
+                           LTS_ASSIGN_OR_RETURN(ChannelState c, get_channel(ws, repo, o->name));
+                           if (o->json) print_json(to_json(c));
+                           else print_channel(c);
+                           return ok_status();
+                         });
       };
     });
   }
@@ -157,13 +163,15 @@ void define_channel(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--json", o->json, "JSON output");
     cmd->callback([&ctx, o]() {
       ctx.action = [&ctx, o]() -> Status {
-        return with_repo(ctx, Access::kWrite, "ltskit channel eol", [&](Workspace& ws, git::Repository& repo) -> Status {
-          LTS_ASSIGN_OR_RETURN(ChannelState c, eol_channel(ws, repo, o->name));
-          if (o->json) print_json(to_json(c));
-          else
-            std::cout << "Channel " << c.config.name << " is now end-of-life; it refuses further backports and publishing.\n";
-          return ok_status();
-        });
+        return with_repo(ctx, Access::kWrite, "ltskit channel eol",
+                         [&](Workspace& ws, git::Repository& repo) -> Status {
+                           LTS_ASSIGN_OR_RETURN(ChannelState c, eol_channel(ws, repo, o->name));
+                           if (o->json) print_json(to_json(c));
+                           else
+                             std::cout << "Channel " << c.config.name
+                                       << " is now end-of-life; it refuses further backports and publishing.\n";
+                           return ok_status();
+                         });
       };
     });
   }

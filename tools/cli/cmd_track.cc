@@ -34,15 +34,20 @@ void define_track(CLI::App& app, CommandContext& ctx) {
         j["snapshots_added"] = report.snapshots_added;
         j["branches"] = nlohmann::json::array();
         for (const auto& b : report.branches)
-          j["branches"].push_back({{"branch", b.branch}, {"role", b.role}, {"head", b.head},
-                                   {"commits", b.commits}, {"evaluated", b.evaluated},
-                                   {"reused", b.reused}, {"known", b.known}});
+          j["branches"].push_back({{"branch", b.branch},
+                                   {"role", b.role},
+                                   {"head", b.head},
+                                   {"commits", b.commits},
+                                   {"evaluated", b.evaluated},
+                                   {"reused", b.reused},
+                                   {"known", b.known}});
         j["failures"] = nlohmann::json::array();
         for (const auto& f : report.failures)
           j["failures"].push_back({{"commit", f.commit}, {"branch", f.branch}, {"message", f.message}});
         print_json(j);
       } else {
-        std::vector<std::vector<std::string>> rows = {{"BRANCH", "ROLE", "HEAD", "COMMITS", "EVALUATED", "REUSED", "KNOWN"}};
+        std::vector<std::vector<std::string>> rows = {
+            {"BRANCH", "ROLE", "HEAD", "COMMITS", "EVALUATED", "REUSED", "KNOWN"}};
         for (const auto& b : report.branches)
           rows.push_back({b.branch, b.role, short_id(b.head), std::to_string(b.commits), std::to_string(b.evaluated),
                           std::to_string(b.reused), std::to_string(b.known)});
@@ -50,7 +55,8 @@ void define_track(CLI::App& app, CommandContext& ctx) {
         std::cout << report.snapshots_added << " new snapshot(s)\n";
         for (const auto& f : report.failures)
           std::cerr << "ltskit: warning: commit " << short_id(f.commit) << " on " << f.branch
-                    << " failed to evaluate:\n" << f.message << "\n";
+                    << " failed to evaluate:\n"
+                    << f.message << "\n";
       }
       // A moved head (even to an already evaluated commit) may change which
       // advisories affect which channel; re-evaluating unchanged state is cheap.

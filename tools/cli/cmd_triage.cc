@@ -15,15 +15,24 @@ namespace {
 
 nlohmann::json row_json(const TriageRow& r) {
   auto opt = [](const std::optional<std::string>& s) { return s ? nlohmann::json(*s) : nlohmann::json(); };
-  return {{"channel", r.channel},       {"advisory", r.advisory},
-          {"aliases", r.aliases},       {"pname", r.pname},
-          {"attr", r.attr},             {"version", r.version},
-          {"state", r.state},           {"justification", opt(r.justification)},
-          {"severity", r.severity},     {"score", r.score >= 0 ? nlohmann::json(r.score) : nlohmann::json()},
-          {"auto_state", r.auto_state}, {"auto_reason", r.auto_reason},
-          {"match_reason", r.match_reason}, {"human", r.human},
-          {"decided_by", opt(r.decided_by)}, {"decided_at", opt(r.decided_at)},
-          {"decision_reason", opt(r.decision_reason)}, {"summary", r.summary}};
+  return {{"channel", r.channel},
+          {"advisory", r.advisory},
+          {"aliases", r.aliases},
+          {"pname", r.pname},
+          {"attr", r.attr},
+          {"version", r.version},
+          {"state", r.state},
+          {"justification", opt(r.justification)},
+          {"severity", r.severity},
+          {"score", r.score >= 0 ? nlohmann::json(r.score) : nlohmann::json()},
+          {"auto_state", r.auto_state},
+          {"auto_reason", r.auto_reason},
+          {"match_reason", r.match_reason},
+          {"human", r.human},
+          {"decided_by", opt(r.decided_by)},
+          {"decided_at", opt(r.decided_at)},
+          {"decision_reason", opt(r.decision_reason)},
+          {"summary", r.summary}};
 }
 
 }  // namespace
@@ -65,9 +74,11 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
         std::cout << "No triage entries.\n";
         return ok_status();
       }
-      std::vector<std::vector<std::string>> t = {{"CHANNEL", "ADVISORY", "PACKAGE", "VERSION", "SEVERITY", "STATE", "WHY"}};
+      std::vector<std::vector<std::string>> t = {
+          {"CHANNEL", "ADVISORY", "PACKAGE", "VERSION", "SEVERITY", "STATE", "WHY"}};
       for (const auto& r : rows) {
-        std::string state = r.state + (r.justification ? " (" + *r.justification + ")" : "") + (r.human ? " [human]" : "");
+        std::string state =
+            r.state + (r.justification ? " (" + *r.justification + ")" : "") + (r.human ? " [human]" : "");
         std::string why = r.human ? r.decided_by.value_or("?") + ": " + r.decision_reason.value_or("") : r.auto_reason;
         t.push_back({r.channel, r.advisory, r.pname, r.version, r.severity, state, why});
       }
@@ -82,13 +93,18 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
     refresh->add_flag("--json", *json, "JSON output");
     refresh->callback([&ctx, json]() {
       ctx.action = [&ctx, json]() -> Status {
-        LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit triage refresh"));
+        LTS_ASSIGN_OR_RETURN(Workspace ws,
+                             Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit triage refresh"));
         LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
         TerminalProgress progress(ctx.global.quiet || *json);
         LTS_ASSIGN_OR_RETURN(RematchReport r, rematch(ws, repo, progress));
         if (*json)
-          print_json({{"channels", r.channels}, {"untracked_channels", r.untracked_channels}, {"added", r.added},
-                      {"changed", r.changed}, {"removed", r.removed}, {"unchanged", r.unchanged}});
+          print_json({{"channels", r.channels},
+                      {"untracked_channels", r.untracked_channels},
+                      {"added", r.added},
+                      {"changed", r.changed},
+                      {"removed", r.removed},
+                      {"unchanged", r.unchanged}});
         else
           std::cout << "triage: " << r.added << " new, " << r.changed << " changed, " << r.removed << " removed, "
                     << r.unchanged << " unchanged across " << r.channels << " channel(s)\n";
@@ -110,7 +126,8 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
     hist->add_flag("--json", o->json, "JSON output");
     hist->callback([&ctx, o]() {
       ctx.action = [&ctx, o]() -> Status {
-        LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kRead, "ltskit triage history"));
+        LTS_ASSIGN_OR_RETURN(Workspace ws,
+                             Workspace::open(ctx.global.workspace, Access::kRead, "ltskit triage history"));
         LTS_ASSIGN_OR_RETURN(auto adv, advisories::get_advisory(ws.db(), o->advisory));
         LTS_ASSIGN_OR_RETURN(auto entries, triage_history(ws.db(), o->channel, adv.summary.id, o->pname));
         if (entries.empty())
@@ -119,15 +136,20 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
         if (o->json) {
           nlohmann::json arr = nlohmann::json::array();
           for (const auto& e : entries)
-            arr.push_back({{"at", e.at}, {"by", e.by}, {"old_state", opt(e.old_state)}, {"new_state", opt(e.new_state)},
-                           {"justification", opt(e.justification)}, {"reason", e.reason}});
+            arr.push_back({{"at", e.at},
+                           {"by", e.by},
+                           {"old_state", opt(e.old_state)},
+                           {"new_state", opt(e.new_state)},
+                           {"justification", opt(e.justification)},
+                           {"reason", e.reason}});
           print_json(arr);
           return ok_status();
         }
         std::vector<std::vector<std::string>> rows = {{"WHEN", "WHO", "CHANGE", "WHY"}};
         for (const auto& e : entries)
-          rows.push_back({e.at, e.by, e.old_state.value_or("(none)") + " -> " + e.new_state.value_or("(removed)") +
-                                          (e.justification ? " (" + *e.justification + ")" : ""),
+          rows.push_back({e.at, e.by,
+                          e.old_state.value_or("(none)") + " -> " + e.new_state.value_or("(removed)") +
+                              (e.justification ? " (" + *e.justification + ")" : ""),
                           e.reason});
         std::cout << format_table(rows);
         return ok_status();
@@ -161,7 +183,8 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
       d.who = current_user();
       LTS_ASSIGN_OR_RETURN(TriageRow r, set_triage(ws, d));
       if (so->json) print_json(row_json(r));
-      else std::cout << r.channel << " " << r.advisory << " " << r.pname << ": " << r.state << " (by " << d.who << ")\n";
+      else
+        std::cout << r.channel << " " << r.advisory << " " << r.pname << ": " << r.state << " (by " << d.who << ")\n";
       return ok_status();
     };
   });

@@ -26,10 +26,11 @@ nlohmann::json to_json(const VersionsAnswer& a) {
   j["range"] = a.range ? nlohmann::json(*a.range) : nlohmann::json();
   j["branches"] = nlohmann::json::array();
   for (const auto& b : a.branches) {
-    nlohmann::json jb = {{"branch", b.branch}, {"channels", b.channels}, {"upstream_of", b.upstream_of}, {"head", b.head}};
+    nlohmann::json jb = {
+        {"branch", b.branch}, {"channels", b.channels}, {"upstream_of", b.upstream_of}, {"head", b.head}};
     jb["versions"] = nlohmann::json::array();
     for (const auto& v : b.versions) {
-      nlohmann::json jv = {{"version", v.version},         {"attrs", v.attrs},
+      nlohmann::json jv = {{"version", v.version},           {"attrs", v.attrs},
                            {"first_commit", v.first_commit}, {"first_time", v.first_time},
                            {"last_commit", v.last_commit},   {"last_time", v.last_time},
                            {"commits", v.commits},           {"at_head", v.at_head}};
@@ -80,8 +81,7 @@ void define_versions(CLI::App& app, CommandContext& ctx) {
         std::vector<std::vector<std::string>> rows;
         for (const auto& v : b.versions) {
           std::string mark = v.in_range ? (*v.in_range ? "* " : "  ") : "";
-          rows.push_back({"    " + mark + v.version,
-                          "first " + short_id(v.first_commit) + " " + date_of(v.first_time),
+          rows.push_back({"    " + mark + v.version, "first " + short_id(v.first_commit) + " " + date_of(v.first_time),
                           "last " + short_id(v.last_commit) + " " + date_of(v.last_time),
                           std::to_string(v.commits) + (v.commits == 1 ? " commit" : " commits"),
                           v.at_head ? "head" : ""});
@@ -95,7 +95,8 @@ void define_versions(CLI::App& app, CommandContext& ctx) {
         std::cout << "  channels whose head satisfies it: " << (chans.empty() ? "none" : chans) << "\n";
         std::cout << "  evaluated commits that satisfy it: " << a.matches.size() << "\n";
         for (const auto& m : a.matches)
-          std::cout << "    " << m.branch << "  " << short_id(m.commit) << "  " << date_of(m.time) << "  " << m.version << "\n";
+          std::cout << "    " << m.branch << "  " << short_id(m.commit) << "  " << date_of(m.time) << "  " << m.version
+                    << "\n";
       }
       return ok_status();
     };

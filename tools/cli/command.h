@@ -4,7 +4,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <string>
 #include <vector>
@@ -39,7 +38,9 @@ const std::vector<CommandGroup>& command_groups();
 namespace ltskit {
 class Workspace;
 class Progress;
-namespace git { class Repository; }
+namespace git {
+class Repository;
+}
 }  // namespace ltskit
 
 namespace ltskit::cli {

@@ -4,14 +4,9 @@ namespace ltskit::cli {
 
 const std::vector<CommandGroup>& command_groups() {
   static const std::vector<CommandGroup> kGroups = {
-      {"init", define_init},
-      {"channel", define_channel},
-      {"track", define_track},
-      {"versions", define_versions},
-      {"vercmp", define_vercmp},
-      {"advisories", define_advisories},
-      {"triage", define_triage},
-      {"vex", define_vex},
+      {"init", define_init},         {"channel", define_channel}, {"track", define_track},
+      {"versions", define_versions}, {"vercmp", define_vercmp},   {"advisories", define_advisories},
+      {"triage", define_triage},     {"vex", define_vex},
   };
   return kGroups;
 }

@@ -9,9 +9,7 @@
 
 namespace {
 
-int exit_code_for(ltskit::ErrorKind kind) {
-  return kind == ltskit::ErrorKind::kUsage ? 2 : 1;
-}
+int exit_code_for(ltskit::ErrorKind kind) { return kind == ltskit::ErrorKind::kUsage ? 2 : 1; }
 
 }  // namespace
 
@@ -22,8 +20,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   CommandContext ctx;
-  app.add_option("-C,--workspace", ctx.global.workspace,
-                 "Workspace folder (default: the current folder), like git -C");
+  app.add_option("-C,--workspace", ctx.global.workspace, "Workspace folder (default: the current folder), like git -C");
   app.add_flag("-q,--quiet", ctx.global.quiet, "No progress output");
   app.set_version_flag("--version", "ltskit 0.1.0");
   attach_help(app, "ltskit");

@@ -18,10 +18,8 @@ void TerminalProgress::begin(const std::string& phase, size_t total) {
 
 void TerminalProgress::update(size_t done, const std::string& item) {
   if (!enabled_) return;
-  if (total_ > 0)
-    std::fprintf(stderr, "\r\033[K%s %zu/%zu %s", phase_.c_str(), done, total_, item.c_str());
-  else
-    std::fprintf(stderr, "\r\033[K%s %zu %s", phase_.c_str(), done, item.c_str());
+  if (total_ > 0) std::fprintf(stderr, "\r\033[K%s %zu/%zu %s", phase_.c_str(), done, total_, item.c_str());
+  else std::fprintf(stderr, "\r\033[K%s %zu %s", phase_.c_str(), done, item.c_str());
   drawn_ = true;
 }
 
@@ -35,7 +33,9 @@ void TerminalProgress::warn(const std::string& message) {
   std::fprintf(stderr, "ltskit: warning: %s\n", message.c_str());
 }
 
-void print_json(const nlohmann::json& j) { std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"; }
+void print_json(const nlohmann::json& j) {
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
 
 std::string short_id(const std::string& id) { return id.substr(0, 12); }
 

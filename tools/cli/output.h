@@ -3,10 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tools/core/progress.h"
 
@@ -32,7 +31,7 @@ class TerminalProgress : public Progress {
 void print_json(const nlohmann::json& j);
 std::string short_id(const std::string& id);
 std::string date_of(int64_t unix_seconds);  // YYYY-MM-DD
-std::string fmt_score(double score);         // "9.8"
+std::string fmt_score(double score);        // "9.8"
 // Left-aligned columns separated by two spaces.
 std::string format_table(const std::vector<std::vector<std::string>>& rows);
 

@@ -17,8 +17,7 @@ fs::path resolve(const fs::path& base, const std::string& p) {
 }
 
 Status check_date(const TomlTable& t, const std::string& key, const std::optional<std::string>& v) {
-  if (v && !looks_like_date(*v))
-    return invalid(t.where(key) + ": expected a date YYYY-MM-DD, found '" + *v + "'");
+  if (v && !looks_like_date(*v)) return invalid(t.where(key) + ": expected a date YYYY-MM-DD, found '" + *v + "'");
   if (v) {
     auto d = parse_date(*v);
     if (!d) return invalid(t.where(key) + ": " + d.error().message());
@@ -47,8 +46,7 @@ Result<WorkspaceConfig> load_workspace_config(const fs::path& workspace_root) {
   c.policies_dir = resolve(c.root, policies_dir.value_or("policies"));
   LTS_ASSIGN_OR_RETURN(auto publish_root, t.opt_string("publish_root"));
   if (publish_root) {
-    if (publish_root->empty())
-      return invalid(t.where("publish_root") + ": must not be empty");
+    if (publish_root->empty()) return invalid(t.where("publish_root") + ": must not be empty");
     c.publish_root = resolve(c.root, *publish_root);
   }
 
@@ -94,8 +92,7 @@ Result<WorkspaceConfig> load_workspace_config(const fs::path& workspace_root) {
         return invalid(s.where("format") + ": expected 'osv' or 'cve5', found '" + src.format + "'");
       LTS_RETURN_IF_ERROR(s.finish());
       for (const auto& other : c.advisory_sources)
-        if (other.name == src.name)
-          return invalid(s.where("name") + ": duplicate source name '" + src.name + "'");
+        if (other.name == src.name) return invalid(s.where("name") + ": duplicate source name '" + src.name + "'");
       c.advisory_sources.push_back(std::move(src));
     }
     LTS_RETURN_IF_ERROR(adv->finish());
@@ -137,15 +134,13 @@ std::string render_workspace_config(const WorkspaceConfig& c) {
 }
 
 Status validate_channel_name(const std::string& name) {
-  if (name.empty() || name.size() > 64)
-    return usage_error("channel name '" + name + "' must have 1 to 64 characters");
+  if (name.empty() || name.size() > 64) return usage_error("channel name '" + name + "' must have 1 to 64 characters");
   if (name[0] == '.' || name[0] == '-')
     return usage_error("channel name '" + name + "' must not start with '.' or '-'");
   for (char ch : name) {
-    bool okc = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-               ch == '.' || ch == '_' || ch == '-';
-    if (!okc)
-      return usage_error("channel name '" + name + "' may only contain letters, digits, '.', '_' and '-'");
+    bool okc = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+               ch == '_' || ch == '-';
+    if (!okc) return usage_error("channel name '" + name + "' may only contain letters, digits, '.', '_' and '-'");
   }
   return ok_status();
 }
@@ -156,8 +151,7 @@ Result<ChannelConfig> load_channel_config(const fs::path& file) {
   ChannelConfig c;
   c.file = file;
   LTS_ASSIGN_OR_RETURN(c.name, t.string("name"));
-  if (auto s = validate_channel_name(c.name); !s.ok())
-    return invalid(t.where("name") + ": " + s.error().message());
+  if (auto s = validate_channel_name(c.name); !s.ok()) return invalid(t.where("name") + ": " + s.error().message());
   LTS_ASSIGN_OR_RETURN(c.branch, t.string("branch"));
   if (c.branch.empty()) return invalid(t.where("branch") + ": must not be empty");
   LTS_ASSIGN_OR_RETURN(c.upstream, t.string("upstream"));
@@ -171,8 +165,8 @@ Result<ChannelConfig> load_channel_config(const fs::path& file) {
   LTS_RETURN_IF_ERROR(t.finish());
   std::string stem = file.stem().string();
   if (stem != c.name)
-    return invalid(t.where("name") + ": channel '" + c.name + "' must live in '" + c.name +
-                   ".toml', not '" + file.filename().string() + "'");
+    return invalid(t.where("name") + ": channel '" + c.name + "' must live in '" + c.name + ".toml', not '" +
+                   file.filename().string() + "'");
   return c;
 }
 
@@ -210,10 +204,14 @@ std::string render_channel_config(const ChannelConfig& c) {
 
 const char* version_change_policy_name(VersionChangePolicy p) {
   switch (p) {
-    case VersionChangePolicy::kNone: return "none";
-    case VersionChangePolicy::kPatch: return "patch";
-    case VersionChangePolicy::kMinor: return "minor";
-    case VersionChangePolicy::kAny: return "any";
+    case VersionChangePolicy::kNone:
+      return "none";
+    case VersionChangePolicy::kPatch:
+      return "patch";
+    case VersionChangePolicy::kMinor:
+      return "minor";
+    case VersionChangePolicy::kAny:
+      return "any";
   }
   return "?";
 }
@@ -229,10 +227,10 @@ Result<PolicyConfig> load_policy_config(const fs::path& file) {
     LTS_ASSIGN_OR_RETURN(auto aa, backport->opt_string("auto_apply"));
     if (aa) {
       static const char* kLevels[] = {"none", "low", "medium", "high", "critical"};
-      if (std::find_if(std::begin(kLevels), std::end(kLevels),
-                       [&](const char* l) { return *aa == l; }) == std::end(kLevels))
-        return invalid(backport->where("auto_apply") +
-                       ": expected one of none, low, medium, high, critical; found '" + *aa + "'");
+      if (std::find_if(std::begin(kLevels), std::end(kLevels), [&](const char* l) { return *aa == l; }) ==
+          std::end(kLevels))
+        return invalid(backport->where("auto_apply") + ": expected one of none, low, medium, high, critical; found '" +
+                       *aa + "'");
       p.auto_apply = *aa;
     }
     LTS_ASSIGN_OR_RETURN(auto vc, backport->opt_string("version_changes"));
@@ -242,8 +240,8 @@ Result<PolicyConfig> load_policy_config(const fs::path& file) {
       else if (*vc == "minor") p.version_changes = VersionChangePolicy::kMinor;
       else if (*vc == "any") p.version_changes = VersionChangePolicy::kAny;
       else
-        return invalid(backport->where("version_changes") +
-                       ": expected one of none, patch, minor, any; found '" + *vc + "'");
+        return invalid(backport->where("version_changes") + ": expected one of none, patch, minor, any; found '" + *vc +
+                       "'");
     }
     LTS_ASSIGN_OR_RETURN(auto nsk, backport->opt_bool("never_skip_newer_channels"));
     if (nsk) p.never_skip_newer_channels = *nsk;
@@ -256,8 +254,7 @@ Result<PolicyConfig> load_policy_config(const fs::path& file) {
     }
     for (const auto& a : p.abi_allow) {
       static const char* kKinds[] = {"added-symbols", "harmless", "soname", "symbol-versions"};
-      if (std::find_if(std::begin(kKinds), std::end(kKinds),
-                       [&](const char* k) { return a == k; }) == std::end(kKinds))
+      if (std::find_if(std::begin(kKinds), std::end(kKinds), [&](const char* k) { return a == k; }) == std::end(kKinds))
         return invalid(abi->where("allow") + ": unknown change kind '" + a +
                        "' (known: added-symbols, harmless, soname, symbol-versions)");
     }

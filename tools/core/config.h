@@ -60,8 +60,8 @@ struct ChannelConfig {
   std::string name;
   std::string branch;
   std::string upstream;
-  std::string cut;  // a commit id or a date YYYY-MM-DD
-  std::optional<std::string> cut_commit;  // resolved commit, when `cut` is a date
+  std::string cut;                           // a commit id or a date YYYY-MM-DD
+  std::optional<std::string> cut_commit;     // resolved commit, when `cut` is a date
   std::optional<std::string> support_until;  // YYYY-MM-DD
   std::string policy = "lts-strict";
   std::vector<std::string> publish;

@@ -68,7 +68,7 @@ Error internal(std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
@@ -137,15 +137,14 @@ inline Status ok_status() { return Status(); }
 #define LTS_CONCAT_(a, b) LTS_CONCAT_INNER_(a, b)
 
 // Returns the error of a failed Status/Result from the enclosing function.
-#define LTS_RETURN_IF_ERROR(expr)                          \
-  do {                                                     \
-    auto&& lts_status_ = (expr);                           \
+#define LTS_RETURN_IF_ERROR(expr)                                 \
+  do {                                                            \
+    auto&& lts_status_ = (expr);                                  \
     if (!lts_status_.ok()) return std::move(lts_status_).error(); \
   } while (0)
 
 // `LTS_ASSIGN_OR_RETURN(auto x, f());` binds the value or returns the error.
-#define LTS_ASSIGN_OR_RETURN(lhs, expr) \
-  LTS_ASSIGN_OR_RETURN_IMPL_(LTS_CONCAT_(lts_result_, __LINE__), lhs, expr)
+#define LTS_ASSIGN_OR_RETURN(lhs, expr) LTS_ASSIGN_OR_RETURN_IMPL_(LTS_CONCAT_(lts_result_, __LINE__), lhs, expr)
 #define LTS_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                               \
   if (!tmp.ok()) return std::move(tmp).error();    \

@@ -9,7 +9,7 @@
 namespace ltskit {
 
 // Records that `command` did `kind` to `subject` ("channel.create", "1.0").
-Status record_event(Database& db, const std::string& command, const std::string& kind,
-                    const std::string& subject, const std::string& detail = "");
+Status record_event(Database& db, const std::string& command, const std::string& kind, const std::string& subject,
+                    const std::string& detail = "");
 
 }  // namespace ltskit

@@ -16,8 +16,8 @@ namespace fs = std::filesystem;
 Status atomic_write_file(const fs::path& path, std::string_view contents, unsigned mode) {
   fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::random_device rd;
-  fs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) +
-                        "-" + std::to_string(rd()));
+  fs::path tmp =
+      dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return errno_error("cannot create '" + tmp.string() + "'", errno);
   auto fail = [&](const std::string& what) -> Status {
@@ -58,7 +58,7 @@ Status atomic_write_file(const fs::path& path, std::string_view contents, unsign
 Result<std::string> read_file(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno_error("cannot read '" + path.string() + "'", errno);
-  struct stat st{};
+  struct stat st {};
   std::string out;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
   char buf[65536];
@@ -103,8 +103,7 @@ bool looks_like_date(std::string_view s) {
 }
 
 Result<int64_t> parse_date(std::string_view date) {
-  if (!looks_like_date(date))
-    return invalid("'" + std::string(date) + "' is not a date of the form YYYY-MM-DD");
+  if (!looks_like_date(date)) return invalid("'" + std::string(date) + "' is not a date of the form YYYY-MM-DD");
   std::tm tm{};
   tm.tm_year = std::stoi(std::string(date.substr(0, 4))) - 1900;
   tm.tm_mon = std::stoi(std::string(date.substr(5, 2))) - 1;
@@ -113,8 +112,7 @@ Result<int64_t> parse_date(std::string_view date) {
     return invalid("'" + std::string(date) + "' is not a valid date");
   int mday = tm.tm_mday, mon = tm.tm_mon;
   std::time_t t = timegm(&tm);
-  if (tm.tm_mday != mday || tm.tm_mon != mon)
-    return invalid("'" + std::string(date) + "' is not a valid date");
+  if (tm.tm_mday != mday || tm.tm_mon != mon) return invalid("'" + std::string(date) + "' is not a valid date");
   return static_cast<int64_t>(t);
 }
 

@@ -13,8 +13,7 @@ namespace ltskit {
 // written, fsync'ed and renamed over `path`, and the folder is fsync'ed. A
 // reader sees the old contents or the new ones, never a mix; on failure the
 // temporary file is removed and `path` is untouched.
-Status atomic_write_file(const std::filesystem::path& path, std::string_view contents,
-                         unsigned mode = 0644);
+Status atomic_write_file(const std::filesystem::path& path, std::string_view contents, unsigned mode = 0644);
 
 Result<std::string> read_file(const std::filesystem::path& path);
 

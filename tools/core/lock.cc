@@ -22,8 +22,7 @@ std::string read_all(int fd) {
 
 }  // namespace
 
-Result<WorkspaceLock> WorkspaceLock::acquire(const std::filesystem::path& lock_file,
-                                             const std::string& command) {
+Result<WorkspaceLock> WorkspaceLock::acquire(const std::filesystem::path& lock_file, const std::string& command) {
   int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return errno_error("cannot open lock file '" + lock_file.string() + "'", errno);
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -32,8 +31,8 @@ Result<WorkspaceLock> WorkspaceLock::acquire(const std::filesystem::path& lock_f
       std::string holder = read_all(fd);
       ::close(fd);
       return conflict("workspace is locked by another ltskit command: " +
-                      (holder.empty() ? std::string("unknown holder") : holder) +
-                      " (lock file '" + lock_file.string() + "')");
+                      (holder.empty() ? std::string("unknown holder") : holder) + " (lock file '" + lock_file.string() +
+                      "')");
     }
     ::close(fd);
     return errno_error("cannot lock '" + lock_file.string() + "'", err);

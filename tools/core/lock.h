@@ -16,8 +16,7 @@ class WorkspaceLock {
  public:
   // Takes the lock without waiting. When another process holds it, fails with
   // a kConflict error naming the holder ("held by pid 123 (ltskit track) since …").
-  static Result<WorkspaceLock> acquire(const std::filesystem::path& lock_file,
-                                       const std::string& command);
+  static Result<WorkspaceLock> acquire(const std::filesystem::path& lock_file, const std::string& command);
 
   WorkspaceLock(WorkspaceLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   WorkspaceLock& operator=(WorkspaceLock&& other) noexcept;

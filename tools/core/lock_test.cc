@@ -21,10 +21,10 @@ TEST(WorkspaceLock, SecondHolderIsRefusedAndToldWhoHoldsIt) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     auto second = WorkspaceLock::acquire(dir / "lock", "ltskit publish");
-    bool named = !second.ok() &&
-                 second.error().message().find("pid " + std::to_string(getppid()) + " (ltskit track)") !=
-                     std::string::npos &&
-                 second.error().kind() == ErrorKind::kConflict;
+    bool named =
+        !second.ok() &&
+        second.error().message().find("pid " + std::to_string(getppid()) + " (ltskit track)") != std::string::npos &&
+        second.error().kind() == ErrorKind::kConflict;
     _exit(named ? 0 : 1);
   }
   int status = 0;

@@ -45,8 +45,7 @@ std::optional<std::filesystem::path> find_program(const std::string& program) {
     std::string dir(p.substr(0, colon));
     if (dir.empty()) dir = ".";
     std::filesystem::path candidate = std::filesystem::path(dir) / program;
-    if (::access(candidate.c_str(), X_OK) == 0 && !std::filesystem::is_directory(candidate))
-      return candidate;
+    if (::access(candidate.c_str(), X_OK) == 0 && !std::filesystem::is_directory(candidate)) return candidate;
     if (colon == std::string_view::npos) break;
     p.remove_prefix(colon + 1);
   }
@@ -81,8 +80,7 @@ class PipeReader {
 
 }  // namespace
 
-Result<ProcessResult> run_process(const std::vector<std::string>& argv,
-                                  const ProcessOptions& options) {
+Result<ProcessResult> run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
   if (argv.empty()) return internal("run_process: empty argv");
   auto exe = find_program(argv[0]);
   if (!exe) return not_found("program '" + argv[0] + "' not found in PATH");

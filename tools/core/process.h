@@ -30,9 +30,9 @@ struct ProcessOptions {
 };
 
 struct ProcessResult {
-  int exit_code = -1;   // valid when neither timed_out nor signalled
+  int exit_code = -1;  // valid when neither timed_out nor signalled
   bool timed_out = false;
-  int signal = 0;       // the signal that ended the child, or 0
+  int signal = 0;  // the signal that ended the child, or 0
   bool output_truncated = false;
   std::string out;
   std::string err;
@@ -45,8 +45,7 @@ struct ProcessResult {
 // Runs argv[0] (looked up in PATH unless it contains a '/') with argv[1..].
 // An error means the program could not be started at all; a program that ran
 // and failed is a successful Result whose `success()` is false.
-Result<ProcessResult> run_process(const std::vector<std::string>& argv,
-                                  const ProcessOptions& options = {});
+Result<ProcessResult> run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
 // The full path of `program` found in PATH, or nullopt.
 std::optional<std::filesystem::path> find_program(const std::string& program);

@@ -4,9 +4,7 @@
 
 namespace ltskit {
 
-Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
-  other.stmt_ = nullptr;
-}
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
@@ -51,8 +49,7 @@ Result<bool> Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return io_error(std::string("state database: ") + sqlite3_errmsg(db_) + " (in: " +
-                  sqlite3_sql(stmt_) + ")");
+  return io_error(std::string("state database: ") + sqlite3_errmsg(db_) + " (in: " + sqlite3_sql(stmt_) + ")");
 }
 
 Status Statement::run() {
@@ -72,8 +69,7 @@ void Statement::reset() {
 std::string Statement::text(int column) const {
   const unsigned char* t = sqlite3_column_text(stmt_, column);
   if (!t) return {};
-  return std::string(reinterpret_cast<const char*>(t),
-                     static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+  return std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 std::string Statement::blob(int column) const {
   const void* b = sqlite3_column_blob(stmt_, column);
@@ -87,9 +83,7 @@ std::optional<std::string> Statement::opt_text(int column) const {
 }
 int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
 double Statement::real(int column) const { return sqlite3_column_double(stmt_, column); }
-bool Statement::is_null(int column) const {
-  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
-}
+bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
 Database::Database(Database&& other) noexcept
     : db_(other.db_), path_(std::move(other.path_)), schema_version_(other.schema_version_) {
@@ -112,20 +106,17 @@ Database::~Database() {
 }
 
 Error Database::sqlite_error(std::string_view what) const {
-  return io_error("state database '" + path_.string() + "': " + std::string(what) + ": " +
-                  sqlite3_errmsg(db_));
+  return io_error("state database '" + path_.string() + "': " + std::string(what) + ": " + sqlite3_errmsg(db_));
 }
 
-Result<Database> Database::open(const std::filesystem::path& path,
-                                const std::vector<Migration>& migrations) {
+Result<Database> Database::open(const std::filesystem::path& path, const std::vector<Migration>& migrations) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   Database db(raw, path);
   if (rc != SQLITE_OK) {
-    return io_error("cannot open state database '" + path.string() + "': " +
-                    (raw ? sqlite3_errmsg(raw) : "out of memory"));
+    return io_error("cannot open state database '" + path.string() +
+                    "': " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
   }
   sqlite3_busy_timeout(raw, 10000);
   sqlite3_extended_result_codes(raw, 1);
@@ -188,17 +179,16 @@ Status Database::transaction(const std::function<Status()>& body) {
 }
 
 Status Database::migrate(const std::vector<Migration>& migrations) {
-  LTS_RETURN_IF_ERROR(exec(
-      "CREATE TABLE IF NOT EXISTS schema_version ("
-      " version INTEGER NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"));
+  LTS_RETURN_IF_ERROR(
+      exec("CREATE TABLE IF NOT EXISTS schema_version ("
+           " version INTEGER NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"));
   LTS_ASSIGN_OR_RETURN(Statement q, prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
   LTS_ASSIGN_OR_RETURN(bool row, q.step());
   int current = row ? static_cast<int>(q.integer(0)) : 0;
   int latest = migrations.empty() ? 0 : migrations.back().version;
   if (current > latest) {
-    return unsupported("state database '" + path_.string() + "' has schema version " +
-                       std::to_string(current) + ", newer than this ltskit supports (" +
-                       std::to_string(latest) + "); use a newer ltskit");
+    return unsupported("state database '" + path_.string() + "' has schema version " + std::to_string(current) +
+                       ", newer than this ltskit supports (" + std::to_string(latest) + "); use a newer ltskit");
   }
   for (const Migration& m : migrations) {
     if (m.version <= current) continue;
@@ -209,8 +199,7 @@ Status Database::migrate(const std::vector<Migration>& migrations) {
       return ins.run();
     });
     if (!s.ok())
-      return std::move(s).error().add_context("while migrating the schema to version " +
-                                              std::to_string(m.version));
+      return std::move(s).error().add_context("while migrating the schema to version " + std::to_string(m.version));
     current = m.version;
   }
   schema_version_ = current;

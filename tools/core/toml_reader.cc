@@ -10,16 +10,26 @@ namespace {
 
 std::string type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "nothing";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "nothing";
   }
 }
 
@@ -63,8 +73,7 @@ Result<std::string> TomlTable::string(const std::string& key) {
   LTS_ASSIGN_OR_RETURN(auto v, opt_string(key));
   if (!v) {
     std::string line = line_of(*table_);
-    return invalid(file_ + (line.empty() ? "" : ":" + line) + ": missing required key '" +
-                   prefix_ + key + "'");
+    return invalid(file_ + (line.empty() ? "" : ":" + line) + ": missing required key '" + prefix_ + key + "'");
   }
   return *v;
 }
@@ -103,8 +112,8 @@ Result<std::map<std::string, std::string>> TomlTable::string_map(const std::stri
   for (const auto& [k, v] : *n->as_table()) {
     if (!v.is_string()) {
       std::string line = line_of(v);
-      return invalid(file_ + (line.empty() ? "" : ":" + line) + ": key '" + prefix_ + key + "." +
-                     std::string(k.str()) + "': expected a string, found " + type_name(v));
+      return invalid(file_ + (line.empty() ? "" : ":" + line) + ": key '" + prefix_ + key + "." + std::string(k.str()) +
+                     "': expected a string, found " + type_name(v));
     }
     out[std::string(k.str())] = v.as_string()->get();
   }
@@ -155,8 +164,8 @@ Result<TomlDocument> TomlDocument::parse(const std::string& text, const std::str
     doc.table_ = std::make_unique<toml::table>(toml::parse(text, name));
   } catch (const toml::parse_error& e) {
     const auto& src = e.source();
-    return invalid(name + ":" + std::to_string(src.begin.line) + ":" +
-                   std::to_string(src.begin.column) + ": " + std::string(e.description()));
+    return invalid(name + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column) + ": " +
+                   std::string(e.description()));
   }
   return doc;
 }
@@ -176,11 +185,21 @@ std::string toml_quote(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];

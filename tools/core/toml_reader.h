@@ -52,7 +52,9 @@ class TomlTable {
  private:
   friend class TomlDocument;
   TomlTable(const toml::table* t, std::string file, std::string prefix)
-      : table_(t), file_(std::move(file)), prefix_(std::move(prefix)),
+      : table_(t),
+        file_(std::move(file)),
+        prefix_(std::move(prefix)),
         used_(std::make_shared<std::set<std::string>>()) {}
   const toml::node* get(const std::string& key) const;
   Error type_error(const std::string& key, const char* expected) const;

@@ -24,9 +24,7 @@ std::vector<std::string> split_version(std::string_view version);
 
 // Orders by compare_versions; for sorting.
 struct VersionLess {
-  bool operator()(std::string_view a, std::string_view b) const {
-    return compare_versions(a, b) < 0;
-  }
+  bool operator()(std::string_view a, std::string_view b) const { return compare_versions(a, b) < 0; }
 };
 
 }  // namespace ltskit

@@ -9,12 +9,18 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; 
 
 const char* op_text(VersionRange::Op op) {
   switch (op) {
-    case VersionRange::Op::kEq: return "=";
-    case VersionRange::Op::kNe: return "!=";
-    case VersionRange::Op::kGe: return ">=";
-    case VersionRange::Op::kGt: return ">";
-    case VersionRange::Op::kLe: return "<=";
-    case VersionRange::Op::kLt: return "<";
+    case VersionRange::Op::kEq:
+      return "=";
+    case VersionRange::Op::kNe:
+      return "!=";
+    case VersionRange::Op::kGe:
+      return ">=";
+    case VersionRange::Op::kGt:
+      return ">";
+    case VersionRange::Op::kLe:
+      return "<=";
+    case VersionRange::Op::kLt:
+      return "<";
   }
   return "?";
 }
@@ -22,12 +28,18 @@ const char* op_text(VersionRange::Op op) {
 bool satisfies(const VersionRange::Constraint& c, std::string_view v) {
   int cmp = compare_versions(v, c.version);
   switch (c.op) {
-    case VersionRange::Op::kEq: return cmp == 0;
-    case VersionRange::Op::kNe: return cmp != 0;
-    case VersionRange::Op::kGe: return cmp >= 0;
-    case VersionRange::Op::kGt: return cmp > 0;
-    case VersionRange::Op::kLe: return cmp <= 0;
-    case VersionRange::Op::kLt: return cmp < 0;
+    case VersionRange::Op::kEq:
+      return cmp == 0;
+    case VersionRange::Op::kNe:
+      return cmp != 0;
+    case VersionRange::Op::kGe:
+      return cmp >= 0;
+    case VersionRange::Op::kGt:
+      return cmp > 0;
+    case VersionRange::Op::kLe:
+      return cmp <= 0;
+    case VersionRange::Op::kLt:
+      return cmp < 0;
   }
   return false;
 }
@@ -44,8 +56,7 @@ Result<VersionRange::Clause> parse_clause(std::string_view text, std::string_vie
     while (i < text.size() && !is_space(text[i])) ++i;
     std::string_view tok = text.substr(start, i - start);
     if (tok == "*") {
-      if (!clause.empty())
-        return usage_error("version range '" + std::string(whole) + "': '*' must stand alone");
+      if (!clause.empty()) return usage_error("version range '" + std::string(whole) + "': '*' must stand alone");
       star = true;
       continue;
     }
@@ -67,17 +78,15 @@ Result<VersionRange::Clause> parse_clause(std::string_view text, std::string_vie
       ver = text.substr(vstart, i - vstart);
     }
     if (ver.empty())
-      return usage_error("version range '" + std::string(whole) + "': operator '" +
-                         std::string(tok) + "' has no version");
+      return usage_error("version range '" + std::string(whole) + "': operator '" + std::string(tok) +
+                         "' has no version");
     for (char c : ver) {
       if (c == '<' || c == '>' || c == '=' || c == '!' || c == '|' || c == '*')
-        return usage_error("version range '" + std::string(whole) + "': bad version '" +
-                           std::string(ver) + "'");
+        return usage_error("version range '" + std::string(whole) + "': bad version '" + std::string(ver) + "'");
     }
     clause.push_back({op, std::string(ver)});
   }
-  if (!star && clause.empty())
-    return usage_error("version range '" + std::string(whole) + "': empty alternative");
+  if (!star && clause.empty()) return usage_error("version range '" + std::string(whole) + "': empty alternative");
   return clause;
 }
 

@@ -10,8 +10,7 @@ Result<Workspace> Workspace::open(const fs::path& root, Access access, const std
   std::error_code ec;
   fs::path abs = fs::absolute(root, ec).lexically_normal();
   if (!fs::exists(abs / "ltskit.toml", ec))
-    return not_found("no workspace at '" + abs.string() +
-                     "' (ltskit.toml not found; create one with 'ltskit init')");
+    return not_found("no workspace at '" + abs.string() + "' (ltskit.toml not found; create one with 'ltskit init')");
   std::optional<WorkspaceLock> lock;
   fs::path state_dir = abs / ".ltskit";
   LTS_RETURN_IF_ERROR(make_dirs(state_dir));
@@ -75,8 +74,6 @@ Result<Workspace> Workspace::init(const fs::path& root, const InitOptions& optio
   return Workspace(std::move(config), std::move(*db), std::nullopt, "ltskit init");
 }
 
-Status Workspace::save_config() {
-  return atomic_write_file(config_.file, render_workspace_config(config_));
-}
+Status Workspace::save_config() { return atomic_write_file(config_.file, render_workspace_config(config_)); }
 
 }  // namespace ltskit

@@ -19,8 +19,7 @@ class Workspace {
  public:
   // Opens the workspace at `root`. With Access::kWrite the workspace lock is
   // taken first, so that `command` (e.g. "ltskit track") runs alone.
-  static Result<Workspace> open(const std::filesystem::path& root, Access access,
-                                const std::string& command);
+  static Result<Workspace> open(const std::filesystem::path& root, Access access, const std::string& command);
 
   struct InitOptions {
     std::filesystem::path repo;          // the package-set repository

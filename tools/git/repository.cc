@@ -70,8 +70,7 @@ CommitInfo info_of(git_commit* c) {
   info.summary = s ? s : "";
   const char* m = git_commit_message(c);
   info.message = m ? m : "";
-  for (unsigned i = 0; i < git_commit_parentcount(c); ++i)
-    info.parents.push_back(oid_str(git_commit_parent_id(c, i)));
+  for (unsigned i = 0; i < git_commit_parentcount(c); ++i) info.parents.push_back(oid_str(git_commit_parent_id(c, i)));
   return info;
 }
 
@@ -81,8 +80,7 @@ bool safe_entry_name(const char* name) {
       n.find('\0') != std::string_view::npos)
     return false;
   // ".git" in any case would turn an export into a repository.
-  if (n.size() == 4 && (n[0] == '.') && (n[1] | 0x20) == 'g' && (n[2] | 0x20) == 'i' &&
-      (n[3] | 0x20) == 't')
+  if (n.size() == 4 && (n[0] == '.') && (n[1] | 0x20) == 'g' && (n[2] | 0x20) == 'i' && (n[3] | 0x20) == 't')
     return false;
   return true;
 }
@@ -245,8 +243,7 @@ Status Repository::create_branch(const std::string& name, const std::string& com
   return ok_status();
 }
 
-Result<std::vector<CommitInfo>> Repository::walk(const std::string& from, WalkMode mode,
-                                                 size_t limit) const {
+Result<std::vector<CommitInfo>> Repository::walk(const std::string& from, WalkMode mode, size_t limit) const {
   LTS_ASSIGN_OR_RETURN(std::string start, resolve_commit(from));
   LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(start));
   std::vector<CommitInfo> out;
@@ -279,8 +276,7 @@ Result<std::vector<CommitInfo>> Repository::walk(const std::string& from, WalkMo
   return out;
 }
 
-Result<std::string> Repository::last_commit_at_or_before(const std::string& from,
-                                                         int64_t unix_time) const {
+Result<std::string> Repository::last_commit_at_or_before(const std::string& from, int64_t unix_time) const {
   LTS_ASSIGN_OR_RETURN(std::string start, resolve_commit(from));
   LTS_ASSIGN_OR_RETURN(git_oid cur, parse_oid(start));
   while (true) {
@@ -322,8 +318,7 @@ Result<std::string> Repository::read_file(const std::string& commit_id, const st
                      static_cast<size_t>(git_blob_rawsize(blob.get())));
 }
 
-Result<Repository::Export> Repository::export_tree(const std::string& commit_id,
-                                                   const fs::path& cache_root) const {
+Result<Repository::Export> Repository::export_tree(const std::string& commit_id, const fs::path& cache_root) const {
   LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(commit_id));
   CommitH c;
   if (git_commit_lookup(c.out(), repo_, &oid) != 0) return not_found("no commit " + commit_id);
@@ -339,8 +334,7 @@ Result<Repository::Export> Repository::export_tree(const std::string& commit_id,
   fs::create_directories(cache_root, ec);
   if (ec) return io_error("cannot create '" + cache_root.string() + "': " + ec.message());
   std::random_device rd;
-  fs::path tmp = cache_root / (".tmp-" + tree_id + "-" + std::to_string(::getpid()) + "-" +
-                               std::to_string(rd()));
+  fs::path tmp = cache_root / (".tmp-" + tree_id + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
   if (::mkdir(tmp.c_str(), 0755) != 0) return errno_error("cannot create '" + tmp.string() + "'", errno);
   TreeH tree;
   Status s = git_commit_tree(tree.out(), c.get()) == 0

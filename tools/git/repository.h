@@ -58,8 +58,7 @@ class Repository {
 
   // Commits reachable from `from`, newest first; at most `limit` (0: all).
   // kFirstParent follows only first parents, as `git log --first-parent`.
-  Result<std::vector<CommitInfo>> walk(const std::string& from, WalkMode mode,
-                                       size_t limit = 0) const;
+  Result<std::vector<CommitInfo>> walk(const std::string& from, WalkMode mode, size_t limit = 0) const;
   // The newest commit on the first-parent history of `from` whose committer
   // time is at most `unix_time`; kNotFound if every commit is newer.
   Result<std::string> last_commit_at_or_before(const std::string& from, int64_t unix_time) const;
@@ -79,8 +78,7 @@ class Repository {
     std::string tree_id;
     bool reused = false;
   };
-  Result<Export> export_tree(const std::string& commit_id,
-                             const std::filesystem::path& cache_root) const;
+  Result<Export> export_tree(const std::string& commit_id, const std::filesystem::path& cache_root) const;
 
  private:
   Repository(git_repository* repo, std::filesystem::path path);

@@ -142,7 +142,7 @@ TEST(Repository, ExportsATreeOnceAndReusesIt) {
   ASSERT_TRUE(first.ok()) << first.error().describe();
   EXPECT_FALSE(first->reused);
   EXPECT_EQ(*read_file(first->dir / "pkgs/x/src/x.c"), "int x;\n");
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat((first->dir / "run.sh").c_str(), &st), 0);
   EXPECT_TRUE(st.st_mode & S_IXUSR);
   // Write a marker: a second export of the same tree must not rewrite the folder.

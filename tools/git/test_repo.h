@@ -22,15 +22,19 @@ class GitRepoBuilder {
 
   // Runs git in the repository; fails the test when git fails.
   std::string git(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {"git", "-C", dir_.string(), "-c", "commit.gpgsign=false",
-                                     "-c", "core.autocrlf=false"};
+    std::vector<std::string> argv = {
+        "git", "-C", dir_.string(), "-c", "commit.gpgsign=false", "-c", "core.autocrlf=false"};
     argv.insert(argv.end(), args.begin(), args.end());
     ProcessOptions opt;
     std::string date = std::to_string(time_) + " +0000";
-    opt.env = {{"GIT_AUTHOR_NAME", "Test Author"},   {"GIT_AUTHOR_EMAIL", "author@example.org"},
-               {"GIT_COMMITTER_NAME", "Test Committer"}, {"GIT_COMMITTER_EMAIL", "committer@example.org"},
-               {"GIT_AUTHOR_DATE", date},           {"GIT_COMMITTER_DATE", date},
-               {"GIT_CONFIG_NOSYSTEM", "1"},         {"HOME", dir_.string()}};
+    opt.env = {{"GIT_AUTHOR_NAME", "Test Author"},
+               {"GIT_AUTHOR_EMAIL", "author@example.org"},
+               {"GIT_COMMITTER_NAME", "Test Committer"},
+               {"GIT_COMMITTER_EMAIL", "committer@example.org"},
+               {"GIT_AUTHOR_DATE", date},
+               {"GIT_COMMITTER_DATE", date},
+               {"GIT_CONFIG_NOSYSTEM", "1"},
+               {"HOME", dir_.string()}};
     auto r = run_process(argv, opt);
     EXPECT_TRUE(r.ok() && r->success()) << "git " << args[0] << ": " << (r.ok() ? r->err : r.error().message());
     std::string out = r.ok() ? r->out : "";

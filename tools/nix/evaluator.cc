@@ -1,11 +1,10 @@
 #include "tools/nix/evaluator.h"
 
-#include <nlohmann/json.hpp>
-
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <nlohmann/json.hpp>
 
 #include "tools/core/fs.h"
 #include "tools/core/process.h"
@@ -101,8 +100,7 @@ Result<std::vector<Package>> evaluate_package_set(const fs::path& tree_dir, cons
   if (!r.success()) {
     std::string msg = strip_ansi(r.err);
     if (msg.empty()) msg = "(no message)";
-    return external("nix-env " + r.describe_status(opt.timeout) + " evaluating '" +
-                    file.string() + "':\n" + msg);
+    return external("nix-env " + r.describe_status(opt.timeout) + " evaluating '" + file.string() + "':\n" + msg);
   }
   return parse_nix_env_json(r.out, "nix-env -qaP --json on '" + file.string() + "'");
 }
@@ -141,8 +139,9 @@ in builtins.listToAttrs (map (a: {
 
 }  // namespace
 
-Result<std::map<std::string, std::vector<std::string>>> package_patches(
-    const fs::path& tree_dir, const NixConfig& config, const std::vector<std::string>& attrs) {
+Result<std::map<std::string, std::vector<std::string>>> package_patches(const fs::path& tree_dir,
+                                                                        const NixConfig& config,
+                                                                        const std::vector<std::string>& attrs) {
   std::map<std::string, std::vector<std::string>> out;
   if (attrs.empty()) return out;
   nlohmann::json paths = nlohmann::json::array();
@@ -166,9 +165,11 @@ Result<std::map<std::string, std::vector<std::string>>> package_patches(
     std::string path;
     ~Remove() { ::unlink(path.c_str()); }
   } remove_attrs_file{tmpl};
-  LTS_RETURN_IF_ERROR(atomic_write_file(tmpl, paths.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), 0600));
-  std::vector<std::string> argv = {"nix-instantiate", "--eval", "--strict", "--json", "--expr", kPatchesExpr,
-                                   "--argstr", "ltskitAttrsFile", tmpl, "--argstr", "ltskitTop", file.string()};
+  LTS_RETURN_IF_ERROR(
+      atomic_write_file(tmpl, paths.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), 0600));
+  std::vector<std::string> argv = {"nix-instantiate", "--eval",     "--strict",        "--json", "--expr",
+                                   kPatchesExpr,      "--argstr",   "ltskitAttrsFile", tmpl,     "--argstr",
+                                   "ltskitTop",       file.string()};
   ProcessOptions opt = evaluation_options(tree_dir, config, argv);
   LTS_ASSIGN_OR_RETURN(ProcessResult r, run_process(argv, opt));
   if (!r.success())
@@ -184,9 +185,8 @@ Result<std::map<std::string, std::vector<std::string>>> package_patches(
           std::string name = n.get<std::string>();
           // A store path's base name starts with its 32-character hash and a dash.
           if (name.size() > 33 && name[32] == '-') {
-            bool hash = std::all_of(name.begin(), name.begin() + 32, [](char c) {
-              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
-            });
+            bool hash = std::all_of(name.begin(), name.begin() + 32,
+                                    [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'); });
             if (hash) name = name.substr(33);
           }
           names.push_back(name);

@@ -12,8 +12,8 @@
 namespace ltskit::nix {
 
 struct Package {
-  std::string attr;     // attribute path, "libgreet" or "python3Packages.requests"
-  std::string name;     // the derivation name, "libgreet-1.0.0"
+  std::string attr;  // attribute path, "libgreet" or "python3Packages.requests"
+  std::string name;  // the derivation name, "libgreet-1.0.0"
   std::string pname;
   std::string version;
   std::map<std::string, std::string> outputs;  // output name -> store path
@@ -32,14 +32,14 @@ Result<std::vector<Package>> parse_nix_env_json(const std::string& json, const s
 // Works for any top-level expression that is an attribute set of derivations
 // (or a function returning one), nixpkgs included. When Nix fails, the error
 // carries Nix's own message.
-Result<std::vector<Package>> evaluate_package_set(const std::filesystem::path& tree_dir,
-                                                  const NixConfig& config);
+Result<std::vector<Package>> evaluate_package_set(const std::filesystem::path& tree_dir, const NixConfig& config);
 
 // The file names of the patches each of `attrs` applies (its `patches`
 // attribute: paths or fetched patches), evaluated with nix-instantiate on the
 // same tree and arguments as evaluate_package_set. An attribute that is
 // missing or fails to evaluate maps to an empty list.
-Result<std::map<std::string, std::vector<std::string>>> package_patches(
-    const std::filesystem::path& tree_dir, const NixConfig& config, const std::vector<std::string>& attrs);
+Result<std::map<std::string, std::vector<std::string>>> package_patches(const std::filesystem::path& tree_dir,
+                                                                        const NixConfig& config,
+                                                                        const std::vector<std::string>& attrs);
 
 }  // namespace ltskit::nix

@@ -24,7 +24,8 @@ TEST(SplitDrvName, MatchesNixDrvName) {
 
 TEST(ParseNixEnvJson, FallsBackToTheNameAndRejectsGarbage) {
   auto pk = parse_nix_env_json(R"({"a":{"name":"foo-bar-1.2","outputs":{"out":"/nix/store/x-foo"}},
-                                   "b":{"name":"b-1","pname":"bee","version":"9"}})", "test");
+                                   "b":{"name":"b-1","pname":"bee","version":"9"}})",
+                               "test");
   ASSERT_TRUE(pk.ok());
   ASSERT_EQ(pk->size(), 2u);
   EXPECT_EQ((*pk)[0].pname, "foo-bar");
@@ -66,7 +67,9 @@ TEST(EvaluatePackageSet, EvaluatesARealPackageSet) {
 
 TEST(EvaluatePackageSet, PassesArgumentsAndOptions) {
   TempDir dir;
-  dir.write("sub/top.nix", "{ ver ? \"1\" }: { p = derivation { name = \"p-${ver}\"; system = builtins.currentSystem; builder = \"/bin/sh\"; }; }");
+  dir.write("sub/top.nix",
+            "{ ver ? \"1\" }: { p = derivation { name = \"p-${ver}\"; system = builtins.currentSystem; builder = "
+            "\"/bin/sh\"; }; }");
   NixConfig cfg;
   cfg.file = "sub/top.nix";
   cfg.args = {"--argstr", "ver", "7.5"};
@@ -79,7 +82,8 @@ TEST(EvaluatePackageSet, PassesArgumentsAndOptions) {
 
 TEST(EvaluatePackageSet, ReturnsNixsMessageOnFailure) {
   TempDir dir;
-  dir.write("default.nix", "{ a = derivation { name = \"a-1\"; system = builtins.currentSystem; builder = undefinedThing; }; }");
+  dir.write("default.nix",
+            "{ a = derivation { name = \"a-1\"; system = builtins.currentSystem; builder = undefinedThing; }; }");
   NixConfig cfg;
   auto pk = evaluate_package_set(dir.path(), cfg);
   ASSERT_FALSE(pk.ok());

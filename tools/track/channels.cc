@@ -16,16 +16,16 @@ Result<std::string> resolve_cut(git::Repository& repo, const std::string& from, 
     LTS_ASSIGN_OR_RETURN(int64_t day, parse_date(from));
     auto c = repo.last_commit_at_or_before(upstream, day + 86399);
     if (!c.ok())
-      return std::move(c).error().add_context("while finding the last commit of '" + upstream +
-                                              "' on or before " + from);
+      return std::move(c).error().add_context("while finding the last commit of '" + upstream + "' on or before " +
+                                              from);
     return *c;
   }
   return repo.resolve_commit(from);
 }
 
 Result<std::optional<ChannelState>> load_row(Database& db, const std::string& name) {
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
-      "SELECT cut_commit, status, eol_at, created_at FROM channels WHERE name = ?"));
+  LTS_ASSIGN_OR_RETURN(Statement q,
+                       db.prepare("SELECT cut_commit, status, eol_at, created_at FROM channels WHERE name = ?"));
   q.bind(1, name);
   LTS_ASSIGN_OR_RETURN(bool row, q.step());
   if (!row) return std::optional<ChannelState>();
@@ -38,11 +38,17 @@ Result<std::optional<ChannelState>> load_row(Database& db, const std::string& na
 }
 
 Status insert_row(Database& db, const ChannelConfig& c, const std::string& cut_commit) {
-  LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
-      "INSERT INTO channels(name, branch, upstream, cut_commit, support_until, policy, status, created_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, 'active', ?)"));
-  ins.bind(1, c.name).bind(2, c.branch).bind(3, c.upstream).bind(4, cut_commit)
-      .bind(5, c.support_until).bind(6, c.policy).bind(7, now_utc());
+  LTS_ASSIGN_OR_RETURN(
+      Statement ins,
+      db.prepare("INSERT INTO channels(name, branch, upstream, cut_commit, support_until, policy, status, created_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?, 'active', ?)"));
+  ins.bind(1, c.name)
+      .bind(2, c.branch)
+      .bind(3, c.upstream)
+      .bind(4, cut_commit)
+      .bind(5, c.support_until)
+      .bind(6, c.policy)
+      .bind(7, now_utc());
   return ins.run();
 }
 
@@ -53,11 +59,18 @@ Result<ChannelState> materialize(Workspace& ws, git::Repository& repo, ChannelCo
   if (row) {
     st = std::move(*row);
     // Keep the row in step with hand edits of the file.
-    LTS_ASSIGN_OR_RETURN(Statement up, ws.db().prepare(
-        "UPDATE channels SET branch = ?, upstream = ?, support_until = ?, policy = ? WHERE name = ? "
-        "AND (branch IS NOT ? OR upstream IS NOT ? OR support_until IS NOT ? OR policy IS NOT ?)"));
-    up.bind(1, config.branch).bind(2, config.upstream).bind(3, config.support_until).bind(4, config.policy)
-        .bind(5, config.name).bind(6, config.branch).bind(7, config.upstream).bind(8, config.support_until)
+    LTS_ASSIGN_OR_RETURN(
+        Statement up,
+        ws.db().prepare("UPDATE channels SET branch = ?, upstream = ?, support_until = ?, policy = ? WHERE name = ? "
+                        "AND (branch IS NOT ? OR upstream IS NOT ? OR support_until IS NOT ? OR policy IS NOT ?)"));
+    up.bind(1, config.branch)
+        .bind(2, config.upstream)
+        .bind(3, config.support_until)
+        .bind(4, config.policy)
+        .bind(5, config.name)
+        .bind(6, config.branch)
+        .bind(7, config.upstream)
+        .bind(8, config.support_until)
         .bind(9, config.policy);
     LTS_RETURN_IF_ERROR(up.run());
   } else {
@@ -68,8 +81,7 @@ Result<ChannelState> materialize(Workspace& ws, git::Repository& repo, ChannelCo
                                                      config.file.string() + "' (key 'cut')");
     LTS_RETURN_IF_ERROR(ws.db().transaction([&]() -> Status {
       LTS_RETURN_IF_ERROR(insert_row(ws.db(), config, *resolved));
-      return record_event(ws.db(), ws.command(), "channel.register", config.name,
-                          "from file " + config.file.string());
+      return record_event(ws.db(), ws.command(), "channel.register", config.name, "from file " + config.file.string());
     }));
     st.cut_commit = *resolved;
     st.created_at = now_utc();
@@ -96,8 +108,7 @@ Result<ChannelState> create_channel(Workspace& ws, git::Repository& repo, const 
   if (row) return conflict("channel '" + o.name + "' already exists in the state database");
   LTS_ASSIGN_OR_RETURN(auto existing, load_channel_configs(cfg.channels_dir));
   for (const auto& c : existing)
-    if (c.branch == o.branch)
-      return conflict("branch '" + o.branch + "' already belongs to channel '" + c.name + "'");
+    if (c.branch == o.branch) return conflict("branch '" + o.branch + "' already belongs to channel '" + c.name + "'");
   fs::path policy_file = cfg.policies_dir / (o.policy + ".toml");
   if (!fs::exists(policy_file, ec))
     return not_found("policy '" + o.policy + "' not found ('" + policy_file.string() + "')");
@@ -112,7 +123,8 @@ Result<ChannelState> create_channel(Workspace& ws, git::Repository& repo, const 
   c.policy = o.policy;
   c.publish = o.publish;
   LTS_ASSIGN_OR_RETURN(auto upstream_head, repo.branch_target(c.upstream));
-  if (!upstream_head) return not_found("upstream branch '" + c.upstream + "' not found in '" + repo.path().string() + "'");
+  if (!upstream_head)
+    return not_found("upstream branch '" + c.upstream + "' not found in '" + repo.path().string() + "'");
   LTS_ASSIGN_OR_RETURN(std::string cut, resolve_cut(repo, o.from, c.upstream));
   LTS_ASSIGN_OR_RETURN(bool on_upstream, repo.is_ancestor(cut, *upstream_head));
   if (!on_upstream)
@@ -125,16 +137,16 @@ Result<ChannelState> create_channel(Workspace& ws, git::Repository& repo, const 
   if (branch_head) {
     LTS_ASSIGN_OR_RETURN(bool contains, repo.is_ancestor(cut, *branch_head));
     if (!contains)
-      return conflict("branch '" + c.branch + "' exists but does not contain the cut commit " +
-                      cut.substr(0, 12) + "; choose another --branch or --from");
+      return conflict("branch '" + c.branch + "' exists but does not contain the cut commit " + cut.substr(0, 12) +
+                      "; choose another --branch or --from");
   }
 
   LTS_RETURN_IF_ERROR(make_dirs(cfg.channels_dir));
   LTS_RETURN_IF_ERROR(atomic_write_file(file, render_channel_config(c)));
   Status s = ws.db().transaction([&]() -> Status {
     LTS_RETURN_IF_ERROR(insert_row(ws.db(), c, cut));
-    LTS_RETURN_IF_ERROR(record_event(ws.db(), ws.command(), "channel.create", c.name,
-                                     "branch=" + c.branch + " cut=" + cut));
+    LTS_RETURN_IF_ERROR(
+        record_event(ws.db(), ws.command(), "channel.create", c.name, "branch=" + c.branch + " cut=" + cut));
     // The branch comes last: if it fails, the transaction and file are undone.
     if (create_branch) return repo.create_branch(c.branch, cut);
     return ok_status();
@@ -173,8 +185,8 @@ Result<ChannelState> eol_channel(Workspace& ws, git::Repository& repo, const std
     return conflict("channel '" + name + "' is already end-of-life (since " + st.eol_at.value_or("?") + ")");
   std::string when = now_utc();
   LTS_RETURN_IF_ERROR(ws.db().transaction([&]() -> Status {
-    LTS_ASSIGN_OR_RETURN(Statement up, ws.db().prepare(
-        "UPDATE channels SET status = 'eol', eol_at = ? WHERE name = ?"));
+    LTS_ASSIGN_OR_RETURN(Statement up,
+                         ws.db().prepare("UPDATE channels SET status = 'eol', eol_at = ? WHERE name = ?"));
     up.bind(1, when).bind(2, name);
     LTS_RETURN_IF_ERROR(up.run());
     return record_event(ws.db(), ws.command(), "channel.eol", name, "");
@@ -186,8 +198,8 @@ Result<ChannelState> eol_channel(Workspace& ws, git::Repository& repo, const std
 
 Status require_active(const ChannelState& channel, const std::string& what) {
   if (channel.status != "eol") return ok_status();
-  return conflict("channel '" + channel.config.name + "' reached end of life on " +
-                  channel.eol_at.value_or("?") + "; it takes no more " + what);
+  return conflict("channel '" + channel.config.name + "' reached end of life on " + channel.eol_at.value_or("?") +
+                  "; it takes no more " + what);
 }
 
 }  // namespace ltskit

@@ -38,8 +38,7 @@ struct CreateChannelOptions {
 // Cuts the channel: creates the branch at the cut commit (or adopts an
 // existing branch that contains it), writes channels/NAME.toml and records the
 // channel. On failure nothing is left: no file, no row, no branch.
-Result<ChannelState> create_channel(Workspace& ws, git::Repository& repo,
-                                    const CreateChannelOptions& options);
+Result<ChannelState> create_channel(Workspace& ws, git::Repository& repo, const CreateChannelOptions& options);
 
 // Every channel of the workspace, sorted by name. Channels whose TOML file was
 // written by hand are registered on first sight.

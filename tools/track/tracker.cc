@@ -3,10 +3,9 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "tools/core/events.h"
 #include "tools/core/fs.h"
@@ -41,38 +40,45 @@ Result<std::optional<int64_t>> snapshot_for_tree(Database& db, const std::string
 }
 
 Status insert_snapshot(Database& db, const git::CommitInfo& c, const std::vector<nix::Package>& pkgs) {
-  LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
-      "INSERT INTO snapshots(commit_id, tree_id, commit_time, evaluated_at, package_count) VALUES (?, ?, ?, ?, ?)"));
+  LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare("INSERT INTO snapshots(commit_id, tree_id, commit_time, evaluated_at, "
+                                                 "package_count) VALUES (?, ?, ?, ?, ?)"));
   ins.bind(1, c.id).bind(2, c.tree_id).bind(3, c.time).bind(4, now_utc()).bind(5, static_cast<int64_t>(pkgs.size()));
   LTS_RETURN_IF_ERROR(ins.run());
   int64_t id = db.last_insert_rowid();
-  LTS_ASSIGN_OR_RETURN(Statement p, db.prepare(
-      "INSERT INTO packages(snapshot_id, attr, pname, version, name, outputs) VALUES (?, ?, ?, ?, ?, ?)"));
+  LTS_ASSIGN_OR_RETURN(
+      Statement p,
+      db.prepare("INSERT INTO packages(snapshot_id, attr, pname, version, name, outputs) VALUES (?, ?, ?, ?, ?, ?)"));
   for (const auto& pk : pkgs) {
     nlohmann::json outs = pk.outputs;
-    p.bind(1, id).bind(2, pk.attr).bind(3, pk.pname).bind(4, pk.version).bind(5, pk.name).bind(6, outs.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    p.bind(1, id)
+        .bind(2, pk.attr)
+        .bind(3, pk.pname)
+        .bind(4, pk.version)
+        .bind(5, pk.name)
+        .bind(6, outs.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     LTS_RETURN_IF_ERROR(p.run());
   }
   return ok_status();
 }
 
 Status copy_snapshot(Database& db, const git::CommitInfo& c, int64_t from) {
-  LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
-      "INSERT INTO snapshots(commit_id, tree_id, commit_time, evaluated_at, package_count) "
-      "SELECT ?, tree_id, ?, ?, package_count FROM snapshots WHERE id = ?"));
+  LTS_ASSIGN_OR_RETURN(Statement ins,
+                       db.prepare("INSERT INTO snapshots(commit_id, tree_id, commit_time, evaluated_at, package_count) "
+                                  "SELECT ?, tree_id, ?, ?, package_count FROM snapshots WHERE id = ?"));
   ins.bind(1, c.id).bind(2, c.time).bind(3, now_utc()).bind(4, from);
   LTS_RETURN_IF_ERROR(ins.run());
   int64_t id = db.last_insert_rowid();
-  LTS_ASSIGN_OR_RETURN(Statement cp, db.prepare(
-      "INSERT INTO packages(snapshot_id, attr, pname, version, name, outputs) "
-      "SELECT ?, attr, pname, version, name, outputs FROM packages WHERE snapshot_id = ?"));
+  LTS_ASSIGN_OR_RETURN(Statement cp,
+                       db.prepare("INSERT INTO packages(snapshot_id, attr, pname, version, name, outputs) "
+                                  "SELECT ?, attr, pname, version, name, outputs FROM packages WHERE snapshot_id = ?"));
   cp.bind(1, id).bind(2, from);
   return cp.run();
 }
 
 Status record_branch_commit(Database& db, const std::string& branch, const git::CommitInfo& c) {
-  LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare(
-      "INSERT OR IGNORE INTO branch_commits(branch, commit_id, commit_time) VALUES (?, ?, ?)"));
+  LTS_ASSIGN_OR_RETURN(
+      Statement ins,
+      db.prepare("INSERT OR IGNORE INTO branch_commits(branch, commit_id, commit_time) VALUES (?, ?, ?)"));
   ins.bind(1, branch).bind(2, c.id).bind(3, c.time);
   return ins.run();
 }
@@ -95,8 +101,7 @@ Status forget_rewritten_branch(Database& db, git::Repository& repo, const std::s
 
 }  // namespace
 
-Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptions& options,
-                          Progress& progress) {
+Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptions& options, Progress& progress) {
   // Which branches, and why.
   std::vector<ChannelState> channels;
   if (options.channels.empty()) {
@@ -131,16 +136,18 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
     tb.branch = branch;
     for (size_t i = 0; i < roles[branch].size(); ++i) tb.role += (i ? ", " : "") + roles[branch][i];
     LTS_ASSIGN_OR_RETURN(auto head, repo.branch_target(branch));
-    if (!head) return not_found("branch '" + branch + "' (" + tb.role + ") not found in '" + repo.path().string() + "'");
+    if (!head)
+      return not_found("branch '" + branch + "' (" + tb.role + ") not found in '" + repo.path().string() + "'");
     tb.head = *head;
     LTS_ASSIGN_OR_RETURN(auto commits, repo.walk(*head, git::WalkMode::kFirstParent, window));
     tb.commits = commits.size();
     LTS_RETURN_IF_ERROR(ws.db().transaction([&]() -> Status {
       LTS_RETURN_IF_ERROR(forget_rewritten_branch(ws.db(), repo, branch, *head));
       for (const auto& c : commits) LTS_RETURN_IF_ERROR(record_branch_commit(ws.db(), branch, c));
-      LTS_ASSIGN_OR_RETURN(Statement up, ws.db().prepare(
-          "INSERT INTO tracked_branches(branch, head, tracked_at) VALUES (?, ?, ?) "
-          "ON CONFLICT(branch) DO UPDATE SET head = excluded.head, tracked_at = excluded.tracked_at"));
+      LTS_ASSIGN_OR_RETURN(
+          Statement up,
+          ws.db().prepare("INSERT INTO tracked_branches(branch, head, tracked_at) VALUES (?, ?, ?) "
+                          "ON CONFLICT(branch) DO UPDATE SET head = excluded.head, tracked_at = excluded.tracked_at"));
       up.bind(1, branch).bind(2, *head).bind(3, now_utc());
       return up.run();
     }));

@@ -45,7 +45,6 @@ struct TrackReport {
 // reported in `failures` (with Nix's message) and the others still land; each
 // snapshot is written in its own transaction, so an interrupted run keeps
 // everything it finished.
-Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptions& options,
-                          Progress& progress);
+Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptions& options, Progress& progress);
 
 }  // namespace ltskit

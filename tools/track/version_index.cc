@@ -35,11 +35,10 @@ Result<VersionsAnswer> query_versions(Workspace& ws, const VersionQuery& query) 
     if (branches.count(ch.text(2))) branches[ch.text(2)].upstream_of.push_back(name);
   }
 
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(
-      "SELECT bc.branch, p.version, p.attr, bc.commit_id, bc.commit_time "
-      "FROM packages p JOIN snapshots s ON p.snapshot_id = s.id "
-      "JOIN branch_commits bc ON bc.commit_id = s.commit_id "
-      "WHERE p.pname = ? ORDER BY bc.branch, bc.commit_time, bc.commit_id"));
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT bc.branch, p.version, p.attr, bc.commit_id, bc.commit_time "
+                                               "FROM packages p JOIN snapshots s ON p.snapshot_id = s.id "
+                                               "JOIN branch_commits bc ON bc.commit_id = s.commit_id "
+                                               "WHERE p.pname = ? ORDER BY bc.branch, bc.commit_time, bc.commit_id"));
   q.bind(1, query.pname);
   // branch -> version -> seen
   std::map<std::string, std::map<std::string, VersionSeen>> seen;

@@ -20,14 +20,14 @@ struct VersionSeen {
   int64_t first_time = 0;
   std::string last_commit;
   int64_t last_time = 0;
-  size_t commits = 0;     // evaluated commits of the branch that carried it
-  bool at_head = false;   // the branch's head carries it
+  size_t commits = 0;            // evaluated commits of the branch that carried it
+  bool at_head = false;          // the branch's head carries it
   std::optional<bool> in_range;  // set when a range was given
 };
 
 struct BranchVersions {
   std::string branch;
-  std::vector<std::string> channels;  // channels whose branch this is
+  std::vector<std::string> channels;     // channels whose branch this is
   std::vector<std::string> upstream_of;  // channels whose upstream this is
   std::string head;
   std::vector<VersionSeen> versions;  // in Nix version order
