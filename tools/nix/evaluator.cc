@@ -8,6 +8,7 @@
 
 #include "tools/core/fs.h"
 #include "tools/core/process.h"
+#include "tools/nix/state.h"
 
 namespace ltskit::nix {
 namespace fs = std::filesystem;
@@ -94,6 +95,7 @@ Result<std::vector<Package>> evaluate_package_set(const fs::path& tree_dir, cons
   std::error_code ec;
   if (!fs::exists(file, ec))
     return not_found("the package set has no '" + config.file + "' (looked in '" + tree_dir.string() + "')");
+  LTS_RETURN_IF_ERROR(ensure_state_ready(config));
   std::vector<std::string> argv = {"nix-env", "-f", file.string(), "-qaP", "--json", "--out-path"};
   ProcessOptions opt = evaluation_options(tree_dir, config, argv);
   LTS_ASSIGN_OR_RETURN(ProcessResult r, run_process(argv, opt));
@@ -144,6 +146,7 @@ Result<std::map<std::string, std::vector<std::string>>> package_patches(const fs
                                                                         const std::vector<std::string>& attrs) {
   std::map<std::string, std::vector<std::string>> out;
   if (attrs.empty()) return out;
+  LTS_RETURN_IF_ERROR(ensure_state_ready(config));
   nlohmann::json paths = nlohmann::json::array();
   for (const auto& a : attrs) {
     nlohmann::json parts = nlohmann::json::array();

@@ -10,6 +10,7 @@
 #include "tools/core/events.h"
 #include "tools/core/fs.h"
 #include "tools/nix/evaluator.h"
+#include "tools/nix/state.h"
 #include "tools/track/channels.h"
 
 namespace ltskit {
@@ -188,7 +189,9 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
   }
   progress.end();
 
-  // Evaluate in parallel: each nix-env is its own process.
+  // Evaluate in parallel: each nix-env is its own process. Nix's state is
+  // made ready first, so that parallel evaluations never race to create it.
+  if (!jobs.empty()) LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
   progress.begin("evaluating", jobs.size());
   std::atomic<size_t> next{0};
   std::atomic<size_t> done{0};

@@ -1,0 +1,36 @@
+#include "tools/nix/state.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "tools/core/process.h"
+
+namespace ltskit::nix {
+
+Status ensure_state_ready(const NixConfig& config) {
+  static std::mutex mu;
+  static std::set<std::string> ready;  // the NIX_STATE_DIR values already prepared
+  const char* env = std::getenv("NIX_STATE_DIR");
+  std::string key = env ? env : "";
+  std::lock_guard<std::mutex> lock(mu);
+  if (ready.count(key)) return ok_status();
+  std::vector<std::string> argv = {"nix-store", "--init"};
+  for (const auto& [k, v] : config.options) {
+    argv.push_back("--option");
+    argv.push_back(k);
+    argv.push_back(v);
+  }
+  ProcessOptions opt;
+  opt.timeout = std::chrono::seconds(config.eval_timeout_seconds);
+  LTS_ASSIGN_OR_RETURN(ProcessResult r, run_process(argv, opt));
+  if (!r.success()) {
+    std::string where = key.empty() ? "Nix's default state folder" : "NIX_STATE_DIR '" + key + "'";
+    return external("nix-store --init " + r.describe_status(opt.timeout) + " preparing " + where + ":\n" + r.err);
+  }
+  ready.insert(key);
+  return ok_status();
+}
+
+}  // namespace ltskit::nix
