@@ -1,3 +1,4 @@
+#include "tools/advisories/schema.h"
 // Advisory feeds over a real HTTP server on 127.0.0.1: conditional requests,
 // errors, retries, truncation, timeouts, size limits, archives. Whatever
 // fails, previously ingested data stays as it was.
@@ -38,8 +39,8 @@ struct Fixture {
     repo.commit("init");
     Workspace::InitOptions io;
     io.repo = repo.dir();
-    EXPECT_TRUE(Workspace::init(tmp / "ws", io).ok());
-    auto w = Workspace::open(tmp / "ws", Access::kWrite, "test");
+    EXPECT_TRUE(Workspace::init(tmp / "ws", io, {&advisories_schema()}).ok());
+    auto w = Workspace::open(tmp / "ws", Access::kWrite, "test", {&advisories_schema()});
     EXPECT_TRUE(w.ok());
     ws.emplace(std::move(*w));
     opt.http_attempts = 3;
@@ -52,7 +53,13 @@ struct Fixture {
     ASSERT_TRUE(s.ok()) << s.error().describe();
   }
 
-  Result<std::vector<SourceReport>> sync() { return sync_sources(*ws, opt, progress); }
+  Outcome outcome;  // of the last sync
+  Result<std::vector<SourceReport>> sync() {
+    auto r = sync_sources(*ws, opt, progress);
+    if (!r.ok()) return std::move(r).error();
+    outcome = r->outcome;
+    return r->sources;
+  }
 
   // The failure of the (only) source, or "" when it synced.
   std::string sync_failure() {
@@ -63,9 +70,12 @@ struct Fixture {
     return "";
   }
 
+  // The number of stored advisories. A store that cannot be read fails the
+  // test and counts as SIZE_MAX, so that "nothing landed" (0) cannot pass.
   size_t count() {
     auto l = list_advisories(ws->db());
-    return l.ok() ? l->size() : 0;
+    EXPECT_TRUE(l.ok()) << l.error().describe();
+    return l.ok() ? l->size() : SIZE_MAX;
   }
 };
 
@@ -269,6 +279,9 @@ TEST(HttpFeed, OneFailingSourceDoesNotStopTheOthers) {
   auto r = f.sync();
   ASSERT_TRUE(r.ok()) << r.error().describe();
   ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ(f.outcome.kind(), OutcomeKind::kFailed);
+  ASSERT_EQ(f.outcome.items().size(), 1u);
+  EXPECT_EQ(f.outcome.items()[0].subject, "source bad");
   ASSERT_TRUE((*r)[0].failure.has_value());
   EXPECT_NE((*r)[0].failure->find("advisory source 'bad'"), std::string::npos);
   EXPECT_FALSE((*r)[1].failure.has_value());

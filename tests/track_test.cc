@@ -7,6 +7,7 @@
 #include "tools/core/workspace.h"
 #include "tools/git/test_repo.h"
 #include "tools/track/channels.h"
+#include "tools/track/schema.h"
 #include "tools/track/tracker.h"
 #include "tools/track/version_index.h"
 
@@ -52,9 +53,9 @@ struct Fixture {
     c3 = b.commit("alpha 2.0");  // 2026-01-03
     Workspace::InitOptions opt;
     opt.repo = b.dir();
-    auto w = Workspace::init(tmp / "ws", opt);
+    auto w = Workspace::init(tmp / "ws", opt, {&track_schema()});
     EXPECT_TRUE(w.ok()) << w.error().describe();
-    auto opened = Workspace::open(tmp / "ws", Access::kWrite, "test");
+    auto opened = Workspace::open(tmp / "ws", Access::kWrite, "test", {&track_schema()});
     EXPECT_TRUE(opened.ok());
     ws.emplace(std::move(*opened));
     auto r = git::Repository::open(b.dir());

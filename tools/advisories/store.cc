@@ -382,4 +382,15 @@ Result<AdvisoryDetail> get_advisory(Database& db, const std::string& id) {
   return d;
 }
 
+Result<std::map<std::string, SourceState>> source_states(Database& db) {
+  std::map<std::string, SourceState> out;
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT source, records, synced_at FROM source_state"));
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) break;
+    out[q.text(0)] = {q.integer(1), q.opt_text(2)};
+  }
+  return out;
+}
+
 }  // namespace ltskit::advisories

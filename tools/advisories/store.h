@@ -48,6 +48,14 @@ class AdvisoryWriter {
 // advisory id -> its aliases (sorted), for every stored advisory.
 Result<std::map<std::string, std::vector<std::string>>> load_aliases(Database& db);
 
+// What a source last delivered.
+struct SourceState {
+  int64_t records = 0;
+  std::optional<std::string> synced_at;  // nullopt: never synced
+};
+// Source name -> its state, for every source synced at least once.
+Result<std::map<std::string, SourceState>> source_states(Database& db);
+
 // id -> modified of every stored advisory.
 Result<std::map<std::string, std::string>> stored_modified(Database& db);
 

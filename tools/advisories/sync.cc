@@ -402,8 +402,8 @@ Status add_source(Workspace& ws, const AdvisorySourceConfig& source) {
   return record_event(ws.db(), ws.command(), "advisories.source.add", source.name, source.location);
 }
 
-Result<std::vector<SourceReport>> sync_sources(Workspace& ws, const SyncOptions& options, Progress& progress) {
-  std::vector<SourceReport> out;
+Result<SyncReport> sync_sources(Workspace& ws, const SyncOptions& options, Progress& progress) {
+  SyncReport out;
   bool found = !options.source;
   for (const auto& src : ws.config().advisory_sources) {
     if (options.source && src.name != *options.source) continue;
@@ -414,10 +414,13 @@ Result<std::vector<SourceReport>> sync_sources(Workspace& ws, const SyncOptions&
       SourceReport failed;
       failed.name = src.name;
       failed.failure = r.error().describe();
-      out.push_back(std::move(failed));
+      out.outcome.fail("source " + src.name, *failed.failure, "ltskit advisories sync --source " + src.name);
+      out.sources.push_back(std::move(failed));
       continue;
     }
-    out.push_back(std::move(*r));
+    if (r->malformed)
+      out.outcome.warn("source " + src.name, std::to_string(r->malformed) + " malformed record(s) skipped");
+    out.sources.push_back(std::move(*r));
   }
   if (!found) return not_found("no advisory source '" + *options.source + "' in " + ws.config().file.string());
   return out;

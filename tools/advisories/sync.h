@@ -9,6 +9,7 @@
 
 #include "tools/core/config.h"
 #include "tools/core/error.h"
+#include "tools/core/outcome.h"
 #include "tools/core/progress.h"
 #include "tools/core/workspace.h"
 
@@ -39,6 +40,12 @@ struct SyncOptions {
   size_t max_size = size_t{512} << 20;
 };
 
+struct SyncReport {
+  std::vector<SourceReport> sources;
+  // A failure per failed source, a warning per source with malformed records.
+  Outcome outcome{"advisories sync"};
+};
+
 // Syncs every configured source (or one). Each source lands in one
 // transaction after it was read in full: a source that fails (unreachable,
 // HTTP error, truncated, too large) leaves its previously ingested data
@@ -46,7 +53,7 @@ struct SyncOptions {
 // and the other sources are still synced. With a single source (`source`
 // set), its failure is the returned error.
 // Malformed records are skipped with a warning naming the file and field.
-Result<std::vector<SourceReport>> sync_sources(Workspace& ws, const SyncOptions& options, Progress& progress);
+Result<SyncReport> sync_sources(Workspace& ws, const SyncOptions& options, Progress& progress);
 
 // Validates and appends a source to ltskit.toml (kConflict if the name exists).
 Status add_source(Workspace& ws, const AdvisorySourceConfig& source);

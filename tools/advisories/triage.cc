@@ -15,7 +15,7 @@
 #include "tools/advisories/store.h"
 #include "tools/core/events.h"
 #include "tools/core/fs.h"
-#include "tools/nix/evaluator.h"
+#include "tools/track/snapshots.h"
 
 namespace ltskit::advisories {
 
@@ -38,17 +38,7 @@ std::string current_user() {
 
 namespace {
 
-struct ChannelHead {
-  std::string name;
-  std::string branch;
-  std::optional<int64_t> snapshot;
-  std::string commit;
-  std::string tree;
-};
-
-struct Pkg {
-  std::string attr, pname, version;
-};
+using Pkg = SnapshotPackage;
 
 struct Candidate {
   std::string advisory;
@@ -64,74 +54,6 @@ struct Auto {
   std::string attr, version;
   std::string match_reason;
 };
-
-Result<std::vector<ChannelHead>> channel_heads(Database& db) {
-  std::vector<ChannelHead> out;
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT c.name, c.branch, s.id, s.commit_id, s.tree_id FROM channels c "
-                                               "LEFT JOIN tracked_branches t ON t.branch = c.branch "
-                                               "LEFT JOIN snapshots s ON s.commit_id = t.head ORDER BY c.name"));
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
-    ChannelHead h;
-    h.name = q.text(0);
-    h.branch = q.text(1);
-    if (!q.is_null(2)) {
-      h.snapshot = q.integer(2);
-      h.commit = q.text(3);
-      h.tree = q.text(4);
-    }
-    out.push_back(std::move(h));
-  }
-  return out;
-}
-
-Result<std::vector<Pkg>> snapshot_packages(Database& db, int64_t snapshot) {
-  std::vector<Pkg> out;
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT attr, pname, version FROM packages WHERE snapshot_id = ?"));
-  q.bind(1, snapshot);
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
-    out.push_back({q.text(0), q.text(1), q.text(2)});
-  }
-  return out;
-}
-
-// Patch names per attr at a snapshot, evaluating (and caching) the missing ones.
-Result<std::map<std::string, std::vector<std::string>>> patches_for(Workspace& ws, git::Repository& repo,
-                                                                    const ChannelHead& head,
-                                                                    const std::set<std::string>& attrs) {
-  std::map<std::string, std::vector<std::string>> out;
-  std::vector<std::string> missing;
-  LTS_ASSIGN_OR_RETURN(Statement q,
-                       ws.db().prepare("SELECT patches FROM package_patches WHERE snapshot_id = ? AND attr = ?"));
-  for (const auto& a : attrs) {
-    q.bind(1, *head.snapshot).bind(2, a);
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (row) out[a] = nlohmann::json::parse(q.text(0), nullptr, false).get<std::vector<std::string>>();
-    else missing.push_back(a);
-    q.reset();
-  }
-  if (missing.empty()) return out;
-  LTS_ASSIGN_OR_RETURN(auto ex, repo.export_tree(head.commit, ws.config().cache_dir() / "trees"));
-  auto evaluated = nix::package_patches(ex.dir, ws.config().nix, missing);
-  if (!evaluated.ok())
-    return std::move(evaluated).error().add_context("while reading patches of channel '" + head.name + "'");
-  LTS_ASSIGN_OR_RETURN(
-      Statement ins,
-      ws.db().prepare("INSERT OR REPLACE INTO package_patches(snapshot_id, attr, patches) VALUES (?, ?, ?)"));
-  for (const auto& a : missing) {
-    auto it = evaluated->find(a);
-    std::vector<std::string> names = it == evaluated->end() ? std::vector<std::string>{} : it->second;
-    ins.bind(1, *head.snapshot)
-        .bind(2, a)
-        .bind(3, nlohmann::json(names).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    LTS_RETURN_IF_ERROR(ins.run());
-    out[a] = names;
-  }
-  return out;
-}
 
 bool mentions(const std::string& patch, const std::string& id) {
   if (id.empty()) return false;
@@ -230,18 +152,23 @@ struct Existing {
   bool human;
 };
 
-Status rematch_channel(Workspace& ws, git::Repository& repo, const ChannelHead& head, const PackageMap& map,
-                       const std::map<std::string, std::vector<std::string>>& aliases, RematchReport& report) {
-  Database& db = ws.db();
-  LTS_ASSIGN_OR_RETURN(auto pkgs, snapshot_packages(db, *head.snapshot));
-  std::map<std::string, std::vector<const Pkg*>> by_key;
+// The advisories whose affected entries name a package of one channel head.
+struct Matches {
+  std::vector<Pkg> pkgs;
   std::map<std::string, std::vector<const Pkg*>> by_pname;
-  for (const auto& p : pkgs) {
+  std::map<std::pair<std::string, std::string>, Candidate> cands;  // (advisory, pname)
+};
+
+// Reads only: candidate affected entries by normalized name, then by the package map.
+Status match_channel(Database& db, const SnapshotRef& snapshot, const PackageMap& map, Matches& m) {
+  LTS_ASSIGN_OR_RETURN(m.pkgs, snapshot_packages(db, snapshot.id));
+  std::map<std::string, std::vector<const Pkg*>> by_key;
+  auto& by_pname = m.by_pname;
+  auto& cands = m.cands;
+  for (const auto& p : m.pkgs) {
     by_key[name_key(p.pname)].push_back(&p);
     by_pname[p.pname].push_back(&p);
   }
-  // Candidate affected entries: by normalized name, then by the package map.
-  std::map<std::pair<std::string, std::string>, Candidate> cands;  // (advisory, pname)
   auto ignored = [&](const std::string& eco, const std::string& nm, const std::string& ven, const std::string& prod,
                      const std::string& pname) {
     for (const auto& ig : map.ignores)
@@ -302,13 +229,16 @@ Status rematch_channel(Workspace& ws, git::Repository& repo, const ChannelHead& 
       LTS_RETURN_IF_ERROR(consider(q, m.pname, "mapped by " + m.describe()));
     }
   }
+  return ok_status();
+}
 
-  // Patches of every matched attr, in one evaluation.
-  std::set<std::string> attrs;
-  for (const auto& [key, c] : cands)
-    for (const Pkg* p : by_pname[c.pname]) attrs.insert(p->attr);
-  LTS_ASSIGN_OR_RETURN(auto patches, patches_for(ws, repo, head, attrs));
-
+// Writes one channel's triage from its matches and patches; call inside a transaction.
+Status write_channel_triage(Database& db, const std::string& channel, Matches& m,
+                            std::map<std::string, std::vector<std::string>>& patches,
+                            const std::map<std::string, std::vector<std::string>>& aliases,
+                            TriageRefreshReport& report) {
+  auto& by_pname = m.by_pname;
+  auto& cands = m.cands;
   // The automatic verdicts; a pname carried by several attrs uses the first.
   std::map<std::pair<std::string, std::string>, Auto> autos;
   for (const auto& [key, c] : cands) {
@@ -323,7 +253,7 @@ Status rematch_channel(Workspace& ws, git::Repository& repo, const ChannelHead& 
       db.prepare(
           "SELECT advisory_id, pname, state, justification, auto_state, auto_justification, auto_reason, match_reason, "
           "attr, version, human FROM triage WHERE channel = ?"));
-  q.bind(1, head.name);
+  q.bind(1, channel);
   while (true) {
     LTS_ASSIGN_OR_RETURN(bool row, q.step());
     if (!row) break;
@@ -348,7 +278,7 @@ Status rematch_channel(Workspace& ws, git::Repository& repo, const ChannelHead& 
   for (const auto& [key, a] : autos) {
     auto it = existing.find(key);
     if (it == existing.end()) {
-      ins.bind(1, head.name)
+      ins.bind(1, channel)
           .bind(2, key.first)
           .bind(3, key.second)
           .bind(4, a.attr)
@@ -361,8 +291,8 @@ Status rematch_channel(Workspace& ws, git::Repository& repo, const ChannelHead& 
           .bind(11, a.match_reason)
           .bind(12, now);
       LTS_RETURN_IF_ERROR(ins.run());
-      LTS_RETURN_IF_ERROR(add_history(db, head.name, key.first, key.second, std::nullopt, a.state, a.justification,
-                                      "ltskit", a.reason));
+      LTS_RETURN_IF_ERROR(
+          add_history(db, channel, key.first, key.second, std::nullopt, a.state, a.justification, "ltskit", a.reason));
       ++report.added;
       continue;
     }
@@ -384,23 +314,23 @@ Status rematch_channel(Workspace& ws, git::Repository& repo, const ChannelHead& 
         .bind(7, a.reason)
         .bind(8, a.match_reason)
         .bind(9, now)
-        .bind(10, head.name)
+        .bind(10, channel)
         .bind(11, key.first)
         .bind(12, key.second);
     LTS_RETURN_IF_ERROR(upd.run());
     if (!e.human && e.state != state)
-      LTS_RETURN_IF_ERROR(add_history(db, head.name, key.first, key.second, e.state, state, just, "ltskit", a.reason));
+      LTS_RETURN_IF_ERROR(add_history(db, channel, key.first, key.second, e.state, state, just, "ltskit", a.reason));
     else if (e.human && e.auto_state != a.state)
       LTS_RETURN_IF_ERROR(
-          add_history(db, head.name, key.first, key.second, e.state, e.state, e.justification, "ltskit",
+          add_history(db, channel, key.first, key.second, e.state, e.state, e.justification, "ltskit",
                       "automatic verdict is now " + a.state + " (" + a.reason + "); the human decision stands"));
     ++report.changed;
   }
   for (const auto& [key, e] : existing) {
     if (autos.count(key)) continue;
-    del.bind(1, head.name).bind(2, key.first).bind(3, key.second);
+    del.bind(1, channel).bind(2, key.first).bind(3, key.second);
     LTS_RETURN_IF_ERROR(del.run());
-    LTS_RETURN_IF_ERROR(add_history(db, head.name, key.first, key.second, e.state, std::nullopt, std::nullopt, "ltskit",
+    LTS_RETURN_IF_ERROR(add_history(db, channel, key.first, key.second, e.state, std::nullopt, std::nullopt, "ltskit",
                                     "no longer matches (advisory withdrawn, package gone or mapping changed)"));
     ++report.removed;
   }
@@ -409,22 +339,35 @@ Status rematch_channel(Workspace& ws, git::Repository& repo, const ChannelHead& 
 
 }  // namespace
 
-Result<RematchReport> rematch(Workspace& ws, git::Repository& repo, Progress& progress) {
-  RematchReport report;
+Result<TriageRefreshReport> refresh_triage(Workspace& ws, git::Repository& repo, Progress& progress) {
+  TriageRefreshReport report;
   LTS_ASSIGN_OR_RETURN(auto heads, channel_heads(ws.db()));
   LTS_ASSIGN_OR_RETURN(PackageMap map, load_package_map(ws.config().policies_dir / "package-map.toml"));
   LTS_ASSIGN_OR_RETURN(auto aliases, load_aliases(ws.db()));
   progress.begin("matching", heads.size());
   size_t i = 0;
   for (const auto& h : heads) {
-    progress.update(++i, h.name);
+    progress.update(++i, h.channel);
     if (!h.snapshot) {
       ++report.untracked_channels;
-      progress.warn("channel '" + h.name + "' has no tracked snapshot of its head yet; run 'ltskit track'");
+      report.outcome.warn("channel " + h.channel, "no tracked snapshot of its head yet", "ltskit track " + h.channel);
       continue;
     }
-    Status s = ws.db().transaction([&]() { return rematch_channel(ws, repo, h, map, aliases, report); });
-    if (!s.ok()) return std::move(s).error().add_context("while matching advisories to channel '" + h.name + "'");
+    // Read and evaluate first (Nix runs with no transaction open), then
+    // write the channel's triage in one short transaction.
+    Matches m;
+    auto fail = [&](Error e) {
+      return std::move(e).add_context("while matching advisories to channel '" + h.channel + "'");
+    };
+    if (Status s = match_channel(ws.db(), *h.snapshot, map, m); !s.ok()) return fail(std::move(s).error());
+    std::set<std::string> attrs;
+    for (const auto& [key, c] : m.cands)
+      for (const Pkg* p : m.by_pname[c.pname]) attrs.insert(p->attr);
+    auto patches = package_patches(ws, repo, *h.snapshot, attrs);
+    if (!patches.ok()) return fail(std::move(patches).error());
+    Status s =
+        ws.db().transaction([&]() { return write_channel_triage(ws.db(), h.channel, m, *patches, aliases, report); });
+    if (!s.ok()) return fail(std::move(s).error());
     ++report.channels;
   }
   progress.end();
@@ -505,7 +448,7 @@ Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& d) {
   LTS_ASSIGN_OR_RETURN(auto adv, get_advisory(db, d.advisory));
   std::string id = adv.summary.id;
   LTS_ASSIGN_OR_RETURN(auto heads, channel_heads(db));
-  auto head = std::find_if(heads.begin(), heads.end(), [&](const ChannelHead& h) { return h.name == d.channel; });
+  auto head = std::find_if(heads.begin(), heads.end(), [&](const ChannelHead& h) { return h.channel == d.channel; });
   if (head == heads.end()) return not_found("no channel '" + d.channel + "'");
   LTS_ASSIGN_OR_RETURN(auto existing, list_triage(db, {d.channel, std::nullopt, id}));
   auto row = std::find_if(existing.begin(), existing.end(), [&](const TriageRow& r) { return r.pname == d.pname; });
@@ -514,7 +457,7 @@ Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& d) {
     if (row == existing.end()) {
       if (!head->snapshot)
         return conflict("channel '" + d.channel + "' has no tracked snapshot; run 'ltskit track' first");
-      LTS_ASSIGN_OR_RETURN(auto pkgs, snapshot_packages(db, *head->snapshot));
+      LTS_ASSIGN_OR_RETURN(auto pkgs, snapshot_packages(db, head->snapshot->id));
       auto p = std::find_if(pkgs.begin(), pkgs.end(), [&](const Pkg& k) { return k.pname == d.pname; });
       if (p == pkgs.end()) return not_found("channel '" + d.channel + "' has no package '" + d.pname + "' at its head");
       LTS_ASSIGN_OR_RETURN(

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tools/core/error.h"
+#include "tools/core/outcome.h"
 #include "tools/core/progress.h"
 #include "tools/core/workspace.h"
 #include "tools/git/repository.h"
@@ -19,15 +20,19 @@ namespace ltskit::advisories {
 bool is_triage_state(const std::string& s);
 bool is_vex_justification(const std::string& s);
 
-struct RematchReport {
+struct TriageRefreshReport {
   size_t channels = 0;
   size_t untracked_channels = 0;  // no snapshot of their head yet
   size_t added = 0, changed = 0, removed = 0, unchanged = 0;
+  Outcome outcome{"triage refresh"};  // a warning per untracked channel
 };
 
-// Re-evaluates every channel (with a tracked head) against every advisory.
-// One transaction per channel.
-Result<RematchReport> rematch(Workspace& ws, git::Repository& repo, Progress& progress);
+// Refreshes triage: judges every channel (with a tracked head) against every
+// advisory. Per channel, the matching reads and the patch evaluation (Nix)
+// run first, with no transaction open; the channel's triage is then written
+// in one short transaction. `ltskit triage refresh`, and after `track` and
+// `advisories sync`.
+Result<TriageRefreshReport> refresh_triage(Workspace& ws, git::Repository& repo, Progress& progress);
 
 struct TriageRow {
   std::string channel, advisory, pname, attr, version;

@@ -3,7 +3,9 @@
 #include <set>
 
 #include "tools/advisories/triage.h"
+#include "tools/core/build_info.h"
 #include "tools/core/fs.h"
+#include "tools/track/channels.h"
 
 namespace ltskit::advisories {
 
@@ -39,10 +41,7 @@ std::string purl_escape(const std::string& s) {
 }  // namespace
 
 Result<json> build_vex(Database& db, const std::string& channel, const std::string& author) {
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT COUNT(*) FROM channels WHERE name = ?"));
-  q.bind(1, channel);
-  LTS_ASSIGN_OR_RETURN(bool row, q.step());
-  if (!row || q.integer(0) == 0) return not_found("no channel '" + channel + "'");
+  LTS_RETURN_IF_ERROR(require_registered_channel(db, channel));
   LTS_ASSIGN_OR_RETURN(auto rows, list_triage(db, {channel, std::nullopt, std::nullopt}));
   std::string now = now_utc();
   json statements = json::array();
@@ -79,7 +78,7 @@ Result<json> build_vex(Database& db, const std::string& channel, const std::stri
   doc["role"] = "Document Creator";
   doc["timestamp"] = now;
   doc["version"] = 1;
-  doc["tooling"] = "ltskit 0.1.0";
+  doc["tooling"] = std::string("ltskit ") + ltskit_version();
   doc["statements"] = statements;
   auto problems = validate_openvex(doc);
   if (!problems.empty()) return internal("generated VEX is invalid: " + problems.front());

@@ -30,9 +30,10 @@ nlohmann::json summary_json(const AdvisorySummary& s) {
 
 }  // namespace
 
-// Re-evaluates triage after tracking or syncing; shared with `track`.
-Status rematch_and_report(Workspace& ws, git::Repository& repo, Progress& progress, bool print) {
-  LTS_ASSIGN_OR_RETURN(RematchReport r, rematch(ws, repo, progress));
+Status refresh_triage_and_report(CommandContext& ctx, Workspace& ws, git::Repository& repo, Progress& progress,
+                                 bool print) {
+  LTS_ASSIGN_OR_RETURN(TriageRefreshReport r, refresh_triage(ws, repo, progress));
+  ctx.report(r.outcome);
   if (print && (r.added || r.changed || r.removed))
     std::cout << "triage: " << r.added << " new, " << r.changed << " changed, " << r.removed << " removed across "
               << r.channels << " channel(s)\n";
@@ -57,8 +58,7 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
     cmd->add_option("--format", o->format, "osv or cve5 (default osv)");
     cmd->callback([&ctx, o]() {
       ctx.action = [&ctx, o]() -> Status {
-        LTS_ASSIGN_OR_RETURN(Workspace ws,
-                             Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit advisories source add"));
+        LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kWrite, "ltskit advisories source add"));
         std::string location = o->location;
         // A local path is taken relative to where the user stands, and stored absolute.
         if (!location.starts_with("http://") && !location.starts_with("https://") &&
@@ -76,17 +76,15 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--json", *json, "JSON output");
     cmd->callback([&ctx, json]() {
       ctx.action = [&ctx, json]() -> Status {
-        LTS_ASSIGN_OR_RETURN(Workspace ws,
-                             Workspace::open(ctx.global.workspace, Access::kRead, "ltskit advisories source list"));
+        LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit advisories source list"));
         nlohmann::json arr = nlohmann::json::array();
         std::vector<std::vector<std::string>> rows = {{"NAME", "FORMAT", "LOCATION", "RECORDS", "SYNCED"}};
+        LTS_ASSIGN_OR_RETURN(auto states, source_states(ws.db()));
         for (const auto& s : ws.config().advisory_sources) {
-          LTS_ASSIGN_OR_RETURN(Statement q,
-                               ws.db().prepare("SELECT records, synced_at FROM source_state WHERE source = ?"));
-          q.bind(1, s.name);
-          LTS_ASSIGN_OR_RETURN(bool row, q.step());
-          int64_t records = row ? q.integer(0) : 0;
-          std::string synced = row ? q.text(1) : "never";
+          auto st = states.find(s.name);
+          bool row = st != states.end() && st->second.synced_at;
+          int64_t records = st != states.end() ? st->second.records : 0;
+          std::string synced = row ? *st->second.synced_at : "never";
           arr.push_back({{"name", s.name},
                          {"format", s.format},
                          {"location", s.location},
@@ -115,8 +113,7 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--json", o->json, "JSON output");
     cmd->callback([&ctx, o]() {
       ctx.action = [&ctx, o]() -> Status {
-        LTS_ASSIGN_OR_RETURN(Workspace ws,
-                             Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit advisories sync"));
+        LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kWrite, "ltskit advisories sync"));
         TerminalProgress progress(ctx.global.quiet || o->json);
         SyncOptions so;
         if (!o->source.empty()) so.source = o->source;
@@ -124,14 +121,17 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
         if (const char* b = std::getenv("LTSKIT_HTTP_BACKOFF_MS")) so.http_backoff_ms = std::atoi(b);
         if (ws.config().advisory_sources.empty())
           return not_found("no advisory sources (add one with 'ltskit advisories source add NAME LOCATION')");
-        LTS_ASSIGN_OR_RETURN(auto reports, sync_sources(ws, so, progress));
-        RematchReport m;
+        LTS_ASSIGN_OR_RETURN(SyncReport sync, sync_sources(ws, so, progress));
+        const auto& reports = sync.sources;
+        ctx.report(sync.outcome);
+        TriageRefreshReport m;
         size_t changed = 0;
         for (const auto& r : reports) changed += r.added + r.updated;
         // Nothing new: triage is already up to date (track re-evaluates on its own).
         if (!o->skip_triage && changed > 0) {
           LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
-          LTS_ASSIGN_OR_RETURN(m, rematch(ws, repo, progress));
+          LTS_ASSIGN_OR_RETURN(m, refresh_triage(ws, repo, progress));
+          ctx.report(m.outcome);
         }
         if (o->json) {
           nlohmann::json j;
@@ -168,16 +168,6 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
             std::cout << "triage: " << m.added << " new, " << m.changed << " changed, " << m.removed
                       << " removed across " << m.channels << " channel(s)\n";
         }
-        size_t failed = 0;
-        std::string first;
-        for (const auto& r : reports)
-          if (r.failure) {
-            if (!failed++) first = *r.failure;
-            if (!o->json) std::cerr << "ltskit: error: " << *r.failure << "\n";
-          }
-        if (failed)
-          return external(std::to_string(failed) + " advisory source(s) failed; the others were synced" +
-                          (o->json ? ": " + first : ""));
         return ok_status();
       };
     });
@@ -188,8 +178,7 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--json", *json, "JSON output");
     cmd->callback([&ctx, json]() {
       ctx.action = [&ctx, json]() -> Status {
-        LTS_ASSIGN_OR_RETURN(Workspace ws,
-                             Workspace::open(ctx.global.workspace, Access::kRead, "ltskit advisories list"));
+        LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit advisories list"));
         LTS_ASSIGN_OR_RETURN(auto list, list_advisories(ws.db()));
         if (*json) {
           nlohmann::json arr = nlohmann::json::array();
@@ -222,8 +211,7 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--json", o->json, "JSON output");
     cmd->callback([&ctx, o]() {
       ctx.action = [&ctx, o]() -> Status {
-        LTS_ASSIGN_OR_RETURN(Workspace ws,
-                             Workspace::open(ctx.global.workspace, Access::kRead, "ltskit advisories show"));
+        LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit advisories show"));
         LTS_ASSIGN_OR_RETURN(AdvisoryDetail d, get_advisory(ws.db(), o->id));
         LTS_ASSIGN_OR_RETURN(auto rows, list_triage(ws.db(), {std::nullopt, std::nullopt, d.summary.id}));
         if (o->json) {

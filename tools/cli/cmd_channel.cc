@@ -48,7 +48,7 @@ void print_channel(const ChannelState& c) {
 
 template <typename F>
 Status with_repo(CommandContext& ctx, Access access, const std::string& cmd, F f) {
-  LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, access, cmd));
+  LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, access, cmd));
   LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
   return f(ws, repo);
 }

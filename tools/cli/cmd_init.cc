@@ -33,7 +33,7 @@ void define_init(CLI::App& app, CommandContext& ctx) {
       opt.repo = o->repo;
       opt.publish_root = o->publish_root;
       opt.upstream = o->upstream;
-      LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::init(ctx.global.workspace, opt));
+      LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::init(ctx.global.workspace, opt, workspace_schemas()));
       std::cout << "Initialized workspace " << ws.config().root.string() << "\n"
                 << "  repo          " << ws.config().repo.string() << "\n"
                 << "  upstream      " << ws.config().upstream << "\n"

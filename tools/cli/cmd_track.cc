@@ -22,7 +22,7 @@ void define_track(CLI::App& app, CommandContext& ctx) {
   attach_help(*cmd, "track");
   cmd->callback([&ctx, o]() {
     ctx.action = [&ctx, o]() -> Status {
-      LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit track"));
+      LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kWrite, "ltskit track"));
       LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
       TerminalProgress progress(ctx.global.quiet || o->json);
       TrackOptions opt;
@@ -53,17 +53,11 @@ void define_track(CLI::App& app, CommandContext& ctx) {
                           std::to_string(b.reused), std::to_string(b.known)});
         std::cout << format_table(rows);
         std::cout << report.snapshots_added << " new snapshot(s)\n";
-        for (const auto& f : report.failures)
-          std::cerr << "ltskit: warning: commit " << short_id(f.commit) << " on " << f.branch
-                    << " failed to evaluate:\n"
-                    << f.message << "\n";
       }
       // A moved head (even to an already evaluated commit) may change which
       // advisories affect which channel; re-evaluating unchanged state is cheap.
-      LTS_RETURN_IF_ERROR(rematch_and_report(ws, repo, progress, !o->json));
-      if (!report.failures.empty())
-        return external(std::to_string(report.failures.size()) + " commit(s) failed to evaluate");
-      return ok_status();
+      ctx.report(report.outcome);
+      return refresh_triage_and_report(ctx, ws, repo, progress, !o->json);
     };
   });
 }

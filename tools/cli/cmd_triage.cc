@@ -6,6 +6,7 @@
 #include "tools/cli/command.h"
 #include "tools/cli/output.h"
 #include "tools/core/workspace.h"
+#include "tools/track/channels.h"
 
 namespace ltskit::cli {
 
@@ -53,13 +54,10 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
     ctx.action = [&ctx, lo]() -> Status {
       if (!lo->state.empty() && !is_triage_state(lo->state))
         return usage_error("--state must be one of under_investigation, affected, not_affected, fixed");
-      LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kRead, "ltskit triage"));
+      LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit triage"));
       TriageFilter f;
       if (!lo->channel.empty()) {
-        LTS_ASSIGN_OR_RETURN(Statement q, ws.db().prepare("SELECT 1 FROM channels WHERE name = ?"));
-        q.bind(1, lo->channel);
-        LTS_ASSIGN_OR_RETURN(bool row, q.step());
-        if (!row) return not_found("no channel '" + lo->channel + "'");
+        LTS_RETURN_IF_ERROR(require_registered_channel(ws.db(), lo->channel));
         f.channel = lo->channel;
       }
       if (!lo->state.empty()) f.state = lo->state;
@@ -93,11 +91,11 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
     refresh->add_flag("--json", *json, "JSON output");
     refresh->callback([&ctx, json]() {
       ctx.action = [&ctx, json]() -> Status {
-        LTS_ASSIGN_OR_RETURN(Workspace ws,
-                             Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit triage refresh"));
+        LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kWrite, "ltskit triage refresh"));
         LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
         TerminalProgress progress(ctx.global.quiet || *json);
-        LTS_ASSIGN_OR_RETURN(RematchReport r, rematch(ws, repo, progress));
+        LTS_ASSIGN_OR_RETURN(TriageRefreshReport r, refresh_triage(ws, repo, progress));
+        ctx.report(r.outcome);
         if (*json)
           print_json({{"channels", r.channels},
                       {"untracked_channels", r.untracked_channels},
@@ -126,8 +124,7 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
     hist->add_flag("--json", o->json, "JSON output");
     hist->callback([&ctx, o]() {
       ctx.action = [&ctx, o]() -> Status {
-        LTS_ASSIGN_OR_RETURN(Workspace ws,
-                             Workspace::open(ctx.global.workspace, Access::kRead, "ltskit triage history"));
+        LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit triage history"));
         LTS_ASSIGN_OR_RETURN(auto adv, advisories::get_advisory(ws.db(), o->advisory));
         LTS_ASSIGN_OR_RETURN(auto entries, triage_history(ws.db(), o->channel, adv.summary.id, o->pname));
         if (entries.empty())
@@ -172,7 +169,7 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
   set->add_flag("--json", so->json, "Print the resulting entry as JSON");
   set->callback([&ctx, so]() {
     ctx.action = [&ctx, so]() -> Status {
-      LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kWrite, "ltskit triage set"));
+      LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kWrite, "ltskit triage set"));
       TriageDecision d;
       d.channel = so->channel;
       d.advisory = so->advisory;

@@ -69,7 +69,7 @@ void define_versions(CLI::App& app, CommandContext& ctx) {
         LTS_ASSIGN_OR_RETURN(VersionRange r, VersionRange::parse(o->range));
         q.range = std::move(r);
       }
-      LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kRead, "ltskit versions"));
+      LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit versions"));
       LTS_ASSIGN_OR_RETURN(VersionsAnswer a, query_versions(ws, q));
       if (o->json) {
         print_json(to_json(a));

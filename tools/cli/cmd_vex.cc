@@ -21,7 +21,7 @@ void define_vex(CLI::App& app, CommandContext& ctx) {
   attach_help(*cmd, "vex");
   cmd->callback([&ctx, o]() {
     ctx.action = [&ctx, o]() -> Status {
-      LTS_ASSIGN_OR_RETURN(Workspace ws, Workspace::open(ctx.global.workspace, Access::kRead, "ltskit vex"));
+      LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit vex"));
       std::string author = o->author.empty() ? advisories::current_user() + " (via ltskit)" : o->author;
       LTS_ASSIGN_OR_RETURN(nlohmann::json doc, advisories::build_vex(ws.db(), o->channel, author));
       std::string text = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

@@ -5,10 +5,13 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "tools/core/error.h"
+#include "tools/core/outcome.h"
+#include "tools/core/workspace.h"
 
 namespace ltskit::cli {
 
@@ -23,7 +26,15 @@ using Action = std::function<Status()>;
 struct CommandContext {
   GlobalOptions global;
   Action action;
-  std::string command_line;  // "ltskit track" for locks and events
+  // What the command's long operations came to; main() prints its items and
+  // maps it to the exit status (docs/exit-codes.md).
+  std::optional<Outcome> outcome;
+
+  // Adds `o`'s items to the command's outcome.
+  void report(const Outcome& o) {
+    if (!outcome) outcome.emplace(o.step());
+    outcome->merge(o);
+  }
 };
 
 struct CommandGroup {
@@ -36,7 +47,6 @@ const std::vector<CommandGroup>& command_groups();
 }  // namespace ltskit::cli
 
 namespace ltskit {
-class Workspace;
 class Progress;
 namespace git {
 class Repository;
@@ -45,9 +55,17 @@ class Repository;
 
 namespace ltskit::cli {
 
-// Re-evaluates triage (after `track` or `advisories sync`); prints a summary
-// line when `print` and anything changed.
-Status rematch_and_report(Workspace& ws, git::Repository& repo, Progress& progress, bool print);
+// The tables of every module the commands use (each with what it depends on).
+const std::vector<const Schema*>& workspace_schemas();
+
+// Opens the workspace named by -C with workspace_schemas(); `command` names
+// the command in the lock and the events ("ltskit track").
+Result<Workspace> open_workspace(const CommandContext& ctx, Access access, const std::string& command);
+
+// Refreshes triage (after `track` or `advisories sync`), reports its outcome
+// to `ctx` and prints a summary line when `print` and anything changed.
+Status refresh_triage_and_report(CommandContext& ctx, Workspace& ws, git::Repository& repo, Progress& progress,
+                                 bool print);
 
 // The Markdown help text of `name` (help/NAME.md), or "".
 std::string help_text(const std::string& name);

@@ -1,3 +1,4 @@
+#include "tools/advisories/schema.h"
 #include "tools/cli/command.h"
 
 namespace ltskit::cli {
@@ -9,6 +10,15 @@ const std::vector<CommandGroup>& command_groups() {
       {"triage", define_triage},     {"vex", define_vex},
   };
   return kGroups;
+}
+
+const std::vector<const Schema*>& workspace_schemas() {
+  static const std::vector<const Schema*> kSchemas = {&advisories::advisories_schema()};
+  return kSchemas;
+}
+
+Result<Workspace> open_workspace(const CommandContext& ctx, Access access, const std::string& command) {
+  return Workspace::open(ctx.global.workspace, access, command, workspace_schemas());
 }
 
 void attach_help(CLI::App& app, const std::string& name) {

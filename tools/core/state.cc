@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace ltskit {
 
 Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
@@ -86,7 +88,11 @@ double Statement::real(int column) const { return sqlite3_column_double(stmt_, c
 bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
 Database::Database(Database&& other) noexcept
-    : db_(other.db_), path_(std::move(other.path_)), schema_version_(other.schema_version_) {
+    : db_(other.db_),
+      path_(std::move(other.path_)),
+      versions_(std::move(other.versions_)),
+      read_only_(other.read_only_),
+      needs_migration_(other.needs_migration_) {
   other.db_ = nullptr;
 }
 
@@ -95,7 +101,9 @@ Database& Database::operator=(Database&& other) noexcept {
     if (db_) sqlite3_close_v2(db_);
     db_ = other.db_;
     path_ = std::move(other.path_);
-    schema_version_ = other.schema_version_;
+    versions_ = std::move(other.versions_);
+    read_only_ = other.read_only_;
+    needs_migration_ = other.needs_migration_;
     other.db_ = nullptr;
   }
   return *this;
@@ -109,26 +117,41 @@ Error Database::sqlite_error(std::string_view what) const {
   return io_error("state database '" + path_.string() + "': " + std::string(what) + ": " + sqlite3_errmsg(db_));
 }
 
-Result<Database> Database::open(const std::filesystem::path& path, const std::vector<Migration>& migrations) {
+std::vector<const Schema*> schema_closure(const std::vector<const Schema*>& schemas) {
+  std::vector<const Schema*> out;
+  std::function<void(const Schema*)> visit = [&](const Schema* s) {
+    if (std::find(out.begin(), out.end(), s) != out.end()) return;
+    for (const Schema* r : s->depends_on) visit(r);
+    out.push_back(s);
+  };
+  for (const Schema* s : schemas) visit(s);
+  return out;
+}
+
+Result<Database> Database::open(const std::filesystem::path& path, const std::vector<const Schema*>& schemas,
+                                OpenMode mode) {
   sqlite3* raw = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int flags = mode == OpenMode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   Database db(raw, path);
   if (rc != SQLITE_OK) {
     return io_error("cannot open state database '" + path.string() +
                     "': " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
   }
+  db.read_only_ = mode == OpenMode::kReadOnly;
   sqlite3_busy_timeout(raw, 10000);
   sqlite3_extended_result_codes(raw, 1);
-  // Larger pages suit the blob-heavy tables (raw advisories); only a new,
-  // empty database takes the setting.
-  LTS_RETURN_IF_ERROR(db.exec("PRAGMA page_size=16384"));
-  LTS_RETURN_IF_ERROR(db.exec("PRAGMA journal_mode=WAL"));
+  if (!db.read_only_) {
+    // Larger pages suit the blob-heavy tables (raw advisories); only a new,
+    // empty database takes the setting.
+    LTS_RETURN_IF_ERROR(db.exec("PRAGMA page_size=16384"));
+    LTS_RETURN_IF_ERROR(db.exec("PRAGMA journal_mode=WAL"));
+  }
   LTS_RETURN_IF_ERROR(db.exec("PRAGMA synchronous=NORMAL"));
   LTS_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys=ON"));
   LTS_RETURN_IF_ERROR(db.exec("PRAGMA cache_size=-65536"));  // 64 MiB
   LTS_RETURN_IF_ERROR(db.exec("PRAGMA temp_store=MEMORY"));
-  LTS_RETURN_IF_ERROR(db.migrate(migrations));
+  LTS_RETURN_IF_ERROR(db.migrate(schemas));
   return db;
 }
 
@@ -178,31 +201,99 @@ Status Database::transaction(const std::function<Status()>& body) {
   return ok_status();
 }
 
-Status Database::migrate(const std::vector<Migration>& migrations) {
-  LTS_RETURN_IF_ERROR(
-      exec("CREATE TABLE IF NOT EXISTS schema_version ("
-           " version INTEGER NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"));
-  LTS_ASSIGN_OR_RETURN(Statement q, prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
-  LTS_ASSIGN_OR_RETURN(bool row, q.step());
-  int current = row ? static_cast<int>(q.integer(0)) : 0;
-  int latest = migrations.empty() ? 0 : migrations.back().version;
-  if (current > latest) {
-    return unsupported("state database '" + path_.string() + "' has schema version " + std::to_string(current) +
-                       ", newer than this ltskit supports (" + std::to_string(latest) + "); use a newer ltskit");
+int Database::schema_version(const std::string& module) const {
+  auto it = versions_.find(module);
+  return it == versions_.end() ? 0 : it->second;
+}
+
+Result<bool> Database::table_exists(const std::string& name) {
+  LTS_ASSIGN_OR_RETURN(Statement q, prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"));
+  q.bind(1, name);
+  return q.step();
+}
+
+// Before per-module versions, one counter covered every table: version 1
+// made the events and track tables, version 2 the advisories tables and
+// track's package_patches.
+Status Database::adopt_legacy_versions() {
+  LTS_ASSIGN_OR_RETURN(bool legacy, table_exists("schema_version"));
+  if (!legacy) return ok_status();
+  int64_t v = 0;
+  {
+    LTS_ASSIGN_OR_RETURN(Statement q, prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    v = row ? q.integer(0) : 0;
+  }  // finalized: the table is dropped below
+  if (v > 2)
+    return unsupported("state database '" + path_.string() + "' has schema version " + std::to_string(v) +
+                       ", newer than this ltskit supports; use a newer ltskit");
+  std::map<std::string, int> adopted;
+  if (v >= 1) adopted = {{"events", 1}, {"track", 1}};
+  if (v >= 2) adopted = {{"events", 1}, {"track", 2}, {"advisories", 1}};
+  if (read_only_) {
+    versions_ = adopted;
+    needs_migration_ = true;  // the bookkeeping itself must be rewritten
+    return ok_status();
   }
-  for (const Migration& m : migrations) {
-    if (m.version <= current) continue;
-    Status s = transaction([&]() -> Status {
-      LTS_RETURN_IF_ERROR(exec(m.sql));
-      LTS_ASSIGN_OR_RETURN(Statement ins, prepare("INSERT INTO schema_version(version) VALUES (?)"));
-      ins.bind(1, m.version);
-      return ins.run();
-    });
-    if (!s.ok())
-      return std::move(s).error().add_context("while migrating the schema to version " + std::to_string(m.version));
-    current = m.version;
+  return transaction([&]() -> Status {
+    LTS_ASSIGN_OR_RETURN(Statement ins, prepare("INSERT INTO schema_modules(module, version) VALUES (?, ?)"));
+    for (const auto& [module, version] : adopted) {
+      ins.bind(1, module).bind(2, version);
+      LTS_RETURN_IF_ERROR(ins.run());
+    }
+    versions_ = adopted;
+    return exec("DROP TABLE schema_version");
+  });
+}
+
+Status Database::migrate(const std::vector<const Schema*>& schemas) {
+  LTS_ASSIGN_OR_RETURN(bool have_modules, table_exists("schema_modules"));
+  if (!have_modules && !read_only_) {
+    LTS_RETURN_IF_ERROR(
+        exec("CREATE TABLE schema_modules (module TEXT PRIMARY KEY, version INTEGER NOT NULL, "
+             "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"));
+    have_modules = true;
   }
-  schema_version_ = current;
+  if (have_modules) {
+    LTS_ASSIGN_OR_RETURN(Statement q, prepare("SELECT module, version FROM schema_modules"));
+    while (true) {
+      LTS_ASSIGN_OR_RETURN(bool row, q.step());
+      if (!row) break;
+      versions_[q.text(0)] = static_cast<int>(q.integer(1));
+    }
+  }
+  if (versions_.empty()) LTS_RETURN_IF_ERROR(adopt_legacy_versions());
+  for (const Schema* schema : schema_closure(schemas)) {
+    std::string module = schema->module;
+    int current = schema_version(module);
+    int latest = schema->migrations.empty() ? 0 : schema->migrations.back().version;
+    if (current > latest) {
+      return unsupported("state database '" + path_.string() + "': the " + module + " tables have schema version " +
+                         std::to_string(current) + ", newer than this ltskit supports (" + std::to_string(latest) +
+                         "); use a newer ltskit");
+    }
+    if (current == latest) continue;
+    if (read_only_) {
+      needs_migration_ = true;
+      continue;
+    }
+    for (const Migration& m : schema->migrations) {
+      if (m.version <= current) continue;
+      Status s = transaction([&]() -> Status {
+        LTS_RETURN_IF_ERROR(exec(m.sql));
+        LTS_ASSIGN_OR_RETURN(Statement up, prepare("INSERT INTO schema_modules(module, version) VALUES (?, ?) "
+                                                   "ON CONFLICT(module) DO UPDATE SET version = excluded.version, "
+                                                   "applied_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"));
+        up.bind(1, module).bind(2, m.version);
+        return up.run();
+      });
+      if (!s.ok())
+        return std::move(s).error().add_context("while migrating the " + module + " tables to schema version " +
+                                                std::to_string(m.version));
+      current = m.version;
+      versions_[module] = current;
+    }
+  }
   return ok_status();
 }
 

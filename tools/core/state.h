@@ -1,11 +1,13 @@
-// The workspace state database: SQLite in WAL mode, its schema versioned by
-// migrations recorded in the `schema_version` table. This and state.cc are
+// The state database mechanism: SQLite in WAL mode, connections, statements,
+// transactions and the migration runner. The tables themselves belong to the
+// modules that use them (see Schema). This and state.cc are
 // the only places that include sqlite3.h.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,14 +20,28 @@ struct sqlite3_stmt;
 
 namespace ltskit {
 
-// One step of the schema: `version` is the schema version after it runs.
+// One step of a module's schema: `version` is the module's schema version
+// after it runs.
 struct Migration {
   int version;
   const char* sql;
 };
 
-// The migrations of ltskit's own schema, in order.
-const std::vector<Migration>& ltskit_migrations();
+// The tables one module owns and the migrations that made them, in order.
+// Each module (events, track, advisories, …) defines its own; tools/core
+// only runs them. A module whose queries need another's tables to exist
+// names it in `depends_on`, and that one is migrated first. Versions are per
+// module and recorded in the `schema_modules` table.
+struct Schema {
+  const char* module;
+  std::vector<Migration> migrations;
+  std::vector<const Schema*> depends_on;
+};
+
+// `schemas` and everything they require, each once, requirements first.
+std::vector<const Schema*> schema_closure(const std::vector<const Schema*>& schemas);
+
+enum class OpenMode { kReadWrite, kReadOnly };
 
 class Statement {
  public:
@@ -69,11 +85,15 @@ class Statement {
 
 class Database {
  public:
-  // Opens (creating if needed) the database at `path` and brings its schema up
-  // to the last of `migrations`. A database whose schema is newer than the last
-  // migration is refused with a kUnsupported error, never downgraded.
-  static Result<Database> open(const std::filesystem::path& path,
-                               const std::vector<Migration>& migrations = ltskit_migrations());
+  // Opens (creating if needed) the database at `path` and brings each of
+  // `schemas` (and what they require) up to its last migration, each
+  // migration in its own transaction. A module whose recorded version is
+  // newer than its last migration is refused with a kUnsupported error, never
+  // downgraded. With OpenMode::kReadOnly nothing is created or migrated and
+  // every write fails; needs_migration() then says whether a read-write
+  // open would have migrated anything.
+  static Result<Database> open(const std::filesystem::path& path, const std::vector<const Schema*>& schemas,
+                               OpenMode mode = OpenMode::kReadWrite);
 
   Database(Database&& other) noexcept;
   Database& operator=(Database&& other) noexcept;
@@ -83,7 +103,10 @@ class Database {
 
   Status exec(std::string_view sql);
   Result<Statement> prepare(std::string_view sql);
-  int schema_version() const { return schema_version_; }
+  // The recorded schema version of `module` (0 when it has no tables yet).
+  int schema_version(const std::string& module) const;
+  bool read_only() const { return read_only_; }
+  bool needs_migration() const { return needs_migration_; }
   int64_t last_insert_rowid() const;
   int changes() const;
   const std::filesystem::path& path() const { return path_; }
@@ -93,12 +116,18 @@ class Database {
 
  private:
   Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
-  Status migrate(const std::vector<Migration>& migrations);
+  // Reads the recorded versions (adopting a database from before per-module
+  // versions), then migrates, or in read-only mode only notes what is pending.
+  Status migrate(const std::vector<const Schema*>& schemas);
+  Status adopt_legacy_versions();
+  Result<bool> table_exists(const std::string& name);
   Error sqlite_error(std::string_view what) const;
 
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
-  int schema_version_ = 0;
+  std::map<std::string, int> versions_;
+  bool read_only_ = false;
+  bool needs_migration_ = false;
   int transaction_depth_ = 0;
 };
 

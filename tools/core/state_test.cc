@@ -9,9 +9,11 @@ namespace {
 
 using testing::TempDir;
 
-const std::vector<Migration> kV1 = {{1, "CREATE TABLE t (x INTEGER);"}};
-const std::vector<Migration> kV2 = {{1, "CREATE TABLE t (x INTEGER);"},
-                                    {2, "ALTER TABLE t ADD COLUMN y TEXT DEFAULT 'new';"}};
+const Schema kV1Schema = {"m", {{1, "CREATE TABLE t (x INTEGER);"}}, {}};
+const Schema kV2Schema = {
+    "m", {{1, "CREATE TABLE t (x INTEGER);"}, {2, "ALTER TABLE t ADD COLUMN y TEXT DEFAULT 'new';"}}, {}};
+const std::vector<const Schema*> kV1 = {&kV1Schema};
+const std::vector<const Schema*> kV2 = {&kV2Schema};
 
 int64_t count(Database& db, const char* sql) {
   auto st = db.prepare(sql);
@@ -21,16 +23,70 @@ int64_t count(Database& db, const char* sql) {
   return st->integer(0);
 }
 
-TEST(Database, CreatesTheLtskitSchemaInWalMode) {
+TEST(Database, CreatesEachModulesTablesInWalModeRequirementsFirst) {
   TempDir dir;
-  auto db = Database::open(dir / "state.db");
+  const Schema base = {"base", {{1, "CREATE TABLE b (id INTEGER PRIMARY KEY);"}}, {}};
+  // `top` refers to `base`'s table, so base must be migrated first.
+  const Schema top = {
+      "top", {{1, "CREATE TABLE c (b INTEGER REFERENCES b(id));"}, {2, "CREATE TABLE d (x);"}}, {&base}};
+  auto db = Database::open(dir / "state.db", {&top});
   ASSERT_TRUE(db.ok()) << db.error().describe();
-  EXPECT_EQ(db->schema_version(), ltskit_migrations().back().version);
+  EXPECT_EQ(db->schema_version("base"), 1);
+  EXPECT_EQ(db->schema_version("top"), 2);
+  EXPECT_EQ(db->schema_version("other"), 0);
   auto st = db->prepare("PRAGMA journal_mode");
   ASSERT_TRUE(st.ok());
   ASSERT_TRUE(*st->step());
   EXPECT_EQ(st->text(0), "wal");
-  EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'snapshots'"), 1);
+  EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM schema_modules"), 2);
+  EXPECT_EQ(count(*db, "SELECT version FROM schema_modules WHERE module = 'top'"), 2);
+  EXPECT_EQ(schema_closure({&top, &base}), (std::vector<const Schema*>{&base, &top}));
+}
+
+TEST(Database, ReadOnlyOpenWritesNothingAndSaysWhatIsPending) {
+  TempDir dir;
+  {
+    auto db = Database::open(dir / "s.db", kV1);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->exec("INSERT INTO t(x) VALUES (7)").ok());
+  }
+  auto ro = Database::open(dir / "s.db", kV2, OpenMode::kReadOnly);
+  ASSERT_TRUE(ro.ok()) << ro.error().describe();
+  EXPECT_TRUE(ro->read_only());
+  EXPECT_TRUE(ro->needs_migration());
+  EXPECT_EQ(ro->schema_version("m"), 1);  // not migrated
+  EXPECT_FALSE(ro->exec("INSERT INTO t(x) VALUES (8)").ok());
+  EXPECT_EQ(count(*ro, "SELECT COUNT(*) FROM t"), 1);
+  auto current = Database::open(dir / "s.db", kV1, OpenMode::kReadOnly);
+  ASSERT_TRUE(current.ok());
+  EXPECT_FALSE(current->needs_migration());
+}
+
+TEST(Database, AdoptsADatabaseFromBeforePerModuleVersions) {
+  TempDir dir;
+  {
+    const Schema legacy = {"legacy",
+                           {{1,
+                             "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TEXT);"
+                             "INSERT INTO schema_version(version) VALUES (1), (2);"}},
+                           {}};
+    auto db = Database::open(dir / "s.db", {&legacy});
+    ASSERT_TRUE(db.ok()) << db.error().describe();
+    // What an older ltskit would have: only the old counter.
+    ASSERT_TRUE(db->exec("DROP TABLE schema_modules").ok());
+  }
+  const Schema track = {
+      "track", {{1, "CREATE TABLE t1 (x);"}, {2, "CREATE TABLE t2 (x);"}, {3, "CREATE TABLE t3 (x);"}}, {}};
+  auto db = Database::open(dir / "s.db", {&track});
+  ASSERT_TRUE(db.ok()) << db.error().describe();
+  // Versions 1 and 2 of the old counter hold track's first two migrations:
+  // only the third runs (the first two would fail: no t1 was ever made here).
+  EXPECT_EQ(db->schema_version("track"), 3);
+  EXPECT_EQ(db->schema_version("advisories"), 1);
+  EXPECT_EQ(db->schema_version("events"), 1);
+  EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('t1', 't2')"), 0);
+  EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 't3'"), 1);
+  EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_version'"), 0);
 }
 
 TEST(Database, MigratesAnOlderDatabaseAndKeepsItsData) {
@@ -42,9 +98,9 @@ TEST(Database, MigratesAnOlderDatabaseAndKeepsItsData) {
   }
   auto db = Database::open(dir / "s.db", kV2);
   ASSERT_TRUE(db.ok()) << db.error().describe();
-  EXPECT_EQ(db->schema_version(), 2);
+  EXPECT_EQ(db->schema_version("m"), 2);
   EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM t WHERE x = 42 AND y = 'new'"), 1);
-  EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM schema_version"), 2);
+  EXPECT_EQ(count(*db, "SELECT version FROM schema_modules WHERE module = 'm'"), 2);
 }
 
 TEST(Database, RefusesADatabaseFromANewerSchema) {
@@ -53,24 +109,24 @@ TEST(Database, RefusesADatabaseFromANewerSchema) {
   auto db = Database::open(dir / "s.db", kV1);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().kind(), ErrorKind::kUnsupported);
-  EXPECT_NE(db.error().message().find("schema version 2"), std::string::npos);
+  EXPECT_NE(db.error().message().find("the m tables have schema version 2"), std::string::npos);
   // And nothing was downgraded: the newer ltskit still opens it.
   auto again = Database::open(dir / "s.db", kV2);
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->schema_version(), 2);
+  EXPECT_EQ(again->schema_version("m"), 2);
 }
 
 TEST(Database, AFailedMigrationLeavesTheOldSchema) {
   TempDir dir;
   { ASSERT_TRUE(Database::open(dir / "s.db", kV1).ok()); }
-  const std::vector<Migration> broken = {{1, "CREATE TABLE t (x INTEGER);"},
-                                         {2, "CREATE TABLE u (a); CREATE TABLE t (dup);"}};
-  auto db = Database::open(dir / "s.db", broken);
+  const Schema broken = {
+      "m", {{1, "CREATE TABLE t (x INTEGER);"}, {2, "CREATE TABLE u (a); CREATE TABLE t (dup);"}}, {}};
+  auto db = Database::open(dir / "s.db", {&broken});
   ASSERT_FALSE(db.ok());
   EXPECT_NE(db.error().describe().find("version 2"), std::string::npos);
   auto v1 = Database::open(dir / "s.db", kV1);
   ASSERT_TRUE(v1.ok());
-  EXPECT_EQ(v1->schema_version(), 1);
+  EXPECT_EQ(v1->schema_version("m"), 1);
   EXPECT_EQ(count(*v1, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'u'"), 0);
 }
 
@@ -90,7 +146,8 @@ TEST(Database, TransactionRollsBackOnError) {
 
 TEST(Database, BindsAndReadsValues) {
   TempDir dir;
-  auto db = Database::open(dir / "s.db", {{1, "CREATE TABLE kv (k TEXT, v TEXT, n INTEGER);"}});
+  const Schema kv = {"kv", {{1, "CREATE TABLE kv (k TEXT, v TEXT, n INTEGER);"}}, {}};
+  auto db = Database::open(dir / "s.db", {&kv});
   ASSERT_TRUE(db.ok());
   auto ins = db->prepare("INSERT INTO kv VALUES (?, ?, ?)");
   ASSERT_TRUE(ins.ok());

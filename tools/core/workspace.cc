@@ -6,7 +6,8 @@
 namespace ltskit {
 namespace fs = std::filesystem;
 
-Result<Workspace> Workspace::open(const fs::path& root, Access access, const std::string& command) {
+Result<Workspace> Workspace::open(const fs::path& root, Access access, const std::string& command,
+                                  const std::vector<const Schema*>& schemas) {
   std::error_code ec;
   fs::path abs = fs::absolute(root, ec).lexically_normal();
   if (!fs::exists(abs / "ltskit.toml", ec))
@@ -19,11 +20,24 @@ Result<Workspace> Workspace::open(const fs::path& root, Access access, const std
     lock.emplace(std::move(l));
   }
   LTS_ASSIGN_OR_RETURN(WorkspaceConfig config, load_workspace_config(abs));
-  LTS_ASSIGN_OR_RETURN(Database db, Database::open(config.database_path()));
-  return Workspace(std::move(config), std::move(db), std::move(lock), command);
+  if (access == Access::kWrite) {
+    LTS_ASSIGN_OR_RETURN(Database db, Database::open(config.database_path(), schemas));
+    return Workspace(std::move(config), std::move(db), std::move(lock), command);
+  }
+  LTS_ASSIGN_OR_RETURN(Database db, Database::open(config.database_path(), schemas, OpenMode::kReadOnly));
+  if (db.needs_migration()) {
+    // The tables are older than this ltskit: upgrade them once, under the lock.
+    {
+      LTS_ASSIGN_OR_RETURN(WorkspaceLock l, WorkspaceLock::acquire(state_dir / "lock", command));
+      LTS_ASSIGN_OR_RETURN(Database rw, Database::open(config.database_path(), schemas));
+    }
+    LTS_ASSIGN_OR_RETURN(db, Database::open(config.database_path(), schemas, OpenMode::kReadOnly));
+  }
+  return Workspace(std::move(config), std::move(db), std::nullopt, command);
 }
 
-Result<Workspace> Workspace::init(const fs::path& root, const InitOptions& options) {
+Result<Workspace> Workspace::init(const fs::path& root, const InitOptions& options,
+                                  const std::vector<const Schema*>& schemas) {
   std::error_code ec;
   fs::path abs = fs::absolute(root, ec).lexically_normal();
   if (fs::exists(abs / "ltskit.toml", ec))
@@ -59,7 +73,7 @@ Result<Workspace> Workspace::init(const fs::path& root, const InitOptions& optio
     LTS_RETURN_IF_ERROR(step(atomic_write_file(policy, default_policy_text())));
     made.push_back(policy);
   }
-  auto db = Database::open(config.database_path());
+  auto db = Database::open(config.database_path(), schemas);
   if (!db.ok()) {
     undo();
     return std::move(db).error();

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tools/core/config.h"
 #include "tools/core/error.h"
@@ -17,9 +18,14 @@ enum class Access { kRead, kWrite };
 
 class Workspace {
  public:
-  // Opens the workspace at `root`. With Access::kWrite the workspace lock is
-  // taken first, so that `command` (e.g. "ltskit track") runs alone.
-  static Result<Workspace> open(const std::filesystem::path& root, Access access, const std::string& command);
+  // Opens the workspace at `root` with the tables of `schemas` (and what they
+  // depend on) migrated. With Access::kWrite the workspace lock is taken
+  // first, so that `command` (e.g. "ltskit track") runs alone. With
+  // Access::kRead the state database is opened read-only: a reading command
+  // cannot write, and needs no lock (when the tables need an upgrade, the
+  // lock is taken just for the migration).
+  static Result<Workspace> open(const std::filesystem::path& root, Access access, const std::string& command,
+                                const std::vector<const Schema*>& schemas);
 
   struct InitOptions {
     std::filesystem::path repo;          // the package-set repository
@@ -29,12 +35,15 @@ class Workspace {
   // Creates a workspace at `root` (ltskit.toml, channels/, policies/ with the
   // default policy, the state database). Refuses a folder that already has a
   // workspace. Nothing is left behind when it fails.
-  static Result<Workspace> init(const std::filesystem::path& root, const InitOptions& options);
+  static Result<Workspace> init(const std::filesystem::path& root, const InitOptions& options,
+                                const std::vector<const Schema*>& schemas);
 
   const WorkspaceConfig& config() const { return config_; }
   WorkspaceConfig& mutable_config() { return config_; }
   Database& db() { return db_; }
   const std::string& command() const { return command_; }
+  // Whether this command may change the workspace (it holds the lock).
+  bool writable() const { return !db_.read_only(); }
   // Rewrites ltskit.toml from the current config, atomically.
   Status save_config();
 

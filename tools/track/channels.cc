@@ -58,6 +58,8 @@ Result<ChannelState> materialize(Workspace& ws, git::Repository& repo, ChannelCo
   ChannelState st;
   if (row) {
     st = std::move(*row);
+  }
+  if (row && ws.writable()) {
     // Keep the row in step with hand edits of the file.
     LTS_ASSIGN_OR_RETURN(
         Statement up,
@@ -73,18 +75,21 @@ Result<ChannelState> materialize(Workspace& ws, git::Repository& repo, ChannelCo
         .bind(8, config.support_until)
         .bind(9, config.policy);
     LTS_RETURN_IF_ERROR(up.run());
-  } else {
+  } else if (!row) {
     std::string cut = config.cut_commit.value_or(config.cut);
     auto resolved = resolve_cut(repo, cut, config.upstream);
     if (!resolved.ok())
       return std::move(resolved).error().add_context("while reading channel '" + config.name + "' from '" +
                                                      config.file.string() + "' (key 'cut')");
-    LTS_RETURN_IF_ERROR(ws.db().transaction([&]() -> Status {
-      LTS_RETURN_IF_ERROR(insert_row(ws.db(), config, *resolved));
-      return record_event(ws.db(), ws.command(), "channel.register", config.name, "from file " + config.file.string());
-    }));
     st.cut_commit = *resolved;
-    st.created_at = now_utc();
+    if (ws.writable()) {
+      LTS_RETURN_IF_ERROR(ws.db().transaction([&]() -> Status {
+        LTS_RETURN_IF_ERROR(insert_row(ws.db(), config, *resolved));
+        return record_event(ws.db(), ws.command(), "channel.register", config.name,
+                            "from file " + config.file.string());
+      }));
+      st.created_at = now_utc();
+    }
   }
   LTS_ASSIGN_OR_RETURN(st.branch_head, repo.branch_target(config.branch));
   st.config = std::move(config);
@@ -200,6 +205,23 @@ Status require_active(const ChannelState& channel, const std::string& what) {
   if (channel.status != "eol") return ok_status();
   return conflict("channel '" + channel.config.name + "' reached end of life on " + channel.eol_at.value_or("?") +
                   "; it takes no more " + what);
+}
+
+Result<std::vector<ChannelRecord>> channel_records(Database& db) {
+  std::vector<ChannelRecord> out;
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT name, branch, upstream, status FROM channels ORDER BY name"));
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) break;
+    out.push_back({q.text(0), q.text(1), q.text(2), q.text(3)});
+  }
+  return out;
+}
+
+Status require_registered_channel(Database& db, const std::string& name) {
+  LTS_ASSIGN_OR_RETURN(auto row, load_row(db, name));
+  if (!row) return not_found("no channel '" + name + "'");
+  return ok_status();
 }
 
 }  // namespace ltskit

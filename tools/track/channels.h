@@ -40,8 +40,11 @@ struct CreateChannelOptions {
 // channel. On failure nothing is left: no file, no row, no branch.
 Result<ChannelState> create_channel(Workspace& ws, git::Repository& repo, const CreateChannelOptions& options);
 
-// Every channel of the workspace, sorted by name. Channels whose TOML file was
-// written by hand are registered on first sight.
+// Every channel of the workspace, sorted by name. In a writable workspace, a
+// channel whose TOML file was written by hand is registered on first sight
+// and hand edits of a file are recorded; a read-only workspace reports the
+// files as they are and writes nothing (an unregistered channel then has an
+// empty `created_at`, and its cut is resolved without being recorded).
 Result<std::vector<ChannelState>> list_channels(Workspace& ws, git::Repository& repo);
 Result<ChannelState> get_channel(Workspace& ws, git::Repository& repo, const std::string& name);
 
@@ -51,5 +54,14 @@ Result<ChannelState> eol_channel(Workspace& ws, git::Repository& repo, const std
 // kConflict naming the channel and the date when it is EOL; for stages that
 // change a channel (backports, publishing).
 Status require_active(const ChannelState& channel, const std::string& what);
+
+// A registered channel as the state database records it.
+struct ChannelRecord {
+  std::string name, branch, upstream, status;
+};
+// Every registered channel, by name; for readers that need no repository.
+Result<std::vector<ChannelRecord>> channel_records(Database& db);
+// kNotFound "no channel 'NAME'" unless the channel is registered.
+Status require_registered_channel(Database& db, const std::string& name);
 
 }  // namespace ltskit

@@ -237,6 +237,8 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
     LTS_RETURN_IF_ERROR(ws.db().transaction([&]() { return copy_snapshot(ws.db(), c, *same_tree); }));
     ++report.snapshots_added;
   }
+  for (const auto& f : report.failures)
+    report.outcome.fail("commit " + f.commit.substr(0, 12) + " on " + f.branch, "failed to evaluate:\n" + f.message);
   return report;
 }
 

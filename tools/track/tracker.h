@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tools/core/error.h"
+#include "tools/core/outcome.h"
 #include "tools/core/progress.h"
 #include "tools/core/workspace.h"
 #include "tools/git/repository.h"
@@ -39,6 +40,7 @@ struct TrackReport {
   std::vector<TrackedBranch> branches;
   std::vector<TrackFailure> failures;
   size_t snapshots_added = 0;
+  Outcome outcome{"track"};  // a failure per commit that did not evaluate
 };
 
 // Evaluates what is not evaluated yet. A commit that fails to evaluate is

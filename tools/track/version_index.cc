@@ -5,6 +5,7 @@
 #include <set>
 
 #include "tools/core/version.h"
+#include "tools/track/channels.h"
 
 namespace ltskit {
 
@@ -24,15 +25,12 @@ Result<VersionsAnswer> query_versions(Workspace& ws, const VersionQuery& query) 
     bv.head = tb.text(1);
     branches[bv.branch] = std::move(bv);
   }
-  LTS_ASSIGN_OR_RETURN(Statement ch, db.prepare("SELECT name, branch, upstream, status FROM channels ORDER BY name"));
   std::map<std::string, std::string> channel_branch;
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, ch.step());
-    if (!row) break;
-    std::string name = ch.text(0);
-    channel_branch[name] = ch.text(1);
-    if (branches.count(ch.text(1))) branches[ch.text(1)].channels.push_back(name);
-    if (branches.count(ch.text(2))) branches[ch.text(2)].upstream_of.push_back(name);
+  LTS_ASSIGN_OR_RETURN(auto records, channel_records(db));
+  for (const auto& c : records) {
+    channel_branch[c.name] = c.branch;
+    if (branches.count(c.branch)) branches[c.branch].channels.push_back(c.name);
+    if (branches.count(c.upstream)) branches[c.upstream].upstream_of.push_back(c.name);
   }
 
   LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT bc.branch, p.version, p.attr, bc.commit_id, bc.commit_time "

@@ -1,70 +1,14 @@
-// ltskit's state schema. Append migrations; never edit one that has shipped.
-#include "tools/core/state.h"
+// The advisories module's tables. Append migrations; never edit one that has shipped.
+#include "tools/advisories/schema.h"
 
-namespace ltskit {
+#include "tools/track/schema.h"
 
-const std::vector<Migration>& ltskit_migrations() {
-  static const std::vector<Migration> kMigrations = {
-      {1, R"sql(
-CREATE TABLE channels (
-  name          TEXT PRIMARY KEY,
-  branch        TEXT NOT NULL UNIQUE,
-  upstream      TEXT NOT NULL,
-  cut_commit    TEXT NOT NULL,
-  support_until TEXT,
-  policy        TEXT NOT NULL,
-  status        TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'eol')),
-  created_at    TEXT NOT NULL,
-  eol_at        TEXT
-);
+namespace ltskit::advisories {
 
--- One evaluation of one commit of the package set.
-CREATE TABLE snapshots (
-  id            INTEGER PRIMARY KEY,
-  commit_id     TEXT NOT NULL UNIQUE,
-  tree_id       TEXT NOT NULL,
-  commit_time   INTEGER NOT NULL,
-  evaluated_at  TEXT NOT NULL,
-  package_count INTEGER NOT NULL
-);
-CREATE INDEX snapshots_tree ON snapshots(tree_id);
-
-CREATE TABLE packages (
-  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
-  attr        TEXT NOT NULL,
-  pname       TEXT NOT NULL,
-  version     TEXT NOT NULL,
-  name        TEXT NOT NULL,
-  outputs     TEXT NOT NULL,  -- JSON object: output name -> store path
-  PRIMARY KEY (snapshot_id, attr)
-) WITHOUT ROWID;
-CREATE INDEX packages_pname ON packages(pname, snapshot_id);
-
--- Which commits belong to the first-parent history of a tracked branch.
-CREATE TABLE branch_commits (
-  branch      TEXT NOT NULL,
-  commit_id   TEXT NOT NULL,
-  commit_time INTEGER NOT NULL,
-  PRIMARY KEY (branch, commit_id)
-) WITHOUT ROWID;
-
-CREATE TABLE tracked_branches (
-  branch     TEXT PRIMARY KEY,
-  head       TEXT NOT NULL,
-  tracked_at TEXT NOT NULL
-);
-
--- Append-only audit log of every change a command made.
-CREATE TABLE events (
-  id      INTEGER PRIMARY KEY,
-  at      TEXT NOT NULL,
-  command TEXT NOT NULL,
-  kind    TEXT NOT NULL,
-  subject TEXT NOT NULL,
-  detail  TEXT
-);
-)sql"},
-      {2, R"sql(
+const Schema& advisories_schema() {
+  static const Schema kSchema = {"advisories",
+                                 {
+                                     {1, R"sql(
 -- Advisories from every source, normalized, with the raw record kept.
 CREATE TABLE advisories (
   id          TEXT PRIMARY KEY,
@@ -155,17 +99,10 @@ CREATE TABLE triage_history (
   reason        TEXT NOT NULL
 );
 CREATE INDEX triage_history_key ON triage_history(channel, advisory_id, pname);
-
--- Patch file names of a package at a snapshot (for fixes carried as patches).
-CREATE TABLE package_patches (
-  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
-  attr        TEXT NOT NULL,
-  patches     TEXT NOT NULL,  -- JSON array of file names
-  PRIMARY KEY (snapshot_id, attr)
-) WITHOUT ROWID;
 )sql"},
-  };
-  return kMigrations;
+                                 },
+                                 {&track_schema()}};
+  return kSchema;
 }
 
-}  // namespace ltskit
+}  // namespace ltskit::advisories
