@@ -2,19 +2,30 @@
 // (`-g -shared -fPIC`), each exercising one kind of change, with the verdict
 // and the change the report must name. The same corpus runs through
 // libabigail's abidiff, and every disagreement is listed with its reason.
+// Each pair is a test of its own (CorpusPair/<name>), so one failing pair
+// hides no other. Also here: loading ELF or dumps (load_abi), error codes,
+// and the `ltsabi` command line.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "abi-check/abi_diff.h"
+#include "abi-check/change_kind.h"
+#include "abi-check/file_io.h"
+#include "abi-check/loader.h"
 #include "abi-check/model_json.h"
 #include "abi-check/reader.h"
 #include "abi-check/report.h"
@@ -45,13 +56,64 @@ int run(const std::vector<std::string>& argv, const std::string& out_file = "/de
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// Like run(), with the child's file size limit (RLIMIT_FSIZE) set to
+// `max_bytes` and SIGXFSZ ignored: a write past the limit fails with EFBIG,
+// as on a full disk.
+int run_with_file_size_limit(const std::vector<std::string>& argv, const std::string& out_file, rlim_t max_bytes) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::string err_file = out_file + ".err";
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    int out = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(126);
+    struct rlimit limit = {max_bytes, max_bytes};
+    if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(126);
+    signal(SIGXFSZ, SIG_IGN);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The names in a folder.
+std::set<std::string> listing(const fs::path& dir) {
+  std::set<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
+  return out;
+}
+
+// A fresh folder under the temporary folder, removed when the test ends.
+struct TempDir {
+  fs::path path;
+  explicit TempDir(const std::string& name)
+      : path(fs::temp_directory_path() / ("ltsabi-" + name + "-" + std::to_string(getpid()))) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
 struct Case {
   const char* name;
   bool cxx;
   const char* old_src;
   const char* new_src;
   Verdict verdict;
-  const char* mentions;  // a substring the text report must contain
+  const char* mentions;        // a substring the text report must contain
   const char* old_flags = "";  // extra linker flags; @VS@ is replaced by a version script
   const char* new_flags = "";
   const char* old_vs = "";
@@ -69,8 +131,8 @@ const Case kCases[] = {
      Verdict::kIncompatible, "parameter count changed from 1 to 2"},
     {"parameter type changed", false, "long f(int a) { return a; }", "long f(long a) { return a; }",
      Verdict::kIncompatible, "parameter 1: type changed from 'int' to 'long int'"},
-    {"return type changed", false, "int f(void) { return 1; }", "long f(void) { return 1; }",
-     Verdict::kIncompatible, "return type: type changed from 'int' to 'long int'"},
+    {"return type changed", false, "int f(void) { return 1; }", "long f(void) { return 1; }", Verdict::kIncompatible,
+     "return type: type changed from 'int' to 'long int'"},
     {"struct member added at the end", false, "struct s { int a; };\nint f(struct s *p) { return p->a; }",
      "struct s { int a; int b; };\nint f(struct s *p) { return p->a; }", Verdict::kIncompatible,
      "struct s → size changed from 4 to 8 bytes"},
@@ -83,7 +145,8 @@ const Case kCases[] = {
     {"members reordered", false, "struct s { int a; char b[8]; };\nint f(struct s *p) { return p->a; }",
      "struct s { char b[8]; int a; };\nint f(struct s *p) { return p->a; }", Verdict::kIncompatible,
      "member a: offset 0 → 8"},
-    {"bit-field width changed", false, "struct s { unsigned a : 3; unsigned b : 5; };\nint f(struct s *p) { return p->a; }",
+    {"bit-field width changed", false,
+     "struct s { unsigned a : 3; unsigned b : 5; };\nint f(struct s *p) { return p->a; }",
      "struct s { unsigned a : 4; unsigned b : 5; };\nint f(struct s *p) { return p->a; }", Verdict::kIncompatible,
      "member a: bit-field width 3 → 4"},
     {"union member widened", false, "union u { int i; float f; };\nint f(union u *p) { return p->i; }",
@@ -101,14 +164,16 @@ const Case kCases[] = {
      "typedef long num_t;\nint f(num_t x) { return x; }", Verdict::kIncompatible,
      "type changed from 'int' to 'long int'"},
     {"global variable size changed", false, "int table[4];\nint f(void) { return table[0]; }",
-     "int table[8];\nint f(void) { return table[0]; }", Verdict::kIncompatible, "table: size changed from 16 to 32 bytes"},
+     "int table[8];\nint f(void) { return table[0]; }", Verdict::kIncompatible,
+     "table: size changed from 16 to 32 bytes"},
     {"global variable removed", false, "int a = 1;\nint b = 2;", "int a = 1;", Verdict::kIncompatible, "b removed"},
     {"member renamed at the same offset", false, "struct s { int a; int b; };\nint f(struct s *p) { return p->a; }",
      "struct s { int a; int count; };\nint f(struct s *p) { return p->a; }", Verdict::kCompatible,
      "member b renamed to count"},
     {"change behind a pointer to a struct", false,
      "struct inner { int x; };\nstruct outer { struct inner *in; };\nint f(struct outer *o) { return o->in->x; }",
-     "struct inner { int x; int y; };\nstruct outer { struct inner *in; };\nint f(struct outer *o) { return o->in->x; }",
+     "struct inner { int x; int y; };\nstruct outer { struct inner *in; };\nint f(struct outer *o) { return o->in->x; "
+     "}",
      Verdict::kIncompatible, "member in: pointee: struct inner → size changed from 4 to 8 bytes"},
     {"opaque pointer: declaration only", false, "struct ctx;\nstruct ctx *f(struct ctx *c) { return c; }",
      "struct ctx;\nstruct ctx *f(struct ctx *c) { return c; }", Verdict::kNoChange, "no-change"},
@@ -129,18 +194,17 @@ const Case kCases[] = {
     {"symbol version removed", false, "int f(void) { return 1; }", "int f(void) { return 1; }", Verdict::kIncompatible,
      "version V1 removed", "-Wl,--version-script=@VS@", "-Wl,--version-script=@VS@", "V1 { global: f; local: *; };",
      "V2 { global: f; local: *; };"},
-    {"default version changed", false,
-     "int f(void) { return 1; }",
+    {"default version changed", false, "int f(void) { return 1; }",
      "int f_v1(void) { return 1; }\nint f_v2(void) { return 2; }\n"
      "__asm__(\".symver f_v1,f@V1\");\n__asm__(\".symver f_v2,f@@V2\");",
      Verdict::kCompatible, "f: version V1 is no longer the default", "-Wl,--version-script=@VS@",
-     "-Wl,--version-script=@VS@", "V1 { global: f; local: *; };", "V1 { global: f; local: *; };\nV2 { global: f; } V1;"},
+     "-Wl,--version-script=@VS@", "V1 { global: f; local: *; };",
+     "V1 { global: f; local: *; };\nV2 { global: f; } V1;"},
     {"no debug info: function removed", false, "int f(void) { return 1; }\nint g(void) { return 1; }",
      "int f(void) { return 1; }", Verdict::kIncompatible, "has no debug info", "-g0", "-g0"},
     {"no debug info: self-comparison", false, "int f(void) { return 1; }", "int f(void) { return 1; }",
      Verdict::kNoChange, "no-change", "-g0", "-g0"},
-    {"C++: method added (non-virtual)", true,
-     "struct A { int x; int get() const; };\nint A::get() const { return x; }",
+    {"C++: method added (non-virtual)", true, "struct A { int x; int get() const; };\nint A::get() const { return x; }",
      "struct A { int x; int get() const; int twice() const; };\nint A::get() const { return x; }\n"
      "int A::twice() const { return 2 * x; }",
      Verdict::kCompatible, "A::twice() const added"},
@@ -159,11 +223,10 @@ const Case kCases[] = {
      Verdict::kIncompatible, "base classes changed"},
     {"C++: member type changed in a class", true,
      "class C { public: int get() const; private: int v; };\nint C::get() const { return v; }",
-     "class C { public: int get() const; private: long v; };\nint C::get() const { return v; }",
-     Verdict::kIncompatible, "size changed from 4 to 8 bytes"},
-    {"C++: function removed from a namespace", true,
-     "namespace n { int f() { return 1; } int g() { return 2; } }", "namespace n { int f() { return 1; } }",
-     Verdict::kIncompatible, "n::g() removed"},
+     "class C { public: int get() const; private: long v; };\nint C::get() const { return v; }", Verdict::kIncompatible,
+     "size changed from 4 to 8 bytes"},
+    {"C++: function removed from a namespace", true, "namespace n { int f() { return 1; } int g() { return 2; } }",
+     "namespace n { int f() { return 1; } }", Verdict::kIncompatible, "n::g() removed"},
     {"C++: parameter changed to a reference", true, "int f(int a) { return a; }", "int f(const int &a) { return a; }",
      Verdict::kIncompatible, "f(int) removed"},
     {"C++: self-comparison of a class hierarchy", true,
@@ -211,20 +274,23 @@ const Case kCases[] = {
      "struct s { union { int i; double f; }; };\nint g(struct s *p) { return p->i; }", Verdict::kIncompatible,
      "size changed from 4 to 8 bytes"},
     {"self-referencing struct (a cycle) unchanged", false,
-     "struct node { struct node *next; int v; };\nint len(struct node *n) { int k = 0; while (n) { k++; n = n->next; } return k; }",
-     "struct node { struct node *next; int v; };\nint len(struct node *n) { int k = 0; while (n) { k++; n = n->next; } return k; }",
+     "struct node { struct node *next; int v; };\nint len(struct node *n) { int k = 0; while (n) { k++; n = n->next; } "
+     "return k; }",
+     "struct node { struct node *next; int v; };\nint len(struct node *n) { int k = 0; while (n) { k++; n = n->next; } "
+     "return k; }",
      Verdict::kNoChange, "no-change"},
     {"self-referencing struct changed", false,
      "struct node { struct node *next; int v; };\nint len(struct node *n) { return n->v; }",
      "struct node { struct node *next; long v; };\nint len(struct node *n) { return n->v; }", Verdict::kIncompatible,
      "member v: type changed from 'int' to 'long int'"},
-    {"hidden function is not ABI", false, "int f(void) { return 1; }\n__attribute__((visibility(\"hidden\"))) int h(void) { return 2; }",
+    {"hidden function is not ABI", false,
+     "int f(void) { return 1; }\n__attribute__((visibility(\"hidden\"))) int h(void) { return 2; }",
      "int f(void) { return 1; }", Verdict::kNoChange, "no-change"},
     {"C++: class static member function removed", true,
      "struct A { static int make(); static int other(); };\nint A::make() { return 1; }\nint A::other() { return 2; }",
      "struct A { static int make(); };\nint A::make() { return 1; }", Verdict::kIncompatible, "A::other() removed"},
-    {"C++: overload added", true, "int f(int a) { return a; }", "int f(int a) { return a; }\nint f(double a) { return (int)a; }",
-     Verdict::kCompatible, "f(double) added"},
+    {"C++: overload added", true, "int f(int a) { return a; }",
+     "int f(int a) { return a; }\nint f(double a) { return (int)a; }", Verdict::kCompatible, "f(double) added"},
     {"C++: template instantiation layout changed", true,
      "template <typename T> struct Box { T v; };\nint get(Box<int> *b) { return b->v; }",
      "template <typename T> struct Box { T v; T w; };\nint get(Box<int> *b) { return b->v; }", Verdict::kIncompatible,
@@ -255,69 +321,133 @@ std::string build(const fs::path& dir, const std::string& side, const Case& c) {
   return lib;
 }
 
-class Corpus : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    root_ = fs::temp_directory_path() / ("ltsabi-corpus-" + std::to_string(getpid()));
-    for (size_t i = 0; i < std::size(kCases); ++i) {
-      fs::path dir = root_ / std::to_string(i);
-      libs_.push_back({build(dir, "old", kCases[i]), build(dir, "new", kCases[i])});
-    }
-  }
-  static void TearDownTestSuite() {
+// The corpus libraries, compiled on first use into a folder of this process
+// that is removed at exit. ctest runs every test in a process of its own,
+// which so compiles only the pairs it uses.
+struct CorpusBuild {
+  fs::path root = fs::temp_directory_path() / ("ltsabi-corpus-" + std::to_string(getpid()));
+  std::map<size_t, std::pair<std::string, std::string>> libs;
+  ~CorpusBuild() {
     std::error_code ec;
-    fs::remove_all(root_, ec);
+    fs::remove_all(root, ec);
   }
-  static fs::path root_;
-  static std::vector<std::pair<std::string, std::string>> libs_;
 };
 
-fs::path Corpus::root_;
-std::vector<std::pair<std::string, std::string>> Corpus::libs_;
+CorpusBuild& corpus() {
+  static CorpusBuild c;
+  return c;
+}
 
-TEST_F(Corpus, EveryPairHasItsVerdictAndNamesItsChange) {
+// The old and new library of kCases[i].
+const std::pair<std::string, std::string>& corpus_pair(size_t i) {
+  auto& libs = corpus().libs;
+  auto it = libs.find(i);
+  if (it == libs.end()) {
+    fs::path dir = corpus().root / std::to_string(i);
+    std::string old_lib = build(dir, "old", kCases[i]);
+    it = libs.emplace(i, std::pair(old_lib, build(dir, "new", kCases[i]))).first;
+  }
+  return it->second;
+}
+
+size_t case_index(const std::string& name) {
+  for (size_t i = 0; i < std::size(kCases); ++i)
+    if (name == kCases[i].name) return i;
+  ADD_FAILURE() << "no corpus case named '" << name << "'";
+  return 0;
+}
+
+// "C++: method added (non-virtual)" → "Cxx_method_added_non_virtual".
+std::string pair_test_name(const ::testing::TestParamInfo<size_t>& info) {
+  std::string out;
+  for (char ch : replace_all(kCases[info.param].name, "C++", "Cxx")) {
+    if (std::isalnum(static_cast<unsigned char>(ch))) out += ch;
+    else if (!out.empty() && out.back() != '_') out += '_';
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  return out;
+}
+
+class CorpusPair : public ::testing::TestWithParam<size_t> {
+ protected:
+  const Case& c() const { return kCases[GetParam()]; }
+  const std::string& old_lib() const { return corpus_pair(GetParam()).first; }
+  const std::string& new_lib() const { return corpus_pair(GetParam()).second; }
+};
+
+INSTANTIATE_TEST_SUITE_P(Corpus, CorpusPair, ::testing::Range<size_t>(0, std::size(kCases)), pair_test_name);
+
+TEST(Corpus, HasAtLeastFiftyPairsWithDistinctNames) {
   ASSERT_GE(std::size(kCases), 50u);
-  for (size_t i = 0; i < std::size(kCases); ++i) {
-    const Case& c = kCases[i];
-    auto a = read_library(libs_[i].first);
-    auto b = read_library(libs_[i].second);
-    ASSERT_TRUE(a.ok()) << c.name << ": " << a.error().message;
-    ASSERT_TRUE(b.ok()) << c.name << ": " << b.error().message;
-    Diff d = diff_models(*a, *b, {});
-    std::string text = report_text(d);
-    EXPECT_EQ(verdict_name(d.verdict), std::string(verdict_name(c.verdict))) << c.name << "\n" << text;
-    EXPECT_NE(text.find(c.mentions), std::string::npos) << c.name << ": report lacks '" << c.mentions << "'\n" << text;
+  std::set<std::string> names;
+  for (const auto& c : kCases) EXPECT_TRUE(names.insert(c.name).second) << "two cases named '" << c.name << "'";
+}
+
+TEST_P(CorpusPair, HasItsVerdictAndNamesItsChange) {
+  auto a = read_library(old_lib());
+  auto b = read_library(new_lib());
+  ASSERT_TRUE(a.ok()) << c().name << ": " << a.error().message;
+  ASSERT_TRUE(b.ok()) << c().name << ": " << b.error().message;
+  Diff d = diff_models(*a, *b, {});
+  std::string text = report_text(d);
+  EXPECT_EQ(verdict_name(d.verdict), std::string(verdict_name(c().verdict))) << c().name << "\n" << text;
+  EXPECT_NE(text.find(c().mentions), std::string::npos) << c().name << ": report lacks '" << c().mentions << "'\n"
+                                                        << text;
+}
+
+TEST_P(CorpusPair, DumpThenDiffGivesTheSameResultAsElf) {
+  auto a = read_library(old_lib());
+  auto b = read_library(new_lib());
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto loaded = model_from_json(model_to_json(*a), "dump");
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  Diff direct = diff_models(*a, *b, {});
+  Diff via_dump = diff_models(*loaded, *b, {});
+  EXPECT_EQ(direct.verdict, via_dump.verdict) << c().name;
+  ASSERT_EQ(direct.changes.size(), via_dump.changes.size()) << c().name;
+  for (size_t k = 0; k < direct.changes.size(); ++k) {
+    EXPECT_EQ(direct.changes[k].detail, via_dump.changes[k].detail);
+    EXPECT_EQ(direct.changes[k].kind, via_dump.changes[k].kind) << direct.changes[k].detail;
   }
 }
 
-TEST_F(Corpus, DumpThenDiffGivesTheSameResultAsElf) {
-  for (size_t i = 0; i < std::size(kCases); ++i) {
-    auto a = read_library(libs_[i].first);
-    auto b = read_library(libs_[i].second);
-    ASSERT_TRUE(a.ok() && b.ok());
-    auto loaded = model_from_json(model_to_json(*a), "dump");
-    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
-    Diff direct = diff_models(*a, *b, {});
-    Diff via_dump = diff_models(*loaded, *b, {});
-    EXPECT_EQ(direct.verdict, via_dump.verdict) << kCases[i].name;
-    ASSERT_EQ(direct.changes.size(), via_dump.changes.size()) << kCases[i].name;
-    for (size_t k = 0; k < direct.changes.size(); ++k) EXPECT_EQ(direct.changes[k].detail, via_dump.changes[k].detail);
-  }
+// load_abi tells a dump file from a library by content, and both give the
+// same report, down to the paths (a dump keeps its library's path).
+TEST_P(CorpusPair, LoadAbiReadsALibraryAndItsDumpFileAlike) {
+  auto a = load_abi(old_lib());
+  auto b = load_abi(new_lib());
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(a->path, old_lib());
+  std::string dump = (fs::path(old_lib()).parent_path() / "old.abi.json").string();
+  ASSERT_TRUE(write_file_atomically(dump, model_to_json(*a)).ok());
+  auto from_dump = load_abi(dump);
+  ASSERT_TRUE(from_dump.ok()) << from_dump.error().message;
+  EXPECT_EQ(from_dump->path, old_lib());
+  EXPECT_EQ(report_json(diff_models(*from_dump, *b, {})), report_json(diff_models(*a, *b, {}))) << c().name;
+  auto direct = read_library(old_lib());
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(model_to_json(*direct), model_to_json(*a));
 }
 
-TEST_F(Corpus, CliExitStatusFollowsAbidiffBits) {
-  for (size_t i = 0; i < std::size(kCases); ++i) {
-    int want = kCases[i].verdict == Verdict::kNoChange ? 0 : kCases[i].verdict == Verdict::kCompatible ? 4 : 12;
-    EXPECT_EQ(run({LTSABI_BINARY, "diff", libs_[i].first, libs_[i].second}), want) << kCases[i].name;
-  }
-  EXPECT_EQ(run({LTSABI_BINARY, "diff", libs_[0].first}), 3);
-  EXPECT_EQ(run({LTSABI_BINARY, "diff", "/nonexistent.so", libs_[0].first}), 1);
+TEST_P(CorpusPair, CliExitStatusFollowsAbidiffBits) {
+  int want = c().verdict == Verdict::kNoChange ? 0 : c().verdict == Verdict::kCompatible ? 4 : 12;
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", old_lib(), new_lib()}), want) << c().name;
+  // The same through a dump of the old library written with -o.
+  fs::path dir = fs::path(old_lib()).parent_path();
+  std::string dump = (dir / "old.cli.json").string();
+  ASSERT_EQ(run({LTSABI_BINARY, "dump", old_lib(), "-o", dump}), 0);
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", "--json", old_lib(), new_lib()}, (dir / "direct.json").string()), want);
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", "--json", dump, new_lib()}, (dir / "via-dump.json").string()), want);
+  EXPECT_EQ(slurp(dir / "via-dump.json"), slurp(dir / "direct.json"));
 }
 
 // Where Debian's abidiff (libabigail 2.2) and ltsabi classify a pair
 // differently, and why. Any disagreement not listed here fails the test.
 const std::map<std::string, std::string> kKnownDisagreements = {
-    {"struct member added at the end", "libabigail 2.2 reports sub-type changes as ABI changes (4), not incompatible (12); 2.7+ and ltsabi treat layout changes of used types as incompatible"},
+    {"struct member added at the end",
+     "libabigail 2.2 reports sub-type changes as ABI changes (4), not incompatible (12); 2.7+ and ltsabi treat layout "
+     "changes of used types as incompatible"},
     {"struct member added in the middle", "same: 2.2 is laxer on layout changes"},
     {"member type widened", "same: 2.2 is laxer on layout changes"},
     {"members reordered", "same: 2.2 is laxer on layout changes"},
@@ -348,42 +478,72 @@ const std::map<std::string, std::string> kKnownDisagreements = {
     {"self-referencing struct changed", "2.2 is laxer on layout changes of used types"},
     {"C++: template instantiation layout changed", "2.2 is laxer on layout changes of used types"},
     {"C++: namespace class member reordered", "2.2 is laxer on layout changes of used types"},
-    {"change behind an opaque pointer", "2.2 reports it as an ABI change only; neither tool can tell from DWARF alone that callers never see the definition (libabigail needs --headers-dir for that), and ltsabi errs on the side of blocking"},
-    {"enumerator added", "abidiff hides harmless changes unless --harmless is given; ltsabi reports them as compatible"},
-    {"typedef renamed over the same layout", "abidiff hides harmless changes unless --harmless is given; ltsabi reports them as compatible"},
-    {"member renamed at the same offset", "abidiff hides harmless changes unless --harmless is given; ltsabi reports them as compatible"},
-    {"symbol version added", "abidiff 2.2 does not report a version added to an unversioned symbol; ltsabi reports it as a compatible change"},
-    {"default version changed", "abidiff 2.2 reports f@@V1 becoming f@V1 as a removed symbol; binaries bound to f@V1 still resolve it, so ltsabi calls it compatible"},
+    {"change behind an opaque pointer",
+     "2.2 reports it as an ABI change only; neither tool can tell from DWARF alone that callers never see the "
+     "definition (libabigail needs --headers-dir for that), and ltsabi errs on the side of blocking"},
+    {"enumerator added",
+     "abidiff hides harmless changes unless --harmless is given; ltsabi reports them as compatible"},
+    {"typedef renamed over the same layout",
+     "abidiff hides harmless changes unless --harmless is given; ltsabi reports them as compatible"},
+    {"member renamed at the same offset",
+     "abidiff hides harmless changes unless --harmless is given; ltsabi reports them as compatible"},
+    {"symbol version added",
+     "abidiff 2.2 does not report a version added to an unversioned symbol; ltsabi reports it as a compatible change"},
+    {"default version changed",
+     "abidiff 2.2 reports f@@V1 becoming f@V1 as a removed symbol; binaries bound to f@V1 still resolve it, so ltsabi "
+     "calls it compatible"},
 };
 
-TEST_F(Corpus, AgreesWithAbidiffOrKnowsWhyNot) {
+TEST_P(CorpusPair, AgreesWithAbidiffOrKnowsWhyNot) {
   if (run({"abidiff", "--version"}) != 0) GTEST_SKIP() << "abidiff (abigail-tools) is not installed";
-  std::vector<std::string> unexplained;
-  for (size_t i = 0; i < std::size(kCases); ++i) {
-    int status = run({"abidiff", libs_[i].first, libs_[i].second});
-    ASSERT_EQ(status & 1, 0) << kCases[i].name << ": abidiff failed with status " << status;
-    Verdict theirs = (status & 8) ? Verdict::kIncompatible : (status & 4) ? Verdict::kCompatible : Verdict::kNoChange;
-    bool listed = kKnownDisagreements.count(kCases[i].name) > 0;
-    if (theirs == kCases[i].verdict) {
-      if (listed) unexplained.push_back(std::string(kCases[i].name) + ": listed as a disagreement, but abidiff agrees");
-      continue;
-    }
-    if (listed) continue;
-    unexplained.push_back(std::string(kCases[i].name) + ": abidiff says " + verdict_name(theirs) + ", ltsabi says " +
-                          verdict_name(kCases[i].verdict));
+  int status = run({"abidiff", old_lib(), new_lib()});
+  ASSERT_EQ(status & 1, 0) << c().name << ": abidiff failed with status " << status;
+  Verdict theirs = (status & 8) ? Verdict::kIncompatible : (status & 4) ? Verdict::kCompatible : Verdict::kNoChange;
+  bool listed = kKnownDisagreements.count(c().name) > 0;
+  if (theirs == c().verdict) {
+    EXPECT_FALSE(listed) << c().name << ": listed as a disagreement, but abidiff agrees";
+  } else {
+    EXPECT_TRUE(listed) << c().name << ": abidiff says " << verdict_name(theirs) << ", ltsabi says "
+                        << verdict_name(c().verdict);
   }
-  for (const auto& u : unexplained) ADD_FAILURE() << u;
 }
 
-TEST_F(Corpus, TruncatedAndBitFlippedLibrariesNeverCrash) {
-  size_t cxx = 0;
-  for (size_t i = 0; i < std::size(kCases); ++i)
-    if (std::string(kCases[i].name) == "C++: self-comparison of a class hierarchy") cxx = i;
-  std::ifstream in(libs_[cxx].first, std::ios::binary);  // a C++ library with DWARF
+TEST(Corpus, EveryKnownDisagreementNamesACase) {
+  for (const auto& [name, why] : kKnownDisagreements) {
+    bool found = false;
+    for (const auto& c : kCases) found = found || name == c.name;
+    EXPECT_TRUE(found) << "kKnownDisagreements lists '" << name << "', which is no corpus case";
+  }
+}
+
+// Every kind is reachable, and the JSON report names and classes it as its
+// ChangeKindInfo says.
+TEST(Corpus, ProducesEveryChangeKindUnderItsName) {
+  std::set<std::string> seen;
+  for (size_t i = 0; i < std::size(kCases); ++i) {
+    auto a = read_library(corpus_pair(i).first);
+    auto b = read_library(corpus_pair(i).second);
+    ASSERT_TRUE(a.ok() && b.ok()) << kCases[i].name;
+    auto j = nlohmann::json::parse(report_json(diff_models(*a, *b, {})));
+    for (const auto& jc : j.at("changes")) {
+      std::string name = jc.at("kind").get<std::string>();
+      auto kind = parse_change_kind(name);
+      ASSERT_TRUE(kind) << kCases[i].name << ": unknown kind '" << name << "'";
+      EXPECT_EQ(jc.at("incompatible").get<bool>(), change_kind_info(*kind).incompatible) << name;
+      EXPECT_EQ(jc.at("addition").get<bool>(), change_kind_info(*kind).addition) << name;
+      seen.insert(name);
+    }
+  }
+  for (const auto& k : change_kinds()) EXPECT_TRUE(seen.count(k.name)) << "no corpus pair produces " << k.name;
+}
+
+TEST(Corpus, TruncatedAndBitFlippedLibrariesNeverCrash) {
+  size_t cxx = case_index("C++: self-comparison of a class hierarchy");
+  std::ifstream in(corpus_pair(cxx).first, std::ios::binary);  // a C++ library with DWARF
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ASSERT_GT(bytes.size(), 1000u);
   std::mt19937 rng(7);
-  fs::path bad = root_ / "mutant.so";
+  fs::path bad = corpus().root / "mutant.so";
   int errors = 0, read = 0;
   for (int i = 0; i < 300; ++i) {
     std::string m = bytes;
@@ -401,15 +561,133 @@ TEST_F(Corpus, TruncatedAndBitFlippedLibrariesNeverCrash) {
     } else {
       ++errors;
       EXPECT_NE(r.error().message.find(bad.string()), std::string::npos) << r.error().message;
+      // Damaged content, never a failure to read the file.
+      EXPECT_TRUE(r.error().code == ErrorCode::kInvalid || r.error().code == ErrorCode::kUnsupported)
+          << error_code_name(r.error().code) << ": " << r.error().message;
     }
   }
   EXPECT_GT(errors, 50);
 }
 
+TEST(Cli, UsageErrorsAndUnreadableFiles) {
+  const auto& libs = corpus_pair(0);
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", libs.first}), 3);
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", "/nonexistent.so", libs.first}), 1);
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", "", libs.first}), 3);  // load_abi: kUsage
+}
+
+// `dump -o FILE` replaces FILE whole or not at all, and leaves no temporary
+// file beside it either way.
+TEST(Cli, DumpToAFileIsAtomic) {
+  const std::string lib = corpus_pair(case_index("C++: self-comparison of a class hierarchy")).first;
+  TempDir dir("dump-o");
+  fs::path logs = dir.path / "logs";
+  fs::create_directories(logs);
+  fs::path out_dir = dir.path / "out";
+  fs::create_directories(out_dir);
+  fs::path out = out_dir / "lib.abi.json";
+
+  // Success: the file holds what stdout would, and nothing else is left.
+  ASSERT_EQ(run({LTSABI_BINARY, "dump", lib}, (logs / "stdout.json").string()), 0);
+  std::string expected = slurp(logs / "stdout.json");
+  ASSERT_GT(expected.size(), 2000u);
+  ASSERT_EQ(run({LTSABI_BINARY, "dump", lib, "-o", out.string()}, (logs / "o.log").string()), 0);
+  EXPECT_EQ(slurp(out), expected);
+  EXPECT_EQ(listing(out_dir), std::set<std::string>{"lib.abi.json"});
+
+  // A write that fails halfway (EFBIG, as on a full disk): the old file is
+  // intact and the temporary file is gone.
+  std::ofstream(out, std::ios::binary | std::ios::trunc) << "old contents\n";
+  int rc = run_with_file_size_limit({LTSABI_BINARY, "dump", lib, "-o", out.string()}, (logs / "efbig.log").string(),
+                                    expected.size() / 2);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(slurp(logs / "efbig.log.err").find(out.string()), std::string::npos) << slurp(logs / "efbig.log.err");
+  EXPECT_EQ(slurp(out), "old contents\n");
+  EXPECT_EQ(listing(out_dir), std::set<std::string>{"lib.abi.json"});
+
+  // A library that cannot be read: nothing is written.
+  EXPECT_EQ(run({LTSABI_BINARY, "dump", "/nonexistent.so", "-o", out.string()}), 1);
+  EXPECT_EQ(slurp(out), "old contents\n");
+
+  // Into a folder that does not exist: an error naming the file, nothing created.
+  fs::path missing = dir.path / "missing" / "lib.abi.json";
+  EXPECT_EQ(run({LTSABI_BINARY, "dump", lib, "-o", missing.string()}, (logs / "missing.log").string()), 1);
+  EXPECT_NE(slurp(logs / "missing.log.err").find(missing.string()), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir.path / "missing"));
+}
+
+TEST(LoadAbi, ErrorCodesTellMissingFromUnreadableFromUnsupported) {
+  TempDir dir("codes");
+  const std::string missing = (dir.path / "nope.so").string();
+  for (auto r : {read_library(missing), load_abi(missing)}) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::kNotFound) << r.error().message;
+    EXPECT_NE(r.error().message.find(missing), std::string::npos);
+  }
+  // A path through a regular file (ENOTDIR) does not exist either.
+  std::ofstream(dir.path / "text.so") << "hello";
+  auto through = load_abi((dir.path / "text.so" / "x.so").string());
+  ASSERT_FALSE(through.ok());
+  EXPECT_EQ(through.error().code, ErrorCode::kNotFound);
+
+  const std::string text = (dir.path / "text.so").string();
+  for (auto r : {read_library(text), load_abi(text)}) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::kUnsupported) << r.error().message;
+    EXPECT_NE(r.error().message.find(text), std::string::npos);
+  }
+  auto folder = load_abi(dir.path.string());
+  ASSERT_FALSE(folder.ok());
+  EXPECT_EQ(folder.error().code, ErrorCode::kInvalid) << folder.error().message;
+  std::ofstream(dir.path / "empty.so");
+  auto empty = load_abi((dir.path / "empty.so").string());
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().code, ErrorCode::kInvalid) << empty.error().message;
+  auto no_path = load_abi("");
+  ASSERT_FALSE(no_path.ok());
+  EXPECT_EQ(no_path.error().code, ErrorCode::kUsage);
+
+  // Dumps: a newer format is unsupported, a broken one invalid, and fields
+  // of the wrong type are errors, not exceptions.
+  const std::map<std::string, ErrorCode> dumps = {
+      {R"({"format": "ltsabi-model", "format_version": 99})", ErrorCode::kUnsupported},
+      {R"({"format": "something-else", "format_version": 1})", ErrorCode::kUnsupported},
+      {R"({"format": 1})", ErrorCode::kUnsupported},
+      {R"({"format": "ltsabi-model", "format_version": "1"})", ErrorCode::kInvalid},
+      {R"({"format": "ltsabi-model", "format_version": 1e300})", ErrorCode::kInvalid},
+      {R"({"format": "ltsabi-model", "format_version": 1, "symbols": 5})", ErrorCode::kInvalid},
+      {R"({"format": "ltsabi-model", "format_version": 1, "symbols": [)", ErrorCode::kInvalid},
+  };
+  for (const auto& [doc, code] : dumps) {
+    std::string path = (dir.path / "dump.json").string();
+    std::ofstream(path, std::ios::trunc) << doc;
+    auto r = load_abi(path);
+    ASSERT_FALSE(r.ok()) << doc;
+    EXPECT_EQ(r.error().code, code) << doc << ": " << r.error().message;
+    EXPECT_NE(r.error().message.find(path), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(LoadAbi, ErrorCodeNames) {
+  EXPECT_STREQ(error_code_name(ErrorCode::kNotFound), "not-found");
+  EXPECT_STREQ(error_code_name(ErrorCode::kIo), "io");
+  EXPECT_STREQ(error_code_name(ErrorCode::kInvalid), "invalid");
+  EXPECT_STREQ(error_code_name(ErrorCode::kUnsupported), "unsupported");
+  EXPECT_STREQ(error_code_name(ErrorCode::kUsage), "usage");
+  EXPECT_EQ(error_code_from_errno(ENOENT), ErrorCode::kNotFound);
+  EXPECT_EQ(error_code_from_errno(ENOTDIR), ErrorCode::kNotFound);
+  EXPECT_EQ(error_code_from_errno(EACCES), ErrorCode::kIo);
+  EXPECT_EQ(error_code_from_errno(ENOSPC), ErrorCode::kIo);
+}
+
 TEST(Suppressions, AreCountedNotDropped) {
   fs::path dir = fs::temp_directory_path() / ("ltsabi-sup-" + std::to_string(getpid()));
-  Case c = {"sup", false, "int keep(void) { return 1; }\nint internal_x(void) { return 1; }",
-            "int keep(void) { return 1; }", Verdict::kNoChange, ""};
+  Case c = {"sup",
+            false,
+            "int keep(void) { return 1; }\nint internal_x(void) { return 1; }",
+            "int keep(void) { return 1; }",
+            Verdict::kNoChange,
+            ""};
   std::string a = build(dir, "old", c), b = build(dir, "new", c);
   std::ofstream(dir / "sup.toml") << "[[suppress]]\nsymbol = \"internal_*\"\nreason = \"not public\"\n";
   auto s = load_suppressions((dir / "sup.toml").string());
@@ -424,12 +702,6 @@ TEST(Suppressions, AreCountedNotDropped) {
   EXPECT_NE(bad.error().message.find("needs a reason"), std::string::npos);
   fs::remove_all(dir);
 }
-
-}  // namespace
-}  // namespace ltskit::abi
-
-namespace ltskit::abi {
-namespace {
 
 TEST(SeparateDebugInfo, FoundThroughDebuglinkOrBuildIdUnderDebugDir) {
   fs::path dir = fs::temp_directory_path() / ("ltsabi-debug-" + std::to_string(getpid()));

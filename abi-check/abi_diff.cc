@@ -7,9 +7,12 @@ namespace ltskit::abi {
 
 const char* verdict_name(Verdict v) {
   switch (v) {
-    case Verdict::kNoChange: return "no-change";
-    case Verdict::kCompatible: return "compatible";
-    case Verdict::kIncompatible: return "incompatible";
+    case Verdict::kNoChange:
+      return "no-change";
+    case Verdict::kCompatible:
+      return "compatible";
+    case Verdict::kIncompatible:
+      return "incompatible";
   }
   return "?";
 }
@@ -29,18 +32,22 @@ class TypeComparer {
 
   // Compares the types keyed `ka` (old) and `kb` (new); findings are appended
   // with `path` as prefix.
-  void compare(const std::string& ka, const std::string& kb, const std::string& path,
-               std::vector<Finding>& out, int depth = 0) {
+  void compare(const std::string& ka, const std::string& kb, const std::string& path, std::vector<Finding>& out,
+               int depth = 0) {
     if (depth > 64) return;
     const Type* ta = find(a_, ka);
     const Type* tb = find(b_, kb);
     if (!ta || !tb) {
-      if (ka != kb) out.push_back({path + "type changed from '" + name(a_, ka) + "' to '" + name(b_, kb) + "'", true, ""});
+      if (ka != kb)
+        out.push_back({path + "type changed from '" + name(a_, ka) + "' to '" + name(b_, kb) + "'", true, ""});
       return;
     }
     if (ka == kb) {
       switch (ta->kind) {
-        case TypeKind::kStruct: case TypeKind::kClass: case TypeKind::kUnion: case TypeKind::kEnum:
+        case TypeKind::kStruct:
+        case TypeKind::kClass:
+        case TypeKind::kUnion:
+        case TypeKind::kEnum:
           aggregate(ka, path, out, depth);
           return;
         case TypeKind::kFunction:
@@ -48,7 +55,9 @@ class TypeComparer {
             compare(ta->params[i], tb->params[i], path, out, depth + 1);
           compare(ta->target, tb->target, path, out, depth + 1);
           return;
-        case TypeKind::kPointer: case TypeKind::kReference: case TypeKind::kRvalueReference:
+        case TypeKind::kPointer:
+        case TypeKind::kReference:
+        case TypeKind::kRvalueReference:
           compare(ta->target, tb->target, path + "pointee: ", out, depth + 1);
           return;
         default:
@@ -65,7 +74,8 @@ class TypeComparer {
       bool breaks = false;
       for (const auto& f : inner) breaks = breaks || f.incompatible;
       if (!breaks)
-        out.push_back({path + "typedef changed from '" + ta->name + "' to '" + tb->name + "' over the same layout", false, ""});
+        out.push_back(
+            {path + "typedef changed from '" + ta->name + "' to '" + tb->name + "' over the same layout", false, ""});
       for (auto& f : inner) out.push_back(std::move(f));
       return;
     }
@@ -78,17 +88,19 @@ class TypeComparer {
       return;
     }
     switch (ta->kind) {
-      case TypeKind::kPointer: case TypeKind::kReference: case TypeKind::kRvalueReference:
+      case TypeKind::kPointer:
+      case TypeKind::kReference:
+      case TypeKind::kRvalueReference:
         compare(ta->target, tb->target, path + "pointee: ", out, depth + 1);
         return;
-      case TypeKind::kConst: case TypeKind::kVolatile:
+      case TypeKind::kConst:
+      case TypeKind::kVolatile:
         compare(ta->target, tb->target, path, out, depth + 1);
         return;
       case TypeKind::kArray:
         if (ta->count != tb->count)
           out.push_back({path + "array '" + ta->name + "' changed to '" + tb->name + "'", true, ""});
-        else
-          compare(ta->target, tb->target, path + "element: ", out, depth + 1);
+        else compare(ta->target, tb->target, path + "element: ", out, depth + 1);
         return;
       case TypeKind::kFunction:
         if (ta->params.size() != tb->params.size()) {
@@ -143,14 +155,19 @@ class TypeComparer {
     const Type& b = b_.types.at(key);
     std::vector<Finding> found;
     std::string name = a.name;
-    std::string word = a.kind == TypeKind::kEnum ? "enum " : a.kind == TypeKind::kUnion ? "union " : a.kind == TypeKind::kClass ? "class " : "struct ";
+    std::string word = a.kind == TypeKind::kEnum    ? "enum "
+                       : a.kind == TypeKind::kUnion ? "union "
+                       : a.kind == TypeKind::kClass ? "class "
+                                                    : "struct ";
     std::string here = word + name + " → ";
     if (a.declaration_only || b.declaration_only) {
       done_[key] = found;
       return;
     }
     if (a.size != b.size)
-      found.push_back({here + "size changed from " + std::to_string(a.size) + " to " + std::to_string(b.size) + " bytes", true, name});
+      found.push_back(
+          {here + "size changed from " + std::to_string(a.size) + " to " + std::to_string(b.size) + " bytes", true,
+           name});
     if (a.kind == TypeKind::kEnum) {
       std::map<std::string, int64_t> nb;
       for (const auto& e : b.enumerators) nb[e.name] = e.value;
@@ -162,7 +179,8 @@ class TypeComparer {
           found.push_back({here + "enumerator " + e.name + " (= " + std::to_string(e.value) + ") removed", true, name});
         else if (it->second != e.value)
           found.push_back({here + "enumerator " + e.name + " value changed from " + std::to_string(e.value) + " to " +
-                               std::to_string(it->second), true, name});
+                               std::to_string(it->second),
+                           true, name});
       }
       for (const auto& e : b.enumerators)
         if (!na.count(e.name))
@@ -187,7 +205,8 @@ class TypeComparer {
           }
           if (same) {
             matched.insert(mkey(*same));
-            found.push_back({here + "member " + m.name + " renamed to " + same->name + " (same offset and type)", false, name});
+            found.push_back(
+                {here + "member " + m.name + " renamed to " + same->name + " (same offset and type)", false, name});
           } else {
             found.push_back({here + "member " + m.name + " removed", true, name});
           }
@@ -198,7 +217,8 @@ class TypeComparer {
         if (n.offset_bits != m.offset_bits)
           found.push_back({mpath + "offset " + bits(m.offset_bits) + " → " + bits(n.offset_bits), true, name});
         if (n.bit_size != m.bit_size)
-          found.push_back({mpath + "bit-field width " + std::to_string(m.bit_size) + " → " + std::to_string(n.bit_size), true, name});
+          found.push_back({mpath + "bit-field width " + std::to_string(m.bit_size) + " → " + std::to_string(n.bit_size),
+                           true, name});
         compare(m.type, n.type, mpath, found, depth + 1);
       }
       for (const auto& n : b.members) {
@@ -210,7 +230,8 @@ class TypeComparer {
       }
       if (a.bases.size() != b.bases.size()) {
         found.push_back({here + "base classes changed (" + std::to_string(a.bases.size()) + " → " +
-                             std::to_string(b.bases.size()) + ")", true, name});
+                             std::to_string(b.bases.size()) + ")",
+                         true, name});
       } else {
         for (size_t i = 0; i < a.bases.size(); ++i) {
           if (a.bases[i].offset_bits != b.bases[i].offset_bits)
@@ -245,9 +266,13 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
   d.new_has_debug_info = b.has_debug_info;
   d.old_path = a.path;
   d.new_path = b.path;
-  auto add = [&](Change c, const std::string& type_name = "") {
+  // Records a change; its class comes from its kind, and `type_name` (the
+  // type a type change is about) is matched against type suppressions.
+  auto add = [&](ChangeKind kind, const std::string& subject, std::string detail, const std::string& type_name = "") {
+    const ChangeKindInfo& info = change_kind_info(kind);
+    Change c{kind, subject, std::move(detail), info.incompatible, info.addition};
     std::string why;
-    if (c.kind == "soname-changed") why = sup.match_soname(a.soname);
+    if (kind == ChangeKind::kSonameChanged) why = sup.match_soname(a.soname);
     else why = sup.match_symbol(c.subject, demangle(c.subject));
     if (why.empty() && !type_name.empty()) why = sup.match_type(type_name);
     if (!why.empty()) {
@@ -258,7 +283,7 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
     d.changes.push_back(std::move(c));
   };
   if (a.soname != b.soname)
-    add({"soname-changed", a.soname, "SONAME changed from '" + a.soname + "' to '" + b.soname + "'", true, false});
+    add(ChangeKind::kSonameChanged, a.soname, "SONAME changed from '" + a.soname + "' to '" + b.soname + "'");
 
   // Symbols. An unversioned symbol matches a versioned one of the same name.
   std::map<std::string, std::vector<const Symbol*>> by_name_b;
@@ -271,18 +296,19 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
       const Symbol& n = b.symbols.at(key);
       if (s.kind != n.kind) {
         static const char* kKinds[] = {"function", "object", "TLS object"};
-        add({"symbol-type-changed", s.name,
-             demangle(s.name) + ": symbol type changed from " + kKinds[static_cast<int>(s.kind)] + " to " +
-                 kKinds[static_cast<int>(n.kind)],
-             true, false});
+        add(ChangeKind::kSymbolTypeChanged, s.name,
+            demangle(s.name) + ": symbol type changed from " + kKinds[static_cast<int>(s.kind)] + " to " +
+                kKinds[static_cast<int>(n.kind)]);
         continue;
       }
       if (s.default_version != n.default_version && !s.version.empty())
-        add({"default-version-changed", s.name,
-             demangle(s.name) + ": version " + s.version + (n.default_version ? " became the default" : " is no longer the default"),
-             false, false});
+        add(ChangeKind::kDefaultVersionChanged, s.name,
+            demangle(s.name) + ": version " + s.version +
+                (n.default_version ? " became the default" : " is no longer the default"));
       if (!is_func(s) && s.size != n.size) {
-        add({"object-size-changed", s.name, demangle(s.name) + ": size changed from " + std::to_string(s.size) + " to " + std::to_string(n.size) + " bytes", true, false});
+        add(ChangeKind::kObjectSizeChanged, s.name,
+            demangle(s.name) + ": size changed from " + std::to_string(s.size) + " to " + std::to_string(n.size) +
+                " bytes");
         ++d.variables_changed;
       }
       continue;
@@ -290,21 +316,24 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
     // Version added: old unversioned, new has the name with a default version.
     const auto& candidates = by_name_b[s.name];
     if (s.version.empty() && !candidates.empty()) {
-      add({"symbol-version-added", s.name, demangle(s.name) + ": now versioned (" + candidates.front()->version + ")", false, true});
+      add(ChangeKind::kSymbolVersionAdded, s.name,
+          demangle(s.name) + ": now versioned (" + candidates.front()->version + ")");
       continue;
     }
     if (!s.version.empty() && !candidates.empty()) {
       std::string now;
-      for (const auto* c : candidates) now += (now.empty() ? "" : ", ") + (c->version.empty() ? std::string("unversioned") : c->version);
-      add({"symbol-version-removed", s.name, demangle(s.name) + ": version " + s.version + " removed (now: " + now + ")", true, false});
+      for (const auto* c : candidates)
+        now += (now.empty() ? "" : ", ") + (c->version.empty() ? std::string("unversioned") : c->version);
+      add(ChangeKind::kSymbolVersionRemoved, s.name,
+          demangle(s.name) + ": version " + s.version + " removed (now: " + now + ")");
       continue;
     }
     if (is_func(s)) {
       ++(a.functions.count(s.name) ? d.functions_removed : d.function_symbols_removed);
-      add({"function-removed", s.name, demangle(s.name) + " removed", true, false});
+      add(ChangeKind::kFunctionRemoved, s.name, demangle(s.name) + " removed");
     } else {
       ++(a.variables.count(s.name) ? d.variables_removed : d.variable_symbols_removed);
-      add({"variable-removed", s.name, demangle(s.name) + " removed", true, false});
+      add(ChangeKind::kVariableRemoved, s.name, demangle(s.name) + " removed");
     }
   }
   for (const auto& [key, s] : b.symbols) {
@@ -314,15 +343,15 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
       bool old_unversioned = false;
       for (const auto* o : old) old_unversioned = old_unversioned || o->version.empty();
       if (old_unversioned) continue;  // reported as symbol-version-added
-      add({"symbol-version-added", s.name, demangle(s.name) + ": version " + s.version + " added", false, true});
+      add(ChangeKind::kSymbolVersionAdded, s.name, demangle(s.name) + ": version " + s.version + " added");
       continue;
     }
     if (is_func(s)) {
       ++(b.functions.count(s.name) ? d.functions_added : d.function_symbols_added);
-      add({"function-added", s.name, demangle(s.name) + " added", false, true});
+      add(ChangeKind::kFunctionAdded, s.name, demangle(s.name) + " added");
     } else {
       ++(b.variables.count(s.name) ? d.variables_added : d.variable_symbols_added);
-      add({"variable-added", s.name, demangle(s.name) + " added", false, true});
+      add(ChangeKind::kVariableAdded, s.name, demangle(s.name) + " added");
     }
   }
 
@@ -335,7 +364,8 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
     std::vector<Finding> found;
     if (fa.params.size() != fb.params.size()) {
       found.push_back({std::string("parameter count changed from ") + std::to_string(fa.params.size()) + " to " +
-                           std::to_string(fb.params.size()), true, ""});
+                           std::to_string(fb.params.size()),
+                       true, ""});
     } else {
       for (size_t i = 0; i < fa.params.size(); ++i)
         cmp.compare(fa.params[i], fb.params[i], "parameter " + std::to_string(i + 1) + ": ", found);
@@ -345,7 +375,8 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
     bool any_incompatible = false;
     for (auto& f : found) {
       any_incompatible = any_incompatible || f.incompatible;
-      add({f.incompatible ? "function-type-changed" : "harmless", sym, fa.name + ": " + f.detail, f.incompatible, false}, f.type);
+      add(f.incompatible ? ChangeKind::kFunctionTypeChanged : ChangeKind::kHarmless, sym, fa.name + ": " + f.detail,
+          f.type);
     }
     if (any_incompatible) ++d.functions_changed;
   }
@@ -357,7 +388,8 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
     bool any_incompatible = false;
     for (auto& f : found) {
       any_incompatible = any_incompatible || f.incompatible;
-      add({f.incompatible ? "variable-type-changed" : "harmless", sym, va.name + ": " + f.detail, f.incompatible, false}, f.type);
+      add(f.incompatible ? ChangeKind::kVariableTypeChanged : ChangeKind::kHarmless, sym, va.name + ": " + f.detail,
+          f.type);
     }
     if (any_incompatible) ++d.variables_changed;
   }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "abi-check/abi_model.h"
+#include "abi-check/change_kind.h"
 #include "abi-check/suppressions.h"
 
 namespace ltskit::abi {
@@ -13,11 +14,12 @@ enum class Verdict { kNoChange, kCompatible, kIncompatible };
 const char* verdict_name(Verdict v);
 
 struct Change {
-  std::string kind;     // e.g. "function-removed", "type-layout-changed"
-  std::string subject;  // the symbol (demangled) or type the change is about
+  ChangeKind kind = ChangeKind::kHarmless;
+  std::string subject;  // the symbol (mangled) the change is about; the old SONAME for kSonameChanged
   std::string detail;   // the path of the change, "struct session → member flags: offset 64 → 128 bits"
+  // Both copied from change_kind_info(kind).
   bool incompatible = false;
-  bool addition = false;  // an added symbol, enumerator, …
+  bool addition = false;  // an added symbol or symbol version
   bool suppressed = false;
   std::string suppressed_by;  // the suppression's reason
 };

@@ -14,8 +14,25 @@
 
 namespace ltskit::abi {
 
-// Errors as values; abi-check depends on nothing else of ltskit.
+// What failed, for callers that map an Error onto their own kinds (ltskit's
+// ErrorKind) or exit statuses.
+enum class ErrorCode {
+  kNotFound,     // the file (or its folder) does not exist: ENOENT, ENOTDIR
+  kIo,           // the file exists but cannot be read or written: permissions, I/O errors, a full disk
+  kInvalid,      // malformed input: a truncated or corrupt ELF file, bad DWARF, a broken dump or suppressions
+                 // file, a folder or device where a file was expected
+  kUnsupported,  // not something abi-check reads: not ELF, not a shared library, JSON other than a dump, a dump of
+                 // a newer format version
+  kUsage,        // the caller asked for something malformed (an empty path)
+};
+const char* error_code_name(ErrorCode code);  // "not-found", "io", "invalid", "unsupported", "usage"
+// kNotFound for ENOENT and ENOTDIR, kIo for any other errno.
+ErrorCode error_code_from_errno(int err);
+
+// Errors as values; abi-check depends on nothing else of ltskit. Every Error
+// is created with its code; `message` names the file (and field) involved.
 struct Error {
+  ErrorCode code;
   std::string message;
 };
 
@@ -38,8 +55,8 @@ class Expected {
 enum class SymbolKind { kFunction, kObject, kTls };
 
 struct Symbol {
-  std::string name;     // mangled, without version
-  std::string version;  // "" when unversioned
+  std::string name;             // mangled, without version
+  std::string version;          // "" when unversioned
   bool default_version = true;  // "@@" (or unversioned)
   SymbolKind kind = SymbolKind::kFunction;
   uint64_t size = 0;
@@ -50,8 +67,22 @@ struct Symbol {
 };
 
 enum class TypeKind {
-  kVoid, kBase, kPointer, kReference, kRvalueReference, kConst, kVolatile, kTypedef,
-  kArray, kFunction, kStruct, kClass, kUnion, kEnum, kPointerToMember, kUnknown
+  kVoid,
+  kBase,
+  kPointer,
+  kReference,
+  kRvalueReference,
+  kConst,
+  kVolatile,
+  kTypedef,
+  kArray,
+  kFunction,
+  kStruct,
+  kClass,
+  kUnion,
+  kEnum,
+  kPointerToMember,
+  kUnknown
 };
 const char* type_kind_name(TypeKind k);
 std::optional<TypeKind> type_kind_from_name(const std::string& s);
@@ -75,14 +106,14 @@ struct Enumerator {
 
 struct Type {
   TypeKind kind = TypeKind::kUnknown;
-  std::string name;       // as written: "struct session", "int", "greet_t"
-  uint64_t size = 0;      // bytes; 0 when unknown or incomplete
+  std::string name;   // as written: "struct session", "int", "greet_t"
+  uint64_t size = 0;  // bytes; 0 when unknown or incomplete
   bool declaration_only = false;
-  std::string target;     // pointee / element / typedef target / return type
-  uint64_t count = 0;     // array elements (0: unknown)
+  std::string target;               // pointee / element / typedef target / return type
+  uint64_t count = 0;               // array elements (0: unknown)
   std::vector<std::string> params;  // function types
   std::vector<Member> members;
-  std::vector<Member> bases;        // name unused; type + offset
+  std::vector<Member> bases;  // name unused; type + offset
   std::vector<VirtualFunction> vtable;
   std::vector<Enumerator> enumerators;
 };

@@ -26,7 +26,7 @@ class Reader {
     size_t header = 0;
     size_t units = 0;
     while (dwarf_nextcu(dwarf_, off, &next, &header, nullptr, nullptr, nullptr) == 0) {
-      if (++units > 1000000) return Error{path_ + ": too many compilation units"};
+      if (++units > 1000000) return Error{ErrorCode::kInvalid, path_ + ": too many compilation units"};
       Dwarf_Die cu;
       if (dwarf_offdie(dwarf_, off + header, &cu)) {
         m_.has_debug_info = true;
@@ -39,7 +39,7 @@ class Reader {
       if (next <= off) break;
       off = next;
     }
-    if (failed_) return Error{path_ + ": " + failure_};
+    if (failed_) return Error{ErrorCode::kInvalid, path_ + ": " + failure_};
     return true;
   }
 
@@ -97,7 +97,8 @@ class Reader {
           std::string inner = scope;
           if (n) inner = scope + n + "::";
           else if (tag == DW_TAG_namespace) inner = scope + "(anonymous namespace)::";
-          if (tag != DW_TAG_namespace && !collect_symbols_ && !scope.empty()) scope_of_[dwarf_dieoffset(&child)] = scope;
+          if (tag != DW_TAG_namespace && !collect_symbols_ && !scope.empty())
+            scope_of_[dwarf_dieoffset(&child)] = scope;
           scan(&child, inner, depth + 1);
           break;
         }
@@ -194,7 +195,8 @@ class Reader {
       t.target = tk;
       Dwarf_Word sz = 0;
       if (udata(die, DW_AT_byte_size, sz)) t.size = sz;
-      else if (kind == TypeKind::kPointer || kind == TypeKind::kReference || kind == TypeKind::kRvalueReference) t.size = 8;
+      else if (kind == TypeKind::kPointer || kind == TypeKind::kReference || kind == TypeKind::kRvalueReference)
+        t.size = 8;
       std::string tn = type_name(tk);
       t.name = std::string(prefix) + tn + suffix;
       key = std::string(type_kind_name(kind)) + "(" + tk + ")";
@@ -209,11 +211,21 @@ class Reader {
         key = t.name;
         break;
       }
-      case DW_TAG_pointer_type: wrapped(TypeKind::kPointer, "", "*"); break;
-      case DW_TAG_reference_type: wrapped(TypeKind::kReference, "", "&"); break;
-      case DW_TAG_rvalue_reference_type: wrapped(TypeKind::kRvalueReference, "", "&&"); break;
-      case DW_TAG_const_type: wrapped(TypeKind::kConst, "const ", ""); break;
-      case DW_TAG_volatile_type: wrapped(TypeKind::kVolatile, "volatile ", ""); break;
+      case DW_TAG_pointer_type:
+        wrapped(TypeKind::kPointer, "", "*");
+        break;
+      case DW_TAG_reference_type:
+        wrapped(TypeKind::kReference, "", "&");
+        break;
+      case DW_TAG_rvalue_reference_type:
+        wrapped(TypeKind::kRvalueReference, "", "&&");
+        break;
+      case DW_TAG_const_type:
+        wrapped(TypeKind::kConst, "const ", "");
+        break;
+      case DW_TAG_volatile_type:
+        wrapped(TypeKind::kVolatile, "volatile ", "");
+        break;
       case DW_TAG_restrict_type:
       case DW_TAG_atomic_type: {
         // Qualifiers that do not change the ABI: look through them.
@@ -276,7 +288,9 @@ class Reader {
         t.name = type_name(t.target) + "(*)(...)";
         break;
       }
-      case DW_TAG_ptr_to_member_type: wrapped(TypeKind::kPointerToMember, "", " member pointer"); break;
+      case DW_TAG_ptr_to_member_type:
+        wrapped(TypeKind::kPointerToMember, "", " member pointer");
+        break;
       case DW_TAG_structure_type:
       case DW_TAG_class_type:
       case DW_TAG_union_type:

@@ -1,12 +1,12 @@
 // ELF: exported dynamic symbols with their versions, SONAME and NEEDED.
+#include "abi-check/elf_symbols.h"
+
 #include <cxxabi.h>
 #include <elf.h>
 #include <gelf.h>
 
 #include <cstdlib>
 #include <map>
-
-#include "abi-check/elf_symbols.h"
 
 namespace ltskit::abi {
 
@@ -31,8 +31,11 @@ const char* str(Elf* e, size_t section, size_t offset) {
 
 Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
   GElf_Ehdr ehdr;
-  if (!gelf_getehdr(e, &ehdr)) return Error{path + ": not a valid ELF file (" + elf_errmsg(-1) + ")"};
-  if (ehdr.e_type != ET_DYN) return Error{path + ": not a shared library (ELF type " + std::to_string(ehdr.e_type) + ")"};
+  if (!gelf_getehdr(e, &ehdr))
+    return Error{ErrorCode::kInvalid, path + ": not a valid ELF file (" + elf_errmsg(-1) + ")"};
+  if (ehdr.e_type != ET_DYN)
+    return Error{ErrorCode::kUnsupported,
+                 path + ": not a shared library (ELF type " + std::to_string(ehdr.e_type) + ")"};
   Elf_Scn* dynsym = nullptr;
   Elf_Scn* versym = nullptr;
   Elf_Scn* verdef = nullptr;
@@ -40,13 +43,25 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
   GElf_Shdr dynsym_hdr{}, verdef_hdr{}, dynamic_hdr{};
   for (Elf_Scn* scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
     GElf_Shdr sh;
-    if (!gelf_getshdr(scn, &sh)) return Error{path + ": corrupt section header"};
+    if (!gelf_getshdr(scn, &sh)) return Error{ErrorCode::kInvalid, path + ": corrupt section header"};
     switch (sh.sh_type) {
-      case SHT_DYNSYM: dynsym = scn; dynsym_hdr = sh; break;
-      case SHT_GNU_versym: versym = scn; break;
-      case SHT_GNU_verdef: verdef = scn; verdef_hdr = sh; break;
-      case SHT_DYNAMIC: dynamic = scn; dynamic_hdr = sh; break;
-      default: break;
+      case SHT_DYNSYM:
+        dynsym = scn;
+        dynsym_hdr = sh;
+        break;
+      case SHT_GNU_versym:
+        versym = scn;
+        break;
+      case SHT_GNU_verdef:
+        verdef = scn;
+        verdef_hdr = sh;
+        break;
+      case SHT_DYNAMIC:
+        dynamic = scn;
+        dynamic_hdr = sh;
+        break;
+      default:
+        break;
     }
   }
   if (dynamic) {
@@ -58,7 +73,7 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
       if (dyn.d_tag == DT_NULL) break;
       if (dyn.d_tag == DT_SONAME || dyn.d_tag == DT_NEEDED) {
         const char* s = str(e, dynamic_hdr.sh_link, dyn.d_un.d_val);
-        if (!s) return Error{path + ": .dynamic names a string outside .dynstr"};
+        if (!s) return Error{ErrorCode::kInvalid, path + ": .dynamic names a string outside .dynstr"};
         if (dyn.d_tag == DT_SONAME) m.soname = s;
         else m.needed.push_back(s);
       }
@@ -71,11 +86,12 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
     size_t off = 0;
     for (unsigned i = 0; d && i < verdef_hdr.sh_info && i < 65536; ++i) {
       GElf_Verdef vd;
-      if (!gelf_getverdef(d, static_cast<int>(off), &vd)) return Error{path + ": corrupt .gnu.version_d"};
+      if (!gelf_getverdef(d, static_cast<int>(off), &vd))
+        return Error{ErrorCode::kInvalid, path + ": corrupt .gnu.version_d"};
       GElf_Verdaux aux;
       if (vd.vd_cnt > 0 && gelf_getverdaux(d, static_cast<int>(off + vd.vd_aux), &aux)) {
         const char* s = str(e, verdef_hdr.sh_link, aux.vda_name);
-        if (!s) return Error{path + ": .gnu.version_d names a string outside .dynstr"};
+        if (!s) return Error{ErrorCode::kInvalid, path + ": .gnu.version_d names a string outside .dynstr"};
         // The base definition (VER_FLG_BASE) names the file, not a version.
         if (!(vd.vd_flags & VER_FLG_BASE)) versions[vd.vd_ndx] = s;
       }
@@ -86,12 +102,13 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
   if (!dynsym) return true;  // nothing exported
   Elf_Data* syms = elf_getdata(dynsym, nullptr);
   Elf_Data* vers = versym ? elf_getdata(versym, nullptr) : nullptr;
-  if (!syms) return Error{path + ": cannot read .dynsym"};
+  if (!syms) return Error{ErrorCode::kInvalid, path + ": cannot read .dynsym"};
   size_t n = dynsym_hdr.sh_entsize ? dynsym_hdr.sh_size / dynsym_hdr.sh_entsize : 0;
-  if (n > 10000000) return Error{path + ": absurd .dynsym size"};
+  if (n > 10000000) return Error{ErrorCode::kInvalid, path + ": absurd .dynsym size"};
   for (size_t i = 1; i < n; ++i) {
     GElf_Sym sym;
-    if (!gelf_getsym(syms, static_cast<int>(i), &sym)) return Error{path + ": corrupt .dynsym entry " + std::to_string(i)};
+    if (!gelf_getsym(syms, static_cast<int>(i), &sym))
+      return Error{ErrorCode::kInvalid, path + ": corrupt .dynsym entry " + std::to_string(i)};
     if (sym.st_shndx == SHN_UNDEF) continue;
     int bind = GELF_ST_BIND(sym.st_info);
     int type = GELF_ST_TYPE(sym.st_info);
@@ -104,7 +121,9 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
     else if (type == STT_TLS) s.kind = SymbolKind::kTls;
     else continue;
     const char* name = str(e, dynsym_hdr.sh_link, sym.st_name);
-    if (!name) return Error{path + ": .dynsym entry " + std::to_string(i) + " names a string outside .dynstr"};
+    if (!name)
+      return Error{ErrorCode::kInvalid,
+                   path + ": .dynsym entry " + std::to_string(i) + " names a string outside .dynstr"};
     if (!*name) continue;
     // The absolute symbols the linker emits for version nodes are not API.
     if (sym.st_shndx == SHN_ABS && sym.st_value == 0) {

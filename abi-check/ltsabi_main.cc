@@ -4,14 +4,13 @@
 // Exit status uses abidiff's bits: 1 error, 2 usage error, 4 ABI change,
 // 8 incompatible change (so 0, 4, 12; 1 or 3 on errors).
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <iostream>
-#include <sstream>
+#include <string>
+#include <vector>
 
 #include "abi-check/abi_diff.h"
+#include "abi-check/file_io.h"
+#include "abi-check/loader.h"
 #include "abi-check/model_json.h"
-#include "abi-check/reader.h"
 #include "abi-check/report.h"
 
 namespace {
@@ -29,22 +28,16 @@ int usage(const char* why) {
   return kUsage;
 }
 
-Expected<Model> load(const std::string& path, const std::string& debug_dir) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path + ": " + std::strerror(errno)};
-  char head[64] = {0};
-  in.read(head, sizeof head);
-  std::string start(head, static_cast<size_t>(in.gcount()));
-  if (looks_like_dump(start)) {
-    in.clear();
-    in.seekg(0);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return model_from_json(ss.str(), path);
-  }
+// Prints the error; a usage error (an empty path) gets the usage status.
+int fail(const Error& e) {
+  std::fprintf(stderr, "ltsabi: error: %s\n", e.message.c_str());
+  return e.code == ErrorCode::kUsage ? kUsage : kError;
+}
+
+ReadOptions with_debug_dir(const std::string& debug_dir) {
   ReadOptions o;
   o.debug_dir = debug_dir;
-  return read_library(path, o);
+  return o;
 }
 
 }  // namespace
@@ -77,36 +70,31 @@ int run_main(int argc, char** argv) {
       dst = argv[++i];
       return true;
     };
-    if (a == "-o") { if (!value(out)) return usage("-o needs a file"); }
-    else if (a == "--suppressions") { if (!value(sup_file)) return usage("--suppressions needs a file"); }
-    else if (a == "--debug-dir") { if (!value(dd)) return usage("--debug-dir needs a folder"); }
-    else if (a == "--debug-dir1") { if (!value(dd1)) return usage("--debug-dir1 needs a folder"); }
-    else if (a == "--debug-dir2") { if (!value(dd2)) return usage("--debug-dir2 needs a folder"); }
-    else if (a == "--json") json = true;
+    if (a == "-o") {
+      if (!value(out)) return usage("-o needs a file");
+    } else if (a == "--suppressions") {
+      if (!value(sup_file)) return usage("--suppressions needs a file");
+    } else if (a == "--debug-dir") {
+      if (!value(dd)) return usage("--debug-dir needs a folder");
+    } else if (a == "--debug-dir1") {
+      if (!value(dd1)) return usage("--debug-dir1 needs a folder");
+    } else if (a == "--debug-dir2") {
+      if (!value(dd2)) return usage("--debug-dir2 needs a folder");
+    } else if (a == "--json") json = true;
     else if (a.starts_with("-")) return usage(("unknown option " + a).c_str());
     else pos.push_back(a);
   }
   if (cmd == "dump") {
     if (pos.size() != 1) return usage("dump takes one library");
-    auto m = load(pos[0], dd);
-    if (!m.ok()) {
-      std::fprintf(stderr, "ltsabi: error: %s\n", m.error().message.c_str());
-      return kError;
-    }
+    auto m = load_abi(pos[0], with_debug_dir(dd));
+    if (!m.ok()) return fail(m.error());
     std::string text = model_to_json(*m);
     if (out.empty()) {
       std::fwrite(text.data(), 1, text.size(), stdout);
-    } else {
-      std::string tmp = out + ".tmp";
-      std::ofstream f(tmp, std::ios::binary);
-      f << text;
-      f.close();
-      if (!f || std::rename(tmp.c_str(), out.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        std::fprintf(stderr, "ltsabi: error: cannot write '%s'\n", out.c_str());
-        return kError;
-      }
+      return 0;
     }
+    auto written = write_file_atomically(out, text);
+    if (!written.ok()) return fail(written.error());
     return 0;
   }
   if (cmd == "diff") {
@@ -114,22 +102,13 @@ int run_main(int argc, char** argv) {
     Suppressions sup;
     if (!sup_file.empty()) {
       auto s = load_suppressions(sup_file);
-      if (!s.ok()) {
-        std::fprintf(stderr, "ltsabi: error: %s\n", s.error().message.c_str());
-        return kError;
-      }
+      if (!s.ok()) return fail(s.error());
       sup = std::move(*s);
     }
-    auto a = load(pos[0], dd1);
-    if (!a.ok()) {
-      std::fprintf(stderr, "ltsabi: error: %s\n", a.error().message.c_str());
-      return kError;
-    }
-    auto b = load(pos[1], dd2);
-    if (!b.ok()) {
-      std::fprintf(stderr, "ltsabi: error: %s\n", b.error().message.c_str());
-      return kError;
-    }
+    auto a = load_abi(pos[0], with_debug_dir(dd1));
+    if (!a.ok()) return fail(a.error());
+    auto b = load_abi(pos[1], with_debug_dir(dd2));
+    if (!b.ok()) return fail(b.error());
     Diff d = diff_models(*a, *b, sup);
     std::string text = json ? report_json(d) : report_text(d);
     std::fwrite(text.data(), 1, text.size(), stdout);

@@ -39,8 +39,12 @@ std::string model_to_json(const Model& m) {
   j["has_debug_info"] = m.has_debug_info;
   json syms = json::array();
   for (const auto& [k, s] : m.symbols)
-    syms.push_back({{"name", s.name}, {"version", s.version}, {"default", s.default_version},
-                    {"kind", symbol_kind_name(s.kind)}, {"size", s.size}, {"binding", s.binding},
+    syms.push_back({{"name", s.name},
+                    {"version", s.version},
+                    {"default", s.default_version},
+                    {"kind", symbol_kind_name(s.kind)},
+                    {"size", s.size},
+                    {"binding", s.binding},
                     {"visibility", s.visibility}});
   j["symbols"] = syms;
   json fns = json::array();
@@ -93,13 +97,20 @@ bool looks_like_dump(const std::string& bytes) {
 
 Expected<Model> model_from_json(const std::string& text, const std::string& source) {
   json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Error{source + ": not a JSON ABI dump"};
-  if (j.value("format", "") != "ltsabi-model") return Error{source + ": not an ltsabi dump (field 'format')"};
-  int version = j.value("format_version", 0);
+  if (j.is_discarded() || !j.is_object()) return Error{ErrorCode::kInvalid, source + ": not a JSON ABI dump"};
+  // Read by hand: json::value() throws on a field of the wrong type.
+  auto format = j.find("format");
+  if (format == j.end() || !format->is_string() || format->get<std::string>() != "ltsabi-model")
+    return Error{ErrorCode::kUnsupported, source + ": not an ltsabi dump (field 'format')"};
+  auto format_version = j.find("format_version");
+  if (format_version == j.end() || !format_version->is_number_integer())
+    return Error{ErrorCode::kInvalid, source + ": field 'format_version' is missing or invalid"};
+  int64_t version = format_version->get<int64_t>();
   if (version > Model::kFormatVersion)
-    return Error{source + ": dump format version " + std::to_string(version) + " is newer than this ltsabi (" +
-                 std::to_string(Model::kFormatVersion) + ")"};
-  if (version < 1) return Error{source + ": field 'format_version' is missing or invalid"};
+    return Error{ErrorCode::kUnsupported, source + ": dump format version " + std::to_string(version) +
+                                              " is newer than this ltsabi (" + std::to_string(Model::kFormatVersion) +
+                                              ")"};
+  if (version < 1) return Error{ErrorCode::kInvalid, source + ": field 'format_version' is missing or invalid"};
   Model m;
   try {
     m.path = j.value("path", source);
@@ -136,7 +147,7 @@ Expected<Model> model_from_json(const std::string& text, const std::string& sour
     for (const auto& [k, jt] : j.at("types").items()) {
       Type t;
       auto kind = type_kind_from_name(jt.value("kind", "unknown"));
-      if (!kind) return Error{source + ": types['" + k + "'].kind is unknown"};
+      if (!kind) return Error{ErrorCode::kInvalid, source + ": types['" + k + "'].kind is unknown"};
       t.kind = *kind;
       t.name = jt.value("name", k);
       t.size = jt.value("size", uint64_t{0});
@@ -149,13 +160,15 @@ Expected<Model> model_from_json(const std::string& text, const std::string& sour
       if (jt.contains("bases"))
         for (const auto& b : jt["bases"]) t.bases.push_back(member_from(b));
       if (jt.contains("vtable"))
-        for (const auto& v : jt["vtable"]) t.vtable.push_back({v.at("index").get<int64_t>(), v.at("name").get<std::string>()});
+        for (const auto& v : jt["vtable"])
+          t.vtable.push_back({v.at("index").get<int64_t>(), v.at("name").get<std::string>()});
       if (jt.contains("enumerators"))
-        for (const auto& e : jt["enumerators"]) t.enumerators.push_back({e.at("name").get<std::string>(), e.at("value").get<int64_t>()});
+        for (const auto& e : jt["enumerators"])
+          t.enumerators.push_back({e.at("name").get<std::string>(), e.at("value").get<int64_t>()});
       m.types[k] = std::move(t);
     }
   } catch (const json::exception& e) {
-    return Error{source + ": malformed ABI dump (" + e.what() + ")"};
+    return Error{ErrorCode::kInvalid, source + ": malformed ABI dump (" + e.what() + ")"};
   }
   return m;
 }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 
@@ -27,11 +28,15 @@ struct ElfFile {
 Expected<bool> open_elf(const std::string& path, ElfFile& f) {
   elf_version(EV_CURRENT);
   f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (f.fd < 0) return Error{path + ": " + std::strerror(errno)};
-  struct stat st{};
-  if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) return Error{path + ": not a regular file"};
+  if (f.fd < 0) {
+    int err = errno;
+    return Error{error_code_from_errno(err), path + ": " + std::strerror(err)};
+  }
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) return Error{ErrorCode::kIo, path + ": " + std::strerror(errno)};
+  if (!S_ISREG(st.st_mode)) return Error{ErrorCode::kInvalid, path + ": not a regular file"};
   f.elf = elf_begin(f.fd, ELF_C_READ_MMAP, nullptr);
-  if (!f.elf || elf_kind(f.elf) != ELF_K_ELF) return Error{path + ": not an ELF file"};
+  if (!f.elf || elf_kind(f.elf) != ELF_K_ELF) return Error{ErrorCode::kUnsupported, path + ": not an ELF file"};
   return true;
 }
 
@@ -104,18 +109,19 @@ Expected<Model> read_library(const std::string& path, const ReadOptions& options
   auto opened = open_elf(path, f);
   if (!opened.ok()) return opened.error();
   // A truncated file: sections (or the section table) reach past its end.
-  struct stat st{};
+  struct stat st {};
   if (::fstat(f.fd, &st) == 0) {
     uint64_t size = static_cast<uint64_t>(st.st_size);
     GElf_Ehdr eh;
-    if (!gelf_getehdr(f.elf, &eh)) return Error{path + ": not a valid ELF file (bad ELF header)"};
+    if (!gelf_getehdr(f.elf, &eh)) return Error{ErrorCode::kInvalid, path + ": not a valid ELF file (bad ELF header)"};
     if (eh.e_shoff + static_cast<uint64_t>(eh.e_shnum) * eh.e_shentsize > size)
-      return Error{path + ": truncated (the section table lies past the end of the file)"};
+      return Error{ErrorCode::kInvalid, path + ": truncated (the section table lies past the end of the file)"};
     for (Elf_Scn* scn = elf_nextscn(f.elf, nullptr); scn; scn = elf_nextscn(f.elf, scn)) {
       GElf_Shdr sh;
-      if (!gelf_getshdr(scn, &sh)) return Error{path + ": corrupt section header"};
+      if (!gelf_getshdr(scn, &sh)) return Error{ErrorCode::kInvalid, path + ": corrupt section header"};
       if (sh.sh_type != SHT_NOBITS && sh.sh_offset + sh.sh_size > size)
-        return Error{path + ": truncated (section " + std::to_string(elf_ndxscn(scn)) + " ends past the end of the file)"};
+        return Error{ErrorCode::kInvalid, path + ": truncated (section " + std::to_string(elf_ndxscn(scn)) +
+                                              " ends past the end of the file)"};
     }
   }
   auto syms = read_elf_symbols(f.elf, path, m);
@@ -135,7 +141,7 @@ Expected<Model> read_library(const std::string& path, const ReadOptions& options
   }
   if (!dwarf_elf) return m;  // symbol-level comparison only
   Dwarf* dw = dwarf_begin_elf(dwarf_elf, DWARF_C_READ, nullptr);
-  if (!dw) return Error{dwarf_path + ": cannot read DWARF (" + dwarf_errmsg(-1) + ")"};
+  if (!dw) return Error{ErrorCode::kInvalid, dwarf_path + ": cannot read DWARF (" + dwarf_errmsg(-1) + ")"};
   auto types = read_dwarf_types(dw, dwarf_path, m);
   dwarf_end(dw);
   if (!types.ok()) return types.error();

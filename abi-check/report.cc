@@ -6,9 +6,12 @@ namespace ltskit::abi {
 
 int exit_status(const Diff& d) {
   switch (d.verdict) {
-    case Verdict::kNoChange: return 0;
-    case Verdict::kCompatible: return 4;
-    case Verdict::kIncompatible: return 12;
+    case Verdict::kNoChange:
+      return 0;
+    case Verdict::kCompatible:
+      return 4;
+    case Verdict::kIncompatible:
+      return 12;
   }
   return 1;
 }
@@ -20,14 +23,16 @@ std::string report_text(const Diff& d) {
     out += "note: " + std::string(!d.old_has_debug_info ? d.old_path : d.new_path) +
            " has no debug info: compared at symbol level only\n";
   out += "functions: " + std::to_string(d.functions_removed) + " removed, " + std::to_string(d.functions_changed) +
-         " changed, " + std::to_string(d.functions_added) + " added; variables: " + std::to_string(d.variables_removed) +
-         " removed, " + std::to_string(d.variables_changed) + " changed, " + std::to_string(d.variables_added) + " added";
+         " changed, " + std::to_string(d.functions_added) +
+         " added; variables: " + std::to_string(d.variables_removed) + " removed, " +
+         std::to_string(d.variables_changed) + " changed, " + std::to_string(d.variables_added) + " added";
   if (d.suppressed) out += "; " + std::to_string(d.suppressed) + " suppressed";
   out += "\n";
   if (d.function_symbols_removed + d.function_symbols_added + d.variable_symbols_removed + d.variable_symbols_added)
     out += "symbols without debug info: functions " + std::to_string(d.function_symbols_removed) + " removed, " +
-           std::to_string(d.function_symbols_added) + " added; variables " + std::to_string(d.variable_symbols_removed) +
-           " removed, " + std::to_string(d.variable_symbols_added) + " added\n";
+           std::to_string(d.function_symbols_added) + " added; variables " +
+           std::to_string(d.variable_symbols_removed) + " removed, " + std::to_string(d.variable_symbols_added) +
+           " added\n";
   auto section = [&](const char* title, auto pred) {
     std::string body;
     for (const auto& c : d.changes)
@@ -52,17 +57,23 @@ std::string report_json(const Diff& d) {
   j["exit_status"] = exit_status(d);
   j["old_has_debug_info"] = d.old_has_debug_info;
   j["new_has_debug_info"] = d.new_has_debug_info;
-  j["summary"] = {{"functions_removed", d.functions_removed}, {"functions_added", d.functions_added},
-                  {"functions_changed", d.functions_changed}, {"variables_removed", d.variables_removed},
-                  {"variables_added", d.variables_added}, {"variables_changed", d.variables_changed},
+  j["summary"] = {{"functions_removed", d.functions_removed},
+                  {"functions_added", d.functions_added},
+                  {"functions_changed", d.functions_changed},
+                  {"variables_removed", d.variables_removed},
+                  {"variables_added", d.variables_added},
+                  {"variables_changed", d.variables_changed},
                   {"function_symbols_removed", d.function_symbols_removed},
                   {"function_symbols_added", d.function_symbols_added},
                   {"variable_symbols_removed", d.variable_symbols_removed},
-                  {"variable_symbols_added", d.variable_symbols_added}, {"suppressed", d.suppressed}};
+                  {"variable_symbols_added", d.variable_symbols_added},
+                  {"suppressed", d.suppressed}};
   nlohmann::json changes = nlohmann::json::array();
   for (const auto& c : d.changes) {
-    nlohmann::json jc = {{"kind", c.kind}, {"subject", c.subject}, {"name", demangle(c.subject)}, {"detail", c.detail},
-                         {"incompatible", c.incompatible}, {"addition", c.addition}, {"suppressed", c.suppressed}};
+    nlohmann::json jc = {{"kind", change_kind_name(c.kind)}, {"subject", c.subject},
+                         {"name", demangle(c.subject)},      {"detail", c.detail},
+                         {"incompatible", c.incompatible},   {"addition", c.addition},
+                         {"suppressed", c.suppressed}};
     if (c.suppressed) jc["suppressed_by"] = c.suppressed_by;
     changes.push_back(jc);
   }

@@ -1,8 +1,11 @@
 #include "abi-check/suppressions.h"
 
 #include <fnmatch.h>
-
 #include <toml++/toml.h>
+
+#include <set>
+
+#include "abi-check/file_io.h"
 
 namespace ltskit::abi {
 
@@ -30,42 +33,68 @@ std::string Suppressions::match_soname(const std::string& soname) const {
   return "";
 }
 
-Expected<Suppressions> load_suppressions(const std::string& path) {
+Expected<Suppression> make_suppression(const std::vector<std::pair<std::string, std::string>>& fields,
+                                       const std::string& where) {
+  Suppression s;
+  std::set<std::string> seen;
+  for (const auto& [key, value] : fields) {
+    std::string* dst = key == "symbol"   ? &s.symbol
+                       : key == "type"   ? &s.type
+                       : key == "soname" ? &s.soname
+                       : key == "reason" ? &s.reason
+                                         : nullptr;
+    if (!dst) return Error{ErrorCode::kInvalid, where + ": key '" + key + "': unknown key"};
+    if (!seen.insert(key).second) return Error{ErrorCode::kInvalid, where + ": key '" + key + "': given twice"};
+    if (value.empty() && key != "reason")
+      return Error{ErrorCode::kInvalid, where + ": key '" + key + "': the pattern is empty"};
+    *dst = value;
+  }
+  if (s.reason.empty()) return Error{ErrorCode::kInvalid, where + ": every suppression needs a reason"};
+  if (seen.count("symbol") + seen.count("type") + seen.count("soname") != 1)
+    return Error{ErrorCode::kInvalid, where + ": give exactly one of symbol, type, soname"};
+  return s;
+}
+
+Expected<Suppressions> parse_suppressions(std::string_view toml_text, const std::string& origin) {
   Suppressions out;
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(toml_text, origin);
   } catch (const toml::parse_error& e) {
-    return Error{path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description())};
+    return Error{ErrorCode::kInvalid,
+                 origin + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description())};
   }
+  auto at = [&](const toml::source_region& r) { return origin + ":" + std::to_string(r.begin.line); };
   for (const auto& [k, v] : root) {
     if (k.str() != "suppress")
-      return Error{path + ":" + std::to_string(k.source().begin.line) + ": key '" + std::string(k.str()) + "': unknown key"};
+      return Error{ErrorCode::kInvalid, at(k.source()) + ": key '" + std::string(k.str()) + "': unknown key"};
   }
-  const toml::array* arr = root["suppress"].as_array();
-  if (!arr) return out;
+  const toml::node* node = root.get("suppress");
+  if (!node) return out;
+  const toml::array* arr = node->as_array();
+  if (!arr) return Error{ErrorCode::kInvalid, at(node->source()) + ": key 'suppress': expected [[suppress]] tables"};
   size_t i = 0;
-  for (const auto& node : *arr) {
-    const toml::table* t = node.as_table();
-    std::string where = path + ":" + std::to_string(node.source().begin.line) + ": suppress[" + std::to_string(i++) + "]";
-    if (!t) return Error{where + ": expected a table"};
-    Suppression s;
+  for (const auto& entry : *arr) {
+    std::string where = at(entry.source()) + ": suppress[" + std::to_string(i++) + "]";
+    const toml::table* t = entry.as_table();
+    if (!t) return Error{ErrorCode::kInvalid, where + ": expected a table"};
+    std::vector<std::pair<std::string, std::string>> fields;
     for (const auto& [k, v] : *t) {
-      std::string key(k.str());
       const auto* sv = v.as_string();
-      if (!sv) return Error{where + ": key '" + key + "': expected a string"};
-      if (key == "symbol") s.symbol = sv->get();
-      else if (key == "type") s.type = sv->get();
-      else if (key == "soname") s.soname = sv->get();
-      else if (key == "reason") s.reason = sv->get();
-      else return Error{where + ": key '" + key + "': unknown key"};
+      if (!sv) return Error{ErrorCode::kInvalid, where + ": key '" + std::string(k.str()) + "': expected a string"};
+      fields.emplace_back(std::string(k.str()), sv->get());
     }
-    if (s.reason.empty()) return Error{where + ": every suppression needs a reason"};
-    if (s.symbol.empty() + s.type.empty() + s.soname.empty() != 2)
-      return Error{where + ": give exactly one of symbol, type, soname"};
-    out.entries.push_back(std::move(s));
+    auto s = make_suppression(fields, where);
+    if (!s.ok()) return s.error();
+    out.entries.push_back(std::move(*s));
   }
   return out;
+}
+
+Expected<Suppressions> load_suppressions(const std::string& path) {
+  auto text = read_file(path);
+  if (!text.ok()) return text.error();
+  return parse_suppressions(*text, path);
 }
 
 }  // namespace ltskit::abi
