@@ -49,7 +49,7 @@ struct Fixture {
   }
 
   void add(const std::string& name, const std::string& location) {
-    Status s = add_source(*ws, {name, location, "osv"});
+    Status s = add_source(*ws, {name, location, AdvisoryFormat::kOsv});
     ASSERT_TRUE(s.ok()) << s.error().describe();
   }
 

@@ -5,8 +5,6 @@
 
 namespace ltskit::advisories {
 
-const char* format_name(Format f) { return f == Format::kOsv ? "osv" : "cve5"; }
-
 int severity_rank(const std::string& s) {
   if (s == "none") return 1;
   if (s == "low") return 2;

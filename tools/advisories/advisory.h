@@ -6,10 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "tools/core/config.h"
+
 namespace ltskit::advisories {
 
-enum class Format { kOsv, kCve5 };
-const char* format_name(Format f);
+using Format = AdvisoryFormat;  // tools/core/config.h
 
 // An OSV range event.
 struct RangeEvent {

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <thread>
 
+#include "tools/core/config.h"
+
 namespace ltskit::advisories {
 namespace {
 
@@ -151,8 +153,7 @@ Attempt attempt(const std::string& url, const FetchOptions& o) {
 }  // namespace
 
 Result<FetchResult> fetch(const std::string& url, const FetchOptions& options) {
-  if (!url.starts_with("http://") && !url.starts_with("https://"))
-    return usage_error("'" + url + "' is not an http(s) URL");
+  if (!is_http_url(url)) return usage_error("'" + url + "' is not an http(s) URL");
   ensure_init();
   auto delay = options.backoff;
   int attempts = std::max(1, options.attempts);

@@ -238,7 +238,7 @@ Status AdvisoryWriter::put(const std::string& source, const Advisory& a, const s
   }
   ins_.bind(1, a.id)
       .bind(2, source)
-      .bind(3, format_name(a.format))
+      .bind(3, advisory_format_name(a.format))
       .bind(4, a.modified)
       .bind(5, a.published)
       .bind(6, a.withdrawn)
@@ -320,7 +320,7 @@ AdvisorySummary read_summary(const Statement& q) {
   AdvisorySummary s;
   s.id = q.text(0);
   s.source = q.text(1);
-  s.format = q.text(2);
+  s.format = parse_advisory_format(q.text(2)).value_or(Format::kOsv);  // the table CHECKs it
   s.modified = q.text(3);
   s.withdrawn = q.opt_text(4);
   s.summary = q.text(5);
@@ -364,7 +364,7 @@ Result<AdvisoryDetail> get_advisory(Database& db, const std::string& id) {
   LTS_ASSIGN_OR_RETURN(d.raw, decompress_record(q.blob(12)));
   // Details and references are not stored twice: they come from the raw record.
   Parser parser;
-  auto parsed = parser.parse(d.raw, d.summary.format == "cve5" ? Format::kCve5 : Format::kOsv, d.summary.id);
+  auto parsed = parser.parse(d.raw, d.summary.format, d.summary.id);
   if (!parsed.empty() && parsed[0].ok()) {
     d.details = parsed[0]->details;
     d.references = parsed[0]->references;

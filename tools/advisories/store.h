@@ -62,7 +62,7 @@ Result<std::map<std::string, std::string>> stored_modified(Database& db);
 struct AdvisorySummary {
   std::string id;
   std::string source;
-  std::string format;
+  Format format = Format::kOsv;
   std::string modified;
   std::optional<std::string> withdrawn;
   std::string summary;

@@ -25,8 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_url(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
-
 fs::path resolve_path(const WorkspaceConfig& c, const std::string& location) {
   fs::path p(location);
   return p.is_absolute() ? p : (c.root / p).lexically_normal();
@@ -131,7 +129,7 @@ Result<std::map<std::string, FileStamp>> load_file_stamps(Database& db, const st
 
 Result<Collected> collect(Workspace& ws, const AdvisorySourceConfig& src, const SyncOptions& o, Progress& progress) {
   Collected c;
-  if (is_url(src.location)) {
+  if (is_http_url(src.location)) {
     FetchOptions fo;
     LTS_ASSIGN_OR_RETURN(Statement q, ws.db().prepare("SELECT etag, last_modified FROM source_state WHERE source = ?"));
     q.bind(1, src.name);
@@ -211,7 +209,7 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
                               Progress& progress) {
   SourceReport rep;
   rep.name = src.name;
-  Format format = src.format == "cve5" ? Format::kCve5 : Format::kOsv;
+  Format format = src.format;
   auto collected = collect(ws, src, o, progress);
   if (!collected.ok())
     return std::move(collected).error().add_context("while reading advisory source '" + src.name + "' (" +
@@ -372,24 +370,20 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
 }  // namespace
 
 std::string describe_location(const WorkspaceConfig& config, const AdvisorySourceConfig& source) {
-  if (is_url(source.location)) return source.location;
+  if (is_http_url(source.location)) return source.location;
   return resolve_path(config, source.location).string();
 }
 
-Status add_source(Workspace& ws, const AdvisorySourceConfig& source) {
-  if (source.name.empty() || source.name.size() > 64 ||
-      !std::all_of(source.name.begin(), source.name.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-      }))
-    return usage_error("source name '" + source.name + "' must be 1 to 64 letters, digits, '-', '_' or '.'");
-  if (source.format != "osv" && source.format != "cve5")
-    return usage_error("--format must be osv or cve5, not '" + source.format + "'");
+Status add_source(Workspace& ws, AdvisorySourceConfig source) {
+  LTS_RETURN_IF_ERROR(validate_name("source", source.name));
   for (const auto& s : ws.config().advisory_sources)
     if (s.name == source.name) return conflict("advisory source '" + source.name + "' already exists");
-  if (!is_url(source.location)) {
+  if (!is_http_url(source.location)) {
     if (source.location.find("://") != std::string::npos)
       return usage_error("'" + source.location + "': only http and https URLs are supported");
     std::error_code ec;
+    // A relative path is taken from where the user stands, and stored absolute.
+    source.location = fs::absolute(source.location, ec).lexically_normal().string();
     fs::path p = resolve_path(ws.config(), source.location);
     if (!fs::exists(p, ec)) return not_found("'" + p.string() + "' does not exist");
   }

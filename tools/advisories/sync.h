@@ -56,7 +56,8 @@ struct SyncReport {
 Result<SyncReport> sync_sources(Workspace& ws, const SyncOptions& options, Progress& progress);
 
 // Validates and appends a source to ltskit.toml (kConflict if the name exists).
-Status add_source(Workspace& ws, const AdvisorySourceConfig& source);
+// A relative path is taken from the current folder and stored absolute.
+Status add_source(Workspace& ws, AdvisorySourceConfig source);
 
 // Where a source's location points, resolved against the workspace.
 std::string describe_location(const WorkspaceConfig& config, const AdvisorySourceConfig& source);

@@ -18,7 +18,7 @@ namespace {
 nlohmann::json summary_json(const AdvisorySummary& s) {
   return {{"id", s.id},
           {"source", s.source},
-          {"format", s.format},
+          {"format", advisory_format_name(s.format)},
           {"modified", s.modified},
           {"withdrawn", s.withdrawn ? nlohmann::json(*s.withdrawn) : nlohmann::json()},
           {"summary", s.summary},
@@ -59,12 +59,9 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
     cmd->callback([&ctx, o]() {
       ctx.action = [&ctx, o]() -> Status {
         LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kWrite, "ltskit advisories source add"));
-        std::string location = o->location;
-        // A local path is taken relative to where the user stands, and stored absolute.
-        if (!location.starts_with("http://") && !location.starts_with("https://") &&
-            location.find("://") == std::string::npos)
-          location = std::filesystem::absolute(location).lexically_normal().string();
-        LTS_RETURN_IF_ERROR(add_source(ws, {o->name, location, o->format}));
+        auto format = parse_advisory_format(o->format);
+        if (!format) return usage_error("--format must be osv or cve5, not '" + o->format + "'");
+        LTS_RETURN_IF_ERROR(add_source(ws, {o->name, o->location, *format}));
         std::cout << "Added " << o->format << " source '" << o->name << "' (" << o->location << ")\n";
         return ok_status();
       };
@@ -86,12 +83,12 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
           int64_t records = st != states.end() ? st->second.records : 0;
           std::string synced = row ? *st->second.synced_at : "never";
           arr.push_back({{"name", s.name},
-                         {"format", s.format},
+                         {"format", advisory_format_name(s.format)},
                          {"location", s.location},
                          {"resolved", describe_location(ws.config(), s)},
                          {"records", records},
                          {"synced_at", row ? nlohmann::json(synced) : nlohmann::json()}});
-          rows.push_back({s.name, s.format, s.location, std::to_string(records), synced});
+          rows.push_back({s.name, advisory_format_name(s.format), s.location, std::to_string(records), synced});
         }
         if (*json) print_json(arr);
         else if (rows.size() == 1) std::cout << "No advisory sources (add one with 'ltskit advisories source add').\n";
@@ -236,16 +233,16 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
         std::cout << s.id << (s.withdrawn ? "  (withdrawn " + *s.withdrawn + ")" : "") << "\n";
         std::string aliases;
         for (size_t i = 0; i < s.aliases.size(); ++i) aliases += (i ? ", " : "") + s.aliases[i];
-        std::cout << format_table({{"  summary", s.summary},
-                                   {"  severity", s.severity + (s.score >= 0 ? " (" + fmt_score(s.score) + ")" : "")},
-                                   {"  aliases", aliases.empty() ? "-" : aliases},
-                                   {"  source", s.source + " (" + s.format + "), modified " + s.modified},
-                                   {"  fix commits", d.fix_commits.empty() ? "-" : [&] {
-                                      std::string f;
-                                      for (size_t i = 0; i < d.fix_commits.size(); ++i)
-                                        f += (i ? ", " : "") + short_id(d.fix_commits[i]);
-                                      return f;
-                                    }()}});
+        std::cout << format_table(
+            {{"  summary", s.summary},
+             {"  severity", s.severity + (s.score >= 0 ? " (" + fmt_score(s.score) + ")" : "")},
+             {"  aliases", aliases.empty() ? "-" : aliases},
+             {"  source", s.source + " (" + advisory_format_name(s.format) + "), modified " + s.modified},
+             {"  fix commits", d.fix_commits.empty() ? "-" : [&] {
+                std::string f;
+                for (size_t i = 0; i < d.fix_commits.size(); ++i) f += (i ? ", " : "") + short_id(d.fix_commits[i]);
+                return f;
+              }()}});
         if (!rows.empty()) {
           std::cout << "  triage:\n";
           std::vector<std::vector<std::string>> t;

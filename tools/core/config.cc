@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tools/core/abi_error.h"
 #include "tools/core/fs.h"
 #include "tools/core/toml_reader.h"
 
@@ -87,9 +88,9 @@ Result<WorkspaceConfig> load_workspace_config(const fs::path& workspace_root) {
       LTS_ASSIGN_OR_RETURN(src.name, s.string("name"));
       LTS_ASSIGN_OR_RETURN(src.location, s.string("location"));
       LTS_ASSIGN_OR_RETURN(auto format, s.opt_string("format"));
-      src.format = format.value_or("osv");
-      if (src.format != "osv" && src.format != "cve5")
-        return invalid(s.where("format") + ": expected 'osv' or 'cve5', found '" + src.format + "'");
+      auto parsed = parse_advisory_format(format.value_or("osv"));
+      if (!parsed) return invalid(s.where("format") + ": expected 'osv' or 'cve5', found '" + *format + "'");
+      src.format = *parsed;
       LTS_RETURN_IF_ERROR(s.finish());
       for (const auto& other : c.advisory_sources)
         if (other.name == src.name) return invalid(s.where("name") + ": duplicate source name '" + src.name + "'");
@@ -128,19 +129,31 @@ std::string render_workspace_config(const WorkspaceConfig& c) {
     out += "\n[[advisories.source]]\n";
     out += "name = " + toml_quote(s.name) + "\n";
     out += "location = " + toml_quote(s.location) + "\n";
-    out += "format = " + toml_quote(s.format) + "\n";
+    out += "format = " + toml_quote(advisory_format_name(s.format)) + "\n";
   }
   return out;
 }
 
-Status validate_channel_name(const std::string& name) {
-  if (name.empty() || name.size() > 64) return usage_error("channel name '" + name + "' must have 1 to 64 characters");
+const char* advisory_format_name(AdvisoryFormat format) { return format == AdvisoryFormat::kCve5 ? "cve5" : "osv"; }
+
+bool is_http_url(std::string_view location) {
+  return location.starts_with("http://") || location.starts_with("https://");
+}
+
+std::optional<AdvisoryFormat> parse_advisory_format(std::string_view name) {
+  if (name == "osv") return AdvisoryFormat::kOsv;
+  if (name == "cve5") return AdvisoryFormat::kCve5;
+  return std::nullopt;
+}
+
+Status validate_name(const std::string& what, const std::string& name) {
+  if (name.empty() || name.size() > 64) return usage_error(what + " name '" + name + "' must have 1 to 64 characters");
   if (name[0] == '.' || name[0] == '-')
-    return usage_error("channel name '" + name + "' must not start with '.' or '-'");
+    return usage_error(what + " name '" + name + "' must not start with '.' or '-'");
   for (char ch : name) {
     bool okc = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
                ch == '_' || ch == '-';
-    if (!okc) return usage_error("channel name '" + name + "' may only contain letters, digits, '.', '_' and '-'");
+    if (!okc) return usage_error(what + " name '" + name + "' may only contain letters, digits, '.', '_' and '-'");
   }
   return ok_status();
 }
@@ -253,21 +266,25 @@ Result<PolicyConfig> load_policy_config(const fs::path& file) {
       LTS_ASSIGN_OR_RETURN(p.abi_allow, abi->string_array("allow"));
     }
     for (const auto& a : p.abi_allow) {
-      static const char* kKinds[] = {"added-symbols", "harmless", "soname", "symbol-versions"};
-      if (std::find_if(std::begin(kKinds), std::end(kKinds), [&](const char* k) { return a == k; }) == std::end(kKinds))
-        return invalid(abi->where("allow") + ": unknown change kind '" + a +
-                       "' (known: added-symbols, harmless, soname, symbol-versions)");
+      if (!abi::parse_allowed_kinds(a)) {
+        std::string known;
+        for (const auto& g : abi::change_kind_groups()) known += std::string(known.empty() ? "" : ", ") + g.name;
+        for (const auto& k : abi::change_kinds()) known += std::string(", ") + k.name;
+        return invalid(abi->where("allow") + ": unknown change kind '" + a + "' (known: " + known + ")");
+      }
     }
     LTS_ASSIGN_OR_RETURN(auto sups, abi->table_array("suppressions"));
     for (auto& s : sups) {
-      AbiSuppression sup;
-      LTS_ASSIGN_OR_RETURN(sup.pattern, s.string("pattern"));
-      LTS_ASSIGN_OR_RETURN(sup.reason, s.string("reason"));
-      if (sup.reason.empty()) return invalid(s.where("reason") + ": every suppression needs a reason");
-      LTS_RETURN_IF_ERROR(s.finish());
-      p.abi_suppressions.push_back(std::move(sup));
+      LTS_ASSIGN_OR_RETURN(auto fields, s.all_strings());
+      auto sup = abi::make_suppression(fields, s.location());
+      if (!sup.ok()) return from_abi_error(sup.error());
+      p.abi_suppressions.entries.push_back(std::move(*sup));
     }
     LTS_RETURN_IF_ERROR(abi->finish());
+  }
+  for (const auto& a : p.abi_allow) {
+    auto kinds = abi::parse_allowed_kinds(a);
+    if (kinds) p.abi_allowed_kinds.insert(p.abi_allowed_kinds.end(), kinds->begin(), kinds->end());
   }
   LTS_ASSIGN_OR_RETURN(auto publish, t.opt_table("publish"));
   if (publish) {
@@ -280,22 +297,6 @@ Result<PolicyConfig> load_policy_config(const fs::path& file) {
   }
   LTS_RETURN_IF_ERROR(t.finish());
   return p;
-}
-
-std::string default_policy_text() {
-  return R"(# ltskit policy (see docs/formats/policy.md)
-[backport]
-auto_apply = "high"          # severity from which `run` applies fixes without a human
-version_changes = "patch"    # none | patch | minor | any
-never_skip_newer_channels = true
-
-[abi]
-allow = ["added-symbols"]    # anything else that changes the ABI blocks publishing
-suppressions = []            # [[abi.suppressions]] pattern = "...", reason = "..."
-
-[publish]
-keep_generations = 10
-)";
 }
 
 }  // namespace ltskit

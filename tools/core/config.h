@@ -9,8 +9,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "abi-check/change_kind.h"
+#include "abi-check/suppressions.h"
 #include "tools/core/error.h"
 
 namespace ltskit {
@@ -28,10 +31,18 @@ struct NixConfig {
   int64_t eval_jobs = 2;
 };
 
+// The advisory record formats ltskit reads: OSV and CVE JSON 5.
+enum class AdvisoryFormat { kOsv, kCve5 };
+const char* advisory_format_name(AdvisoryFormat format);  // "osv", "cve5"
+std::optional<AdvisoryFormat> parse_advisory_format(std::string_view name);
+
+// Whether a source location is an http(s) URL (else it is a path).
+bool is_http_url(std::string_view location);
+
 struct AdvisorySourceConfig {
   std::string name;
   std::string location;  // a file, a folder or an http(s) URL
-  std::string format;    // "osv" or "cve5"
+  AdvisoryFormat format = AdvisoryFormat::kOsv;
 };
 
 struct WorkspaceConfig {
@@ -67,19 +78,17 @@ struct ChannelConfig {
   std::vector<std::string> publish;
 };
 
-// Channel names: 1-64 characters of [A-Za-z0-9._-], not starting with '.' or '-'.
-Status validate_channel_name(const std::string& name);
+// Names users give things (channels, advisory sources): 1-64 characters of
+// [A-Za-z0-9._-], not starting with '.' or '-', so that they are safe as file
+// names and on a terminal. `what` names the thing in the error ("channel").
+Status validate_name(const std::string& what, const std::string& name);
+inline Status validate_channel_name(const std::string& name) { return validate_name("channel", name); }
 Result<ChannelConfig> load_channel_config(const std::filesystem::path& file);
 Result<std::vector<ChannelConfig>> load_channel_configs(const std::filesystem::path& dir);
 std::string render_channel_config(const ChannelConfig& channel);
 
 enum class VersionChangePolicy { kNone, kPatch, kMinor, kAny };
 const char* version_change_policy_name(VersionChangePolicy p);
-
-struct AbiSuppression {
-  std::string pattern;
-  std::string reason;
-};
 
 struct PolicyConfig {
   std::filesystem::path file;
@@ -88,9 +97,10 @@ struct PolicyConfig {
   std::string auto_apply = "high";  // none | low | medium | high | critical
   VersionChangePolicy version_changes = VersionChangePolicy::kPatch;
   bool never_skip_newer_channels = true;
-  // [abi]
+  // [abi]: change kinds and groups as abi-check names them (docs/abi-check.md)
   std::vector<std::string> abi_allow = {"added-symbols"};
-  std::vector<AbiSuppression> abi_suppressions;
+  std::vector<abi::ChangeKind> abi_allowed_kinds;  // abi_allow, groups expanded
+  abi::Suppressions abi_suppressions;              // the same format as `ltsabi --suppressions`
   // [publish]
   int64_t keep_generations = 10;
 };

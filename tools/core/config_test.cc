@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "tools/core/test_util.h"
 
 namespace ltskit {
@@ -47,13 +50,14 @@ TEST(WorkspaceConfig, RoundTripsThroughRender) {
   c.channels_dir = dir.path() / "channels";
   c.policies_dir = dir.path() / "policies";
   c.nix.args = {"--arg", "x", "\"quoted\""};
-  c.advisory_sources.push_back({"feed", "https://example.invalid/osv.json", "osv"});
+  c.advisory_sources.push_back({"feed", "https://example.invalid/osv.json", AdvisoryFormat::kCve5});
   dir.write("ltskit.toml", render_workspace_config(c));
   auto back = load_workspace_config(dir.path());
   ASSERT_TRUE(back.ok()) << back.error().describe();
   EXPECT_EQ(back->repo, "/srv/pkgs");
   EXPECT_EQ(back->nix.args, c.nix.args);
   EXPECT_EQ(back->advisory_sources[0].location, "https://example.invalid/osv.json");
+  EXPECT_EQ(back->advisory_sources[0].format, AdvisoryFormat::kCve5);
 }
 
 struct BadConfig {
@@ -143,14 +147,54 @@ TEST(PolicyConfig, DefaultPolicyParses) {
   EXPECT_EQ(p->version_changes, VersionChangePolicy::kPatch);
   EXPECT_EQ(p->keep_generations, 10);
   EXPECT_EQ(p->abi_allow, std::vector<std::string>{"added-symbols"});
+  EXPECT_EQ(p->abi_allowed_kinds,
+            (std::vector<abi::ChangeKind>{abi::ChangeKind::kFunctionAdded, abi::ChangeKind::kVariableAdded}));
+  EXPECT_TRUE(p->abi_suppressions.entries.empty());
+}
+
+TEST(PolicyConfig, TheShippedPolicyFileIsTheBuiltInDefault) {
+  std::ifstream in(std::string(LTSKIT_SOURCE_DIR) + "/policies/lts-strict.toml", std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), default_policy_text());
+}
+
+TEST(PolicyConfig, SuppressionsUseAbiChecksFormat) {
+  TempDir dir;
+  auto file = dir.write("p.toml",
+                        "[abi]\nallow = [\"harmless\", \"added-symbols\"]\n"
+                        "[[abi.suppressions]]\nsymbol = \"_ZN6detail*\"\nreason = \"internal\"\n"
+                        "[[abi.suppressions]]\ntype = \"struct priv_*\"\nreason = \"opaque\"\n");
+  auto p = load_policy_config(file);
+  ASSERT_TRUE(p.ok()) << p.error().describe();
+  ASSERT_EQ(p->abi_suppressions.entries.size(), 2u);
+  EXPECT_EQ(p->abi_suppressions.match_symbol("_ZN6detail3fooEv", "detail::foo()"), "internal");
+  EXPECT_EQ(p->abi_suppressions.match_type("struct priv_state"), "opaque");
+  EXPECT_EQ(p->abi_allowed_kinds.size(), 3u);  // harmless + the two additions
 }
 
 TEST(PolicyConfig, RejectsUnknownValuesAndSuppressionsWithoutReason) {
   const BadConfig cases[] = {
       {"[backport]\nversion_changes = \"major\"\n", "key 'backport.version_changes'"},
       {"[abi]\nallow = [\"everything\"]\n", "unknown change kind 'everything'"},
-      {"[[abi.suppressions]]\npattern = \"foo*\"\n", "missing required key 'abi.suppressions[0].reason'"},
+      {"[abi]\nallow = \"added-symbols\"\n", "key 'abi.allow': expected an array"},
+      {"[abi]\nallow = [1]\n", "key 'abi.allow"},
+      {"[abi]\nsuppressions = \"none\"\n", "key 'abi.suppressions': expected an array of tables"},
+      {"[[abi.suppressions]]\nsymbol = \"foo*\"\n", "abi.suppressions[0]: every suppression needs a reason"},
+      {"[[abi.suppressions]]\npattern = \"foo*\"\nreason = \"x\"\n", "key 'pattern': unknown key"},
+      {"[[abi.suppressions]]\nsymbol = \"a\"\ntype = \"b\"\nreason = \"x\"\n", "exactly one of symbol, type, soname"},
+      {"[[abi.suppressions]]\nsymbol = 3\nreason = \"x\"\n", "key 'abi.suppressions[0].symbol': expected a string"},
+      {"[abi]\nalow = []\n", "key 'abi.alow': unknown key"},
+      {"[backport]\nauto_apply = \"urgent\"\n", "key 'backport.auto_apply': expected one of none, low"},
+      {"[backport]\nauto_apply = 3\n", "key 'backport.auto_apply': expected a string"},
+      {"[backport]\nversion_changes = 1\n", "key 'backport.version_changes': expected a string"},
+      {"[backport]\nnever_skip_newer_channels = \"yes\"\n",
+       "key 'backport.never_skip_newer_channels': expected a boolean"},
+      {"[backport]\nauto = \"high\"\n", "key 'backport.auto': unknown key"},
+      {"backport = 1\n", "key 'backport': expected a table"},
       {"[publish]\nkeep_generations = 0\n", "key 'publish.keep_generations': must be at least 1"},
+      {"[publish]\nkeep_generations = \"ten\"\n", "key 'publish.keep_generations': expected an integer"},
+      {"[publish]\nkeep = 3\n", "key 'publish.keep': unknown key"},
       {"[publsh]\n", "key 'publsh': unknown key"},
   };
   for (const BadConfig& bad : cases) {

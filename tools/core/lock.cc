@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <ctime>
 
+#include "tools/core/fs.h"
+
 namespace ltskit {
 namespace {
 
@@ -37,12 +39,7 @@ Result<WorkspaceLock> WorkspaceLock::acquire(const std::filesystem::path& lock_f
     ::close(fd);
     return errno_error("cannot lock '" + lock_file.string() + "'", err);
   }
-  char when[64];
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  std::string info = "pid " + std::to_string(::getpid()) + " (" + command + ") since " + when + "\n";
+  std::string info = "pid " + std::to_string(::getpid()) + " (" + command + ") since " + now_utc() + "\n";
   if (::ftruncate(fd, 0) == 0) {
     ssize_t ignored = ::pwrite(fd, info.data(), info.size(), 0);
     (void)ignored;

@@ -127,6 +127,24 @@ Result<std::optional<TomlTable>> TomlTable::opt_table(const std::string& key) {
   return std::optional<TomlTable>(TomlTable(n->as_table(), file_, prefix_ + key + "."));
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> TomlTable::all_strings() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [k, v] : *table_) {
+    std::string key(k.str());
+    used_->insert(key);
+    if (!v.is_string()) return type_error(key, "a string");
+    out.emplace_back(key, v.as_string()->get());
+  }
+  return out;
+}
+
+std::string TomlTable::location() const {
+  std::string line = line_of(*table_);
+  std::string name = prefix_;
+  if (!name.empty() && name.back() == '.') name.pop_back();
+  return file_ + (line.empty() ? "" : ":" + line) + ": " + (name.empty() ? "top level" : name);
+}
+
 Result<std::vector<TomlTable>> TomlTable::table_array(const std::string& key) {
   const toml::node* n = get(key);
   std::vector<TomlTable> out;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tools/core/error.h"
@@ -37,6 +38,9 @@ class TomlTable {
   Result<std::vector<std::string>> string_array(const std::string& key);
   // A table of string values; absent means empty.
   Result<std::map<std::string, std::string>> string_map(const std::string& key);
+  // Every key of this table with its value, each of which must be a string
+  // (for tables whose keys another component validates).
+  Result<std::vector<std::pair<std::string, std::string>>> all_strings();
   Result<std::optional<TomlTable>> opt_table(const std::string& key);
   // An array of tables ([[key]]); absent means empty.
   Result<std::vector<TomlTable>> table_array(const std::string& key);
@@ -47,6 +51,8 @@ class TomlTable {
 
   // "FILE:LINE: key 'a.b'" prefix for an error about `key`.
   std::string where(const std::string& key) const;
+  // "FILE:LINE: a.b[0]": this table itself, for errors about it as a whole.
+  std::string location() const;
   const std::string& file() const { return file_; }
 
  private:
