@@ -7,12 +7,9 @@ namespace ltskit::abi {
 
 const char* verdict_name(Verdict v) {
   switch (v) {
-    case Verdict::kNoChange:
-      return "no-change";
-    case Verdict::kCompatible:
-      return "compatible";
-    case Verdict::kIncompatible:
-      return "incompatible";
+    case Verdict::kNoChange: return "no-change";
+    case Verdict::kCompatible: return "compatible";
+    case Verdict::kIncompatible: return "incompatible";
   }
   return "?";
 }
@@ -47,9 +44,7 @@ class TypeComparer {
         case TypeKind::kStruct:
         case TypeKind::kClass:
         case TypeKind::kUnion:
-        case TypeKind::kEnum:
-          aggregate(ka, path, out, depth);
-          return;
+        case TypeKind::kEnum: aggregate(ka, path, out, depth); return;
         case TypeKind::kFunction:
           for (size_t i = 0; i < ta->params.size() && i < tb->params.size(); ++i)
             compare(ta->params[i], tb->params[i], path, out, depth + 1);
@@ -57,9 +52,7 @@ class TypeComparer {
           return;
         case TypeKind::kPointer:
         case TypeKind::kReference:
-        case TypeKind::kRvalueReference:
-          compare(ta->target, tb->target, path + "pointee: ", out, depth + 1);
-          return;
+        case TypeKind::kRvalueReference: compare(ta->target, tb->target, path + "pointee: ", out, depth + 1); return;
         default:
           if (!ta->target.empty()) compare(ta->target, tb->target, path, out, depth + 1);
           return;
@@ -90,13 +83,9 @@ class TypeComparer {
     switch (ta->kind) {
       case TypeKind::kPointer:
       case TypeKind::kReference:
-      case TypeKind::kRvalueReference:
-        compare(ta->target, tb->target, path + "pointee: ", out, depth + 1);
-        return;
+      case TypeKind::kRvalueReference: compare(ta->target, tb->target, path + "pointee: ", out, depth + 1); return;
       case TypeKind::kConst:
-      case TypeKind::kVolatile:
-        compare(ta->target, tb->target, path, out, depth + 1);
-        return;
+      case TypeKind::kVolatile: compare(ta->target, tb->target, path, out, depth + 1); return;
       case TypeKind::kArray:
         if (ta->count != tb->count)
           out.push_back({path + "array '" + ta->name + "' changed to '" + tb->name + "'", true, ""});
@@ -111,9 +100,7 @@ class TypeComparer {
           compare(ta->params[i], tb->params[i], path + "parameter " + std::to_string(i + 1) + ": ", out, depth + 1);
         compare(ta->target, tb->target, path + "return: ", out, depth + 1);
         return;
-      default:
-        out.push_back({path + "type changed from '" + ta->name + "' to '" + tb->name + "'", true, ""});
-        return;
+      default: out.push_back({path + "type changed from '" + ta->name + "' to '" + tb->name + "'", true, ""}); return;
     }
   }
 

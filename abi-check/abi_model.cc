@@ -12,16 +12,11 @@ const char* kKindNames[] = {"void",     "base",    "pointer",        "reference"
 
 const char* error_code_name(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kNotFound:
-      return "not-found";
-    case ErrorCode::kIo:
-      return "io";
-    case ErrorCode::kInvalid:
-      return "invalid";
-    case ErrorCode::kUnsupported:
-      return "unsupported";
-    case ErrorCode::kUsage:
-      return "usage";
+    case ErrorCode::kNotFound: return "not-found";
+    case ErrorCode::kIo: return "io";
+    case ErrorCode::kInvalid: return "invalid";
+    case ErrorCode::kUnsupported: return "unsupported";
+    case ErrorCode::kUsage: return "usage";
   }
   return "?";
 }

@@ -112,10 +112,8 @@ class Reader {
         case DW_TAG_variable:
           if (collect_symbols_) variable(&child, scope);
           break;
-        case DW_TAG_lexical_block:
-          break;
-        default:
-          break;
+        case DW_TAG_lexical_block: break;
+        default: break;
       }
     } while (dwarf_siblingof(&child, &child) == 0);
   }
@@ -211,21 +209,11 @@ class Reader {
         key = t.name;
         break;
       }
-      case DW_TAG_pointer_type:
-        wrapped(TypeKind::kPointer, "", "*");
-        break;
-      case DW_TAG_reference_type:
-        wrapped(TypeKind::kReference, "", "&");
-        break;
-      case DW_TAG_rvalue_reference_type:
-        wrapped(TypeKind::kRvalueReference, "", "&&");
-        break;
-      case DW_TAG_const_type:
-        wrapped(TypeKind::kConst, "const ", "");
-        break;
-      case DW_TAG_volatile_type:
-        wrapped(TypeKind::kVolatile, "volatile ", "");
-        break;
+      case DW_TAG_pointer_type: wrapped(TypeKind::kPointer, "", "*"); break;
+      case DW_TAG_reference_type: wrapped(TypeKind::kReference, "", "&"); break;
+      case DW_TAG_rvalue_reference_type: wrapped(TypeKind::kRvalueReference, "", "&&"); break;
+      case DW_TAG_const_type: wrapped(TypeKind::kConst, "const ", ""); break;
+      case DW_TAG_volatile_type: wrapped(TypeKind::kVolatile, "volatile ", ""); break;
       case DW_TAG_restrict_type:
       case DW_TAG_atomic_type: {
         // Qualifiers that do not change the ABI: look through them.
@@ -288,9 +276,7 @@ class Reader {
         t.name = type_name(t.target) + "(*)(...)";
         break;
       }
-      case DW_TAG_ptr_to_member_type:
-        wrapped(TypeKind::kPointerToMember, "", " member pointer");
-        break;
+      case DW_TAG_ptr_to_member_type: wrapped(TypeKind::kPointerToMember, "", " member pointer"); break;
       case DW_TAG_structure_type:
       case DW_TAG_class_type:
       case DW_TAG_union_type:

@@ -49,9 +49,7 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
         dynsym = scn;
         dynsym_hdr = sh;
         break;
-      case SHT_GNU_versym:
-        versym = scn;
-        break;
+      case SHT_GNU_versym: versym = scn; break;
       case SHT_GNU_verdef:
         verdef = scn;
         verdef_hdr = sh;
@@ -60,8 +58,7 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
         dynamic = scn;
         dynamic_hdr = sh;
         break;
-      default:
-        break;
+      default: break;
     }
   }
   if (dynamic) {

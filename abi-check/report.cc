@@ -6,12 +6,9 @@ namespace ltskit::abi {
 
 int exit_status(const Diff& d) {
   switch (d.verdict) {
-    case Verdict::kNoChange:
-      return 0;
-    case Verdict::kCompatible:
-      return 4;
-    case Verdict::kIncompatible:
-      return 12;
+    case Verdict::kNoChange: return 0;
+    case Verdict::kCompatible: return 4;
+    case Verdict::kIncompatible: return 12;
   }
   return 1;
 }

@@ -272,20 +272,27 @@ TEST_F(Demo, VexDocumentIsValidOpenVex) {
     EXPECT_EQ(st["products"][0]["identifiers"]["purl"], e.product);
     EXPECT_EQ(st["status"], e.status);
     EXPECT_TRUE(std::regex_match(st["timestamp"].get<std::string>(), rfc3339));
-    if (!e.alias.empty()) EXPECT_EQ(st["vulnerability"]["aliases"], json::array({e.alias}));
-    else EXPECT_FALSE(st["vulnerability"].contains("aliases"));
+    if (!e.alias.empty()) {
+      EXPECT_EQ(st["vulnerability"]["aliases"], json::array({e.alias}));
+    } else {
+      EXPECT_FALSE(st["vulnerability"].contains("aliases"));
+    }
     // OpenVEX: affected needs an action statement; not_affected a justification
     // or an impact statement (we give both); only not_affected has a justification.
     EXPECT_EQ(st.contains("action_statement"), e.status == "affected");
-    if (e.status == "affected") EXPECT_FALSE(st["action_statement"].get<std::string>().empty());
+    if (e.status == "affected") {
+      EXPECT_FALSE(st["action_statement"].get<std::string>().empty());
+    }
     EXPECT_EQ(st.value("justification", ""), e.justification);
     EXPECT_EQ(st.contains("impact_statement"), e.status == "not_affected");
   }
   EXPECT_EQ(seen.size(), want.size());
   // The human decision's reason is what the document says.
-  for (const auto& st : doc["statements"])
-    if (st["vulnerability"]["name"] == "CVE-2026-1002")
+  for (const auto& st : doc["statements"]) {
+    if (st["vulnerability"]["name"] == "CVE-2026-1002") {
       EXPECT_EQ(st["impact_statement"], "greet_format is never given NULL");
+    }
+  }
 
   // The validator itself rejects what the spec forbids.
   json broken = doc;

@@ -27,14 +27,10 @@ using Kind = RangeEvent::Kind;
 
 const char* decision_state_name(Decision::State s) {
   switch (s) {
-    case Decision::State::kAffected:
-      return "affected";
-    case Decision::State::kFixed:
-      return "fixed";
-    case Decision::State::kNotAffected:
-      return "not_affected";
-    case Decision::State::kUnknown:
-      return "unknown";
+    case Decision::State::kAffected: return "affected";
+    case Decision::State::kFixed: return "fixed";
+    case Decision::State::kNotAffected: return "not_affected";
+    case Decision::State::kUnknown: return "unknown";
   }
   return "?";
 }
@@ -65,8 +61,7 @@ bool osv_range_affects(const OsvRange& range, std::string_view v) {
       case Kind::kLastAffected:
         if (compare_versions(v, e->value) > 0) affected = false;
         break;
-      case Kind::kLimit:
-        break;
+      case Kind::kLimit: break;
     }
   }
   return affected;

@@ -5,6 +5,7 @@
 #include "tools/advisories/compress.h"
 #include "tools/advisories/parser.h"
 #include "tools/core/fs.h"
+#include "tools/core/quote.h"
 
 namespace ltskit::advisories {
 
@@ -25,14 +26,10 @@ namespace {
 
 const char* kind_name(RangeEvent::Kind k) {
   switch (k) {
-    case RangeEvent::Kind::kIntroduced:
-      return "introduced";
-    case RangeEvent::Kind::kFixed:
-      return "fixed";
-    case RangeEvent::Kind::kLastAffected:
-      return "last_affected";
-    case RangeEvent::Kind::kLimit:
-      return "limit";
+    case RangeEvent::Kind::kIntroduced: return "introduced";
+    case RangeEvent::Kind::kFixed: return "fixed";
+    case RangeEvent::Kind::kLastAffected: return "last_affected";
+    case RangeEvent::Kind::kLimit: return "limit";
   }
   return "?";
 }
@@ -45,37 +42,7 @@ namespace {
 
 // A minimal JSON writer: affected_to_json runs once per ingested record, and
 // building a DOM first costs more than the rest of the record's storage.
-void put_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
+void put_string(std::string& out, std::string_view s) { append_quoted(out, s); }
 
 void put_field(std::string& out, const char* key, std::string_view value) {
   out += '"';

@@ -88,14 +88,10 @@ Auto evaluate(const Candidate& c, const Pkg& pkg, const std::vector<std::string>
   bool have = false;
   auto rank = [](Decision::State s) {
     switch (s) {
-      case Decision::State::kAffected:
-        return 4;
-      case Decision::State::kFixed:
-        return 3;
-      case Decision::State::kNotAffected:
-        return 2;
-      case Decision::State::kUnknown:
-        return 1;
+      case Decision::State::kAffected: return 4;
+      case Decision::State::kFixed: return 3;
+      case Decision::State::kNotAffected: return 2;
+      case Decision::State::kUnknown: return 1;
     }
     return 0;
   };
@@ -107,19 +103,13 @@ Auto evaluate(const Candidate& c, const Pkg& pkg, const std::vector<std::string>
     }
   }
   switch (best.state) {
-    case Decision::State::kAffected:
-      a.state = "affected";
-      break;
-    case Decision::State::kFixed:
-      a.state = "fixed";
-      break;
+    case Decision::State::kAffected: a.state = "affected"; break;
+    case Decision::State::kFixed: a.state = "fixed"; break;
     case Decision::State::kNotAffected:
       a.state = "not_affected";
       a.justification = "vulnerable_code_not_present";
       break;
-    case Decision::State::kUnknown:
-      a.state = "under_investigation";
-      break;
+    case Decision::State::kUnknown: a.state = "under_investigation"; break;
   }
   a.reason = best.why;
   return a;

@@ -31,11 +31,9 @@ int finish(const ltskit::Outcome& outcome) {
   }
   switch (outcome.kind()) {
     case OutcomeKind::kDone:
-    case OutcomeKind::kDoneWithWarnings:
-      return 0;
+    case OutcomeKind::kDoneWithWarnings: return 0;
     case OutcomeKind::kNeedsHuman:
-    case OutcomeKind::kBlocked:
-      return kExitNeedsHuman;
+    case OutcomeKind::kBlocked: return kExitNeedsHuman;
     case OutcomeKind::kFailed:
       std::fprintf(stderr, "ltskit: error: %s\n", outcome.summary().c_str());
       return kExitFailure;

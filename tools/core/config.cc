@@ -217,14 +217,10 @@ std::string render_channel_config(const ChannelConfig& c) {
 
 const char* version_change_policy_name(VersionChangePolicy p) {
   switch (p) {
-    case VersionChangePolicy::kNone:
-      return "none";
-    case VersionChangePolicy::kPatch:
-      return "patch";
-    case VersionChangePolicy::kMinor:
-      return "minor";
-    case VersionChangePolicy::kAny:
-      return "any";
+    case VersionChangePolicy::kNone: return "none";
+    case VersionChangePolicy::kPatch: return "patch";
+    case VersionChangePolicy::kMinor: return "minor";
+    case VersionChangePolicy::kAny: return "any";
   }
   return "?";
 }

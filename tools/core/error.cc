@@ -6,22 +6,14 @@ namespace ltskit {
 
 const char* error_kind_name(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kUsage:
-      return "usage";
-    case ErrorKind::kNotFound:
-      return "not-found";
-    case ErrorKind::kInvalid:
-      return "invalid";
-    case ErrorKind::kIo:
-      return "io";
-    case ErrorKind::kConflict:
-      return "conflict";
-    case ErrorKind::kExternal:
-      return "external";
-    case ErrorKind::kUnsupported:
-      return "unsupported";
-    case ErrorKind::kInternal:
-      return "internal";
+    case ErrorKind::kUsage: return "usage";
+    case ErrorKind::kNotFound: return "not-found";
+    case ErrorKind::kInvalid: return "invalid";
+    case ErrorKind::kIo: return "io";
+    case ErrorKind::kConflict: return "conflict";
+    case ErrorKind::kExternal: return "external";
+    case ErrorKind::kUnsupported: return "unsupported";
+    case ErrorKind::kInternal: return "internal";
   }
   return "unknown";
 }

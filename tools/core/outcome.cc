@@ -6,16 +6,11 @@ namespace ltskit {
 
 const char* outcome_kind_name(OutcomeKind kind) {
   switch (kind) {
-    case OutcomeKind::kDone:
-      return "done";
-    case OutcomeKind::kDoneWithWarnings:
-      return "done-with-warnings";
-    case OutcomeKind::kNeedsHuman:
-      return "needs-human";
-    case OutcomeKind::kBlocked:
-      return "blocked";
-    case OutcomeKind::kFailed:
-      return "failed";
+    case OutcomeKind::kDone: return "done";
+    case OutcomeKind::kDoneWithWarnings: return "done-with-warnings";
+    case OutcomeKind::kNeedsHuman: return "needs-human";
+    case OutcomeKind::kBlocked: return "blocked";
+    case OutcomeKind::kFailed: return "failed";
   }
   return "?";
 }

@@ -9,18 +9,12 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; 
 
 const char* op_text(VersionRange::Op op) {
   switch (op) {
-    case VersionRange::Op::kEq:
-      return "=";
-    case VersionRange::Op::kNe:
-      return "!=";
-    case VersionRange::Op::kGe:
-      return ">=";
-    case VersionRange::Op::kGt:
-      return ">";
-    case VersionRange::Op::kLe:
-      return "<=";
-    case VersionRange::Op::kLt:
-      return "<";
+    case VersionRange::Op::kEq: return "=";
+    case VersionRange::Op::kNe: return "!=";
+    case VersionRange::Op::kGe: return ">=";
+    case VersionRange::Op::kGt: return ">";
+    case VersionRange::Op::kLe: return "<=";
+    case VersionRange::Op::kLt: return "<";
   }
   return "?";
 }
@@ -28,18 +22,12 @@ const char* op_text(VersionRange::Op op) {
 bool satisfies(const VersionRange::Constraint& c, std::string_view v) {
   int cmp = compare_versions(v, c.version);
   switch (c.op) {
-    case VersionRange::Op::kEq:
-      return cmp == 0;
-    case VersionRange::Op::kNe:
-      return cmp != 0;
-    case VersionRange::Op::kGe:
-      return cmp >= 0;
-    case VersionRange::Op::kGt:
-      return cmp > 0;
-    case VersionRange::Op::kLe:
-      return cmp <= 0;
-    case VersionRange::Op::kLt:
-      return cmp < 0;
+    case VersionRange::Op::kEq: return cmp == 0;
+    case VersionRange::Op::kNe: return cmp != 0;
+    case VersionRange::Op::kGe: return cmp >= 0;
+    case VersionRange::Op::kGt: return cmp > 0;
+    case VersionRange::Op::kLe: return cmp <= 0;
+    case VersionRange::Op::kLt: return cmp < 0;
   }
   return false;
 }

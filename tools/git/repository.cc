@@ -136,14 +136,11 @@ Status write_tree(git_repository* repo, const git_tree* tree, const fs::path& de
         LTS_RETURN_IF_ERROR(write_tree(repo, sub.get(), p, depth + 1));
         break;
       }
-      case GIT_OBJECT_BLOB:
-        LTS_RETURN_IF_ERROR(write_blob(repo, e, p));
-        break;
+      case GIT_OBJECT_BLOB: LTS_RETURN_IF_ERROR(write_blob(repo, e, p)); break;
       case GIT_OBJECT_COMMIT:  // a submodule: leave an empty folder, like a fresh clone
         if (::mkdir(p.c_str(), 0755) != 0) return errno_error("cannot create '" + p.string() + "'", errno);
         break;
-      default:
-        return invalid("unexpected tree entry '" + p.string() + "'");
+      default: return invalid("unexpected tree entry '" + p.string() + "'");
     }
   }
   return ok_status();

@@ -8,6 +8,7 @@
 
 #include "tools/core/fs.h"
 #include "tools/core/process.h"
+#include "tools/nix/options.h"
 #include "tools/nix/state.h"
 
 namespace ltskit::nix {
@@ -38,11 +39,7 @@ bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 // an evaluation sees only the tree it was given.
 ProcessOptions evaluation_options(const fs::path& tree_dir, const NixConfig& config, std::vector<std::string>& argv) {
   for (const auto& a : config.args) argv.push_back(a);
-  for (const auto& [k, v] : config.options) {
-    argv.push_back("--option");
-    argv.push_back(k);
-    argv.push_back(v);
-  }
+  append_options(argv, config);
   ProcessOptions opt;
   opt.timeout = std::chrono::seconds(config.eval_timeout_seconds);
   opt.cwd = tree_dir;

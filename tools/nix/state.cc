@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tools/core/process.h"
+#include "tools/nix/options.h"
 
 namespace ltskit::nix {
 
@@ -17,11 +18,7 @@ Status ensure_state_ready(const NixConfig& config) {
   std::lock_guard<std::mutex> lock(mu);
   if (ready.count(key)) return ok_status();
   std::vector<std::string> argv = {"nix-store", "--init"};
-  for (const auto& [k, v] : config.options) {
-    argv.push_back("--option");
-    argv.push_back(k);
-    argv.push_back(v);
-  }
+  append_options(argv, config);
   ProcessOptions opt;
   opt.timeout = std::chrono::seconds(config.eval_timeout_seconds);
   LTS_ASSIGN_OR_RETURN(ProcessResult r, run_process(argv, opt));
@@ -31,6 +28,14 @@ Status ensure_state_ready(const NixConfig& config) {
   }
   ready.insert(key);
   return ok_status();
+}
+
+void append_options(std::vector<std::string>& argv, const NixConfig& config) {
+  for (const auto& [k, v] : config.options) {
+    argv.push_back("--option");
+    argv.push_back(k);
+    argv.push_back(v);
+  }
 }
 
 }  // namespace ltskit::nix
