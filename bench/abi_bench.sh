@@ -3,8 +3,7 @@
 # library pairs (the libpython builds of pyenv), in one run: wall time and
 # peak memory of each, their ratios, the verdicts and the counts of removed
 # and added functions. Usage: bench/abi_bench.sh [LTSABI]
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 ltsabi="${1:-${LTSABI:-$root/build/abi-check/ltsabi}}"
 find_lib() { ls "$HOME"/.pyenv/versions/"$1"*/lib/libpython"$1".so.1.0 2>/dev/null | head -1 || true; }
 p11=$(find_lib 3.11); p12=$(find_lib 3.12); p13=$(find_lib 3.13)

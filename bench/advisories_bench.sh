@@ -4,10 +4,7 @@
 # ingest time with `jq empty` merely parsing the same files, in one run.
 # Prints: ingest MB/s and records/s, full re-match time, unchanged re-sync time.
 # Usage: bench/advisories_bench.sh [RECORDS] [PACKAGES]
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${LTSKIT_BUILD_DIR:-$root/build}"
-ltskit="$build/tools/cli/ltskit"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 gen="$build/bench/advisory_corpus"
 records="${1:-100000}"
 packages="${2:-50000}"

@@ -4,9 +4,7 @@
 # the tree and run `nix-env -qaP --json --out-path` on it. Same commits, one
 # run. Also times a second `track` with nothing new (the no-op case).
 # Usage: bench/track_bench.sh [N]
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ltskit="${LTSKIT:-$root/build/tools/cli/ltskit}"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 n="${1:-50}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

@@ -3,9 +3,7 @@
 # against the peer, Nix's own builtins.compareVersions evaluated by
 # nix-instantiate over the same pairs, in one run. Also checks that both
 # give the same answers. Usage: bench/vercmp_bench.sh [N]
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ltskit="${LTSKIT:-$root/build/tools/cli/ltskit}"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 n="${1:-1000000}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds ltskit into build/ (or $LTSKIT_BUILD_DIR).
 # $LTSKIT_CMAKE_ARGS adds CMake options (the tests pass -DLTSKIT_WERROR=ON).
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${LTSKIT_BUILD_DIR:-$root/build}"
-jobs="${LTSKIT_JOBS:-$(nproc)}"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 if [ ! -f "$build/CMakeCache.txt" ] || [ -n "${LTSKIT_CMAKE_ARGS:-}" ]; then
   # shellcheck disable=SC2086 # the options are words
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${LTSKIT_CMAKE_ARGS:-} >/dev/null

@@ -2,13 +2,10 @@
 # The README's main job: installs what is needed, builds, and runs the
 # pipeline on the bundled demo package set. Everything it writes stays under
 # $LTSKIT_DEMO_DIR (default: build/demo), including the publish root.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${LTSKIT_BUILD_DIR:-$root/build}"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 demo="${LTSKIT_DEMO_DIR:-$build/demo}"
 bash "$root/scripts/install-deps.sh"
 bash "$root/scripts/build.sh"
-ltskit="$build/tools/cli/ltskit"
 
 rm -rf "$demo"
 mkdir -p "$demo"

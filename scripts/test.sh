@@ -2,10 +2,7 @@
 # The README's test command: installs what is needed, builds (warnings are
 # errors), checks the formatting, runs every test, then builds the unit tests
 # with AddressSanitizer and UndefinedBehaviorSanitizer and runs them once.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${LTSKIT_BUILD_DIR:-$root/build}"
-jobs="${LTSKIT_JOBS:-$(nproc)}"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 bash "$root/scripts/install-deps.sh"
 
 echo "== format (clang-format, .clang-format)"

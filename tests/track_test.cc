@@ -6,6 +6,7 @@
 #include "tools/core/test_util.h"
 #include "tools/core/workspace.h"
 #include "tools/git/test_repo.h"
+#include "tools/nix/test_package_set.h"
 #include "tools/track/channels.h"
 #include "tools/track/schema.h"
 #include "tools/track/tracker.h"
@@ -18,20 +19,8 @@ using testing::GitRepoBuilder;
 using testing::TempDir;
 
 std::string package_set(const std::string& alpha_version, const std::string& extra = "") {
-  return R"({ system ? builtins.currentSystem }:
-let mk = pname: version: derivation {
-      inherit pname version system;
-      name = "${pname}-${version}";
-      builder = "/bin/sh";
-      args = [ "-c" "echo ${version} > $out" ];
-    };
-in {
-  alpha = mk "alpha" ")" +
-         alpha_version + R"(";
-  beta = mk "beta" "0.5";
-  )" + extra +
-         R"(
-})";
+  return testing::test_package_set("  alpha = mk \"alpha\" \"" + alpha_version +
+                                   "\";\n  beta = mk \"beta\" \"0.5\";\n  " + extra);
 }
 
 // Given an upstream where alpha goes 1.0 -> 1.1 -> 2.0 and a workspace whose
@@ -141,7 +130,7 @@ TEST(Channels, EndOfLifeIsRecordedAndRefusesChanges) {
   ASSERT_TRUE(eol.ok());
   auto again = get_channel(*f.ws, *f.repo, "1.0");
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->status, "eol");
+  EXPECT_EQ(again->status, ChannelStatus::kEol);
   Status s = require_active(*again, "backports");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message().find("channel '1.0' reached end of life"), std::string::npos);
@@ -157,7 +146,7 @@ TEST(Channels, HandWrittenChannelFilesAreRegistered) {
   ASSERT_TRUE(list.ok()) << list.error().describe();
   ASSERT_EQ(list->size(), 1u);
   EXPECT_EQ((*list)[0].cut_commit, f.c2);
-  EXPECT_EQ((*list)[0].status, "active");
+  EXPECT_EQ((*list)[0].status, ChannelStatus::kActive);
 }
 
 TEST(Track, HeadsOnlyByDefaultThenHistory) {

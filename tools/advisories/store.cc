@@ -246,22 +246,14 @@ Status store_advisory(Database& db, const std::string& source, const Advisory& a
 Result<std::map<std::string, std::vector<std::string>>> load_aliases(Database& db) {
   std::map<std::string, std::vector<std::string>> out;
   LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT advisory_id, alias FROM aliases ORDER BY alias"));
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
-    out[q.text(0)].push_back(q.text(1));
-  }
+  LTS_RETURN_IF_ERROR(q.each_row([&] { out[q.text(0)].push_back(q.text(1)); }));
   return out;
 }
 
 Result<std::map<std::string, std::string>> stored_modified(Database& db) {
   std::map<std::string, std::string> out;
   LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT id, modified FROM advisories"));
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
-    out.emplace(q.text(0), q.text(1));
-  }
+  LTS_RETURN_IF_ERROR(q.each_row([&] { out.emplace(q.text(0), q.text(1)); }));
   return out;
 }
 
@@ -271,11 +263,7 @@ Result<std::vector<std::string>> aliases_of(Database& db, const std::string& id)
   std::vector<std::string> out;
   LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT alias FROM aliases WHERE advisory_id = ? ORDER BY alias"));
   q.bind(1, id);
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
-    out.push_back(q.text(0));
-  }
+  LTS_RETURN_IF_ERROR(q.each_row([&] { out.push_back(q.text(0)); }));
   return out;
 }
 
@@ -304,13 +292,11 @@ Result<std::vector<AdvisorySummary>> list_advisories(Database& db) {
   LTS_ASSIGN_OR_RETURN(Statement q,
                        db.prepare(std::string("SELECT ") + kSummaryColumns + " FROM advisories a ORDER BY a.id"));
   LTS_ASSIGN_OR_RETURN(auto aliases, load_aliases(db));
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
+  LTS_RETURN_IF_ERROR(q.each_row([&] {
     AdvisorySummary s = read_summary(q);
     s.aliases = aliases[s.id];
     out.push_back(std::move(s));
-  }
+  }));
   return out;
 }
 
@@ -352,11 +338,7 @@ Result<AdvisoryDetail> get_advisory(Database& db, const std::string& id) {
 Result<std::map<std::string, SourceState>> source_states(Database& db) {
   std::map<std::string, SourceState> out;
   LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT source, records, synced_at FROM source_state"));
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
-    out[q.text(0)] = {q.integer(1), q.opt_text(2)};
-  }
+  LTS_RETURN_IF_ERROR(q.each_row([&] { out[q.text(0)] = {q.integer(1), q.opt_text(2)}; }));
   return out;
 }
 

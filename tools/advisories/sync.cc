@@ -119,11 +119,7 @@ Result<std::map<std::string, FileStamp>> load_file_stamps(Database& db, const st
   std::map<std::string, FileStamp> out;
   LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT path, size, mtime FROM source_files WHERE source = ?"));
   q.bind(1, source);
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
-    out[q.text(0)] = {q.integer(1), q.integer(2)};
-  }
+  LTS_RETURN_IF_ERROR(q.each_row([&] { out[q.text(0)] = {q.integer(1), q.integer(2)}; }));
   return out;
 }
 

@@ -19,15 +19,54 @@
 
 namespace ltskit::advisories {
 
-bool is_triage_state(const std::string& s) {
-  return s == "under_investigation" || s == "affected" || s == "not_affected" || s == "fixed";
+namespace {
+
+constexpr const char* kStateNames[] = {"under_investigation", "affected", "not_affected", "fixed"};
+constexpr const char* kJustificationNames[] = {
+    "component_not_present", "vulnerable_code_not_present", "vulnerable_code_not_in_execute_path",
+    "vulnerable_code_cannot_be_controlled_by_adversary", "inline_mitigations_already_exist"};
+
+template <typename E, size_t N>
+std::optional<E> parse_name(const char* const (&names)[N], std::string_view name) {
+  for (size_t i = 0; i < N; ++i)
+    if (name == names[i]) return static_cast<E>(i);
+  return std::nullopt;
 }
 
-bool is_vex_justification(const std::string& s) {
-  return s == "component_not_present" || s == "vulnerable_code_not_present" ||
-         s == "vulnerable_code_not_in_execute_path" || s == "vulnerable_code_cannot_be_controlled_by_adversary" ||
-         s == "inline_mitigations_already_exist";
+template <size_t N>
+std::string join_names(const char* const (&names)[N]) {
+  std::string out;
+  for (size_t i = 0; i < N; ++i) out += std::string(i ? ", " : "") + names[i];
+  return out;
 }
+
+// Column values: the names, and back (the tables' CHECKs keep them valid).
+std::optional<std::string> column(const std::optional<TriageState>& s) {
+  return s ? std::optional<std::string>(triage_state_name(*s)) : std::nullopt;
+}
+std::optional<std::string> column(const std::optional<VexJustification>& j) {
+  return j ? std::optional<std::string>(vex_justification_name(*j)) : std::nullopt;
+}
+TriageState state_of(const std::string& s) { return parse_triage_state(s).value_or(TriageState::kUnderInvestigation); }
+std::optional<TriageState> opt_state_of(const std::optional<std::string>& s) {
+  return s ? parse_triage_state(*s) : std::nullopt;
+}
+std::optional<VexJustification> justification_of(const std::optional<std::string>& s) {
+  return s ? parse_vex_justification(*s) : std::nullopt;
+}
+
+}  // namespace
+
+const char* triage_state_name(TriageState state) { return kStateNames[static_cast<size_t>(state)]; }
+std::optional<TriageState> parse_triage_state(std::string_view name) {
+  return parse_name<TriageState>(kStateNames, name);
+}
+const char* vex_justification_name(VexJustification j) { return kJustificationNames[static_cast<size_t>(j)]; }
+std::optional<VexJustification> parse_vex_justification(std::string_view name) {
+  return parse_name<VexJustification>(kJustificationNames, name);
+}
+std::string triage_state_names() { return join_names(kStateNames); }
+std::string vex_justification_names() { return join_names(kJustificationNames); }
 
 std::string current_user() {
   if (const char* u = std::getenv("LTSKIT_USER"); u && *u) return u;
@@ -48,8 +87,8 @@ struct Candidate {
 };
 
 struct Auto {
-  std::string state;
-  std::optional<std::string> justification;
+  TriageState state = TriageState::kUnderInvestigation;
+  std::optional<VexJustification> justification;
   std::string reason;
   std::string attr, version;
   std::string match_reason;
@@ -79,7 +118,7 @@ Auto evaluate(const Candidate& c, const Pkg& pkg, const std::vector<std::string>
     bool hit = mentions(p, c.advisory);
     for (const auto& al : aliases) hit = hit || mentions(p, al);
     if (hit) {
-      a.state = "fixed";
+      a.state = TriageState::kFixed;
       a.reason = pkg.attr + " applies patch " + p;
       return a;
     }
@@ -103,30 +142,31 @@ Auto evaluate(const Candidate& c, const Pkg& pkg, const std::vector<std::string>
     }
   }
   switch (best.state) {
-    case Decision::State::kAffected: a.state = "affected"; break;
-    case Decision::State::kFixed: a.state = "fixed"; break;
+    case Decision::State::kAffected: a.state = TriageState::kAffected; break;
+    case Decision::State::kFixed: a.state = TriageState::kFixed; break;
     case Decision::State::kNotAffected:
-      a.state = "not_affected";
-      a.justification = "vulnerable_code_not_present";
+      a.state = TriageState::kNotAffected;
+      a.justification = VexJustification::kVulnerableCodeNotPresent;
       break;
-    case Decision::State::kUnknown: a.state = "under_investigation"; break;
+    case Decision::State::kUnknown: a.state = TriageState::kUnderInvestigation; break;
   }
   a.reason = best.why;
   return a;
 }
 
 Status add_history(Database& db, const std::string& channel, const std::string& advisory, const std::string& pname,
-                   const std::optional<std::string>& old_state, const std::optional<std::string>& new_state,
-                   const std::optional<std::string>& justification, const std::string& by, const std::string& reason) {
+                   const std::optional<TriageState>& old_state, const std::optional<TriageState>& new_state,
+                   const std::optional<VexJustification>& justification, const std::string& by,
+                   const std::string& reason) {
   LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare("INSERT INTO triage_history(channel, advisory_id, pname, old_state, "
                                                  "new_state, justification, by, at, reason) "
                                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   ins.bind(1, channel)
       .bind(2, advisory)
       .bind(3, pname)
-      .bind(4, old_state)
-      .bind(5, new_state)
-      .bind(6, justification)
+      .bind(4, column(old_state))
+      .bind(5, column(new_state))
+      .bind(6, column(justification))
       .bind(7, by)
       .bind(8, now_utc())
       .bind(9, reason);
@@ -134,10 +174,10 @@ Status add_history(Database& db, const std::string& channel, const std::string& 
 }
 
 struct Existing {
-  std::string state;
-  std::optional<std::string> justification;
-  std::string auto_state;
-  std::optional<std::string> auto_justification;
+  TriageState state;
+  std::optional<VexJustification> justification;
+  TriageState auto_state;
+  std::optional<VexJustification> auto_justification;
   std::string auto_reason, match_reason, attr, version;
   bool human;
 };
@@ -213,11 +253,10 @@ Status match_channel(Database& db, const SnapshotRef& snapshot, const PackageMap
     LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(std::string(kCols) + where));
     if (!m.vendor.empty() || !m.product.empty()) q.bind(1, m.vendor).bind(2, m.product);
     else q.bind(1, m.ecosystem).bind(2, m.name);
-    while (true) {
-      LTS_ASSIGN_OR_RETURN(bool row, q.step());
-      if (!row) break;
+    LTS_RETURN_IF_ERROR(q.each_row([&]() -> Status {
       LTS_RETURN_IF_ERROR(consider(q, m.pname, "mapped by " + m.describe()));
-    }
+      return ok_status();
+    }));
   }
   return ok_status();
 }
@@ -244,12 +283,13 @@ Status write_channel_triage(Database& db, const std::string& channel, Matches& m
           "SELECT advisory_id, pname, state, justification, auto_state, auto_justification, auto_reason, match_reason, "
           "attr, version, human FROM triage WHERE channel = ?"));
   q.bind(1, channel);
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
-    existing[{q.text(0), q.text(1)}] = {q.text(2), q.opt_text(3), q.text(4), q.opt_text(5),     q.text(6),
-                                        q.text(7), q.text(8),     q.text(9), q.integer(10) != 0};
-  }
+  LTS_RETURN_IF_ERROR(q.each_row([&] {
+    existing[{q.text(0), q.text(1)}] = {state_of(q.text(2)), justification_of(q.opt_text(3)),
+                                        state_of(q.text(4)), justification_of(q.opt_text(5)),
+                                        q.text(6),           q.text(7),
+                                        q.text(8),           q.text(9),
+                                        q.integer(10) != 0};
+  }));
 
   std::string now = now_utc();
   LTS_ASSIGN_OR_RETURN(
@@ -273,10 +313,10 @@ Status write_channel_triage(Database& db, const std::string& channel, Matches& m
           .bind(3, key.second)
           .bind(4, a.attr)
           .bind(5, a.version)
-          .bind(6, a.state)
-          .bind(7, a.justification)
-          .bind(8, a.state)
-          .bind(9, a.justification)
+          .bind(6, triage_state_name(a.state))
+          .bind(7, column(a.justification))
+          .bind(8, triage_state_name(a.state))
+          .bind(9, column(a.justification))
           .bind(10, a.reason)
           .bind(11, a.match_reason)
           .bind(12, now);
@@ -293,14 +333,14 @@ Status write_channel_triage(Database& db, const std::string& channel, Matches& m
       ++report.unchanged;
       continue;
     }
-    std::string state = e.human ? e.state : a.state;
-    std::optional<std::string> just = e.human ? e.justification : a.justification;
+    TriageState state = e.human ? e.state : a.state;
+    std::optional<VexJustification> just = e.human ? e.justification : a.justification;
     upd.bind(1, a.attr)
         .bind(2, a.version)
-        .bind(3, state)
-        .bind(4, just)
-        .bind(5, a.state)
-        .bind(6, a.justification)
+        .bind(3, triage_state_name(state))
+        .bind(4, column(just))
+        .bind(5, triage_state_name(a.state))
+        .bind(6, column(a.justification))
         .bind(7, a.reason)
         .bind(8, a.match_reason)
         .bind(9, now)
@@ -311,9 +351,9 @@ Status write_channel_triage(Database& db, const std::string& channel, Matches& m
     if (!e.human && e.state != state)
       LTS_RETURN_IF_ERROR(add_history(db, channel, key.first, key.second, e.state, state, just, "ltskit", a.reason));
     else if (e.human && e.auto_state != a.state)
-      LTS_RETURN_IF_ERROR(
-          add_history(db, channel, key.first, key.second, e.state, e.state, e.justification, "ltskit",
-                      "automatic verdict is now " + a.state + " (" + a.reason + "); the human decision stands"));
+      LTS_RETURN_IF_ERROR(add_history(db, channel, key.first, key.second, e.state, e.state, e.justification, "ltskit",
+                                      "automatic verdict is now " + std::string(triage_state_name(a.state)) + " (" +
+                                          a.reason + "); the human decision stands"));
     ++report.changed;
   }
   for (const auto& [key, e] : existing) {
@@ -376,20 +416,18 @@ Result<std::vector<TriageRow>> list_triage(Database& db, const TriageFilter& f) 
                  "WHERE (?1 IS NULL OR t.channel = ?1) AND (?2 IS NULL OR t.state = ?2) AND (?3 IS NULL OR "
                  "t.advisory_id = ?3) "
                  "ORDER BY t.channel, t.advisory_id, t.pname"));
-  q.bind(1, f.channel).bind(2, f.state).bind(3, f.advisory);
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
+  q.bind(1, f.channel).bind(2, column(f.state)).bind(3, f.advisory);
+  LTS_RETURN_IF_ERROR(q.each_row([&] {
     TriageRow r;
     r.channel = q.text(0);
     r.advisory = q.text(1);
     r.pname = q.text(2);
     r.attr = q.text(3);
     r.version = q.text(4);
-    r.state = q.text(5);
-    r.justification = q.opt_text(6);
-    r.auto_state = q.text(7);
-    r.auto_justification = q.opt_text(8);
+    r.state = state_of(q.text(5));
+    r.justification = justification_of(q.opt_text(6));
+    r.auto_state = state_of(q.text(7));
+    r.auto_justification = justification_of(q.opt_text(8));
     r.auto_reason = q.text(9);
     r.match_reason = q.text(10);
     r.human = q.integer(11) != 0;
@@ -403,7 +441,7 @@ Result<std::vector<TriageRow>> list_triage(Database& db, const TriageFilter& f) 
     auto al = aliases.find(r.advisory);
     if (al != aliases.end()) r.aliases = al->second;
     out.push_back(std::move(r));
-  }
+  }));
   return out;
 }
 
@@ -414,26 +452,19 @@ Result<std::vector<TriageHistoryEntry>> triage_history(Database& db, const std::
                        db.prepare("SELECT old_state, new_state, justification, by, at, reason FROM triage_history "
                                   "WHERE channel = ? AND advisory_id = ? AND pname = ? ORDER BY id"));
   q.bind(1, channel).bind(2, advisory).bind(3, pname);
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
-    out.push_back({q.opt_text(0), q.opt_text(1), q.opt_text(2), q.text(3), q.text(4), q.text(5)});
-  }
+  LTS_RETURN_IF_ERROR(q.each_row([&] {
+    out.push_back({opt_state_of(q.opt_text(0)), opt_state_of(q.opt_text(1)), justification_of(q.opt_text(2)), q.text(3),
+                   q.text(4), q.text(5)});
+  }));
   return out;
 }
 
 Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& d) {
   Database& db = ws.db();
-  if (!is_triage_state(d.state))
-    return usage_error("state '" + d.state + "' must be one of under_investigation, affected, not_affected, fixed");
-  if (d.state == "not_affected" && !d.justification)
-    return usage_error(
-        "not_affected needs --justification (component_not_present, vulnerable_code_not_present, "
-        "vulnerable_code_not_in_execute_path, vulnerable_code_cannot_be_controlled_by_adversary, "
-        "inline_mitigations_already_exist)");
-  if (d.justification && !is_vex_justification(*d.justification))
-    return usage_error("'" + *d.justification + "' is not an OpenVEX justification");
-  if (d.justification && d.state != "not_affected") return usage_error("--justification only goes with not_affected");
+  if (d.state == TriageState::kNotAffected && !d.justification)
+    return usage_error("not_affected needs --justification (" + vex_justification_names() + ")");
+  if (d.justification && d.state != TriageState::kNotAffected)
+    return usage_error("--justification only goes with not_affected");
   if (d.reason.empty()) return usage_error("--reason must not be empty");
   LTS_ASSIGN_OR_RETURN(auto adv, get_advisory(db, d.advisory));
   std::string id = adv.summary.id;
@@ -461,8 +492,8 @@ Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& d) {
           .bind(3, d.pname)
           .bind(4, p->attr)
           .bind(5, p->version)
-          .bind(6, d.state)
-          .bind(7, d.justification)
+          .bind(6, triage_state_name(d.state))
+          .bind(7, column(d.justification))
           .bind(8, d.who)
           .bind(9, now)
           .bind(10, d.reason)
@@ -475,8 +506,8 @@ Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& d) {
           Statement up,
           db.prepare("UPDATE triage SET state = ?, justification = ?, human = 1, decided_by = ?, decided_at = ?, "
                      "decision_reason = ?, updated_at = ? WHERE channel = ? AND advisory_id = ? AND pname = ?"));
-      up.bind(1, d.state)
-          .bind(2, d.justification)
+      up.bind(1, triage_state_name(d.state))
+          .bind(2, column(d.justification))
           .bind(3, d.who)
           .bind(4, now)
           .bind(5, d.reason)
@@ -489,7 +520,7 @@ Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& d) {
           add_history(db, d.channel, id, d.pname, row->state, d.state, d.justification, d.who, d.reason));
     }
     return record_event(db, ws.command(), "triage.set", d.channel + "/" + id + "/" + d.pname,
-                        d.state + ": " + d.reason);
+                        std::string(triage_state_name(d.state)) + ": " + d.reason);
   }));
   LTS_ASSIGN_OR_RETURN(auto after, list_triage(db, {d.channel, std::nullopt, id}));
   for (auto& r : after)

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tools/core/error.h"
@@ -16,9 +17,24 @@
 
 namespace ltskit::advisories {
 
-// OpenVEX statuses and justifications.
-bool is_triage_state(const std::string& s);
-bool is_vex_justification(const std::string& s);
+// The state of a channel x advisory x package: OpenVEX's statuses.
+enum class TriageState { kUnderInvestigation, kAffected, kNotAffected, kFixed };
+const char* triage_state_name(TriageState state);  // "under_investigation", "affected", …
+std::optional<TriageState> parse_triage_state(std::string_view name);
+
+// Why a package is not affected: OpenVEX's justifications.
+enum class VexJustification {
+  kComponentNotPresent,
+  kVulnerableCodeNotPresent,
+  kVulnerableCodeNotInExecutePath,
+  kVulnerableCodeCannotBeControlledByAdversary,
+  kInlineMitigationsAlreadyExist,
+};
+const char* vex_justification_name(VexJustification justification);  // "component_not_present", …
+std::optional<VexJustification> parse_vex_justification(std::string_view name);
+// Every name, for messages: "a, b, c".
+std::string triage_state_names();
+std::string vex_justification_names();
 
 struct TriageRefreshReport {
   size_t channels = 0;
@@ -36,10 +52,10 @@ Result<TriageRefreshReport> refresh_triage(Workspace& ws, git::Repository& repo,
 
 struct TriageRow {
   std::string channel, advisory, pname, attr, version;
-  std::string state;
-  std::optional<std::string> justification;
-  std::string auto_state;
-  std::optional<std::string> auto_justification;
+  TriageState state = TriageState::kUnderInvestigation;
+  std::optional<VexJustification> justification;
+  TriageState auto_state = TriageState::kUnderInvestigation;
+  std::optional<VexJustification> auto_justification;
   std::string auto_reason;
   std::string match_reason;
   bool human = false;
@@ -54,21 +70,24 @@ struct TriageRow {
 
 struct TriageFilter {
   std::optional<std::string> channel;
-  std::optional<std::string> state;
+  std::optional<TriageState> state;
   std::optional<std::string> advisory;
 };
 Result<std::vector<TriageRow>> list_triage(Database& db, const TriageFilter& filter);
 
 struct TriageHistoryEntry {
-  std::optional<std::string> old_state, new_state, justification;
+  std::optional<TriageState> old_state, new_state;  // nullopt: no row before / after
+  std::optional<VexJustification> justification;
   std::string by, at, reason;
 };
 Result<std::vector<TriageHistoryEntry>> triage_history(Database& db, const std::string& channel,
                                                        const std::string& advisory, const std::string& pname);
 
 struct TriageDecision {
-  std::string channel, advisory, pname, state, reason;
-  std::optional<std::string> justification;
+  std::string channel, advisory, pname;
+  TriageState state = TriageState::kUnderInvestigation;
+  std::string reason;
+  std::optional<VexJustification> justification;
   std::string who;
 };
 // Records a human decision. `advisory` may be an alias. not_affected needs a

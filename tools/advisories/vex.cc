@@ -55,19 +55,20 @@ Result<json> build_vex(Database& db, const std::string& channel, const std::stri
     std::string purl =
         "pkg:nix/" + purl_escape(r.pname) + "@" + purl_escape(r.version) + "?channel=" + purl_escape(channel);
     st["products"] = json::array({{{"@id", purl}, {"identifiers", {{"purl", purl}}}}});
-    st["status"] = r.state;
+    st["status"] = triage_state_name(r.state);
     st["timestamp"] = r.human && r.decided_at ? *r.decided_at : r.updated_at;
     std::string why = r.human ? r.decision_reason.value_or("") : r.auto_reason;
-    if (r.state == "not_affected") {
-      if (r.justification) st["justification"] = *r.justification;
+    if (r.state == TriageState::kNotAffected) {
+      if (r.justification) st["justification"] = vex_justification_name(*r.justification);
       st["impact_statement"] = why.empty() ? "not affected" : why;
-    } else if (r.state == "affected") {
+    } else if (r.state == TriageState::kAffected) {
       st["action_statement"] = "A fix is being backported to channel " + channel + " (" + r.pname + " " + r.version +
                                "). " + (why.empty() ? "" : "Reason: " + why + ".");
-    } else if (r.state == "fixed" || r.state == "under_investigation") {
+    } else {
       if (!why.empty()) st["status_notes"] = why;
     }
-    digest += r.advisory + "|" + r.pname + "|" + r.version + "|" + r.state + "|" + r.justification.value_or("") + "\n";
+    digest += r.advisory + "|" + r.pname + "|" + r.version + "|" + triage_state_name(r.state) + "|" +
+              (r.justification ? vex_justification_name(*r.justification) : "") + "\n";
     statements.push_back(std::move(st));
   }
   json doc;
@@ -103,7 +104,6 @@ std::vector<std::string> validate_openvex(const json& doc) {
     p.push_back("document: 'statements' must be an array");
     return p;
   }
-  static const std::set<std::string> kStatus = {"not_affected", "affected", "fixed", "under_investigation"};
   size_t i = 0;
   for (const auto& st : doc["statements"]) {
     std::string where = "statements[" + std::to_string(i++) + "]";
@@ -119,12 +119,12 @@ std::vector<std::string> validate_openvex(const json& doc) {
     else
       for (const auto& prod : st["products"]) need_string(prod, "@id", where + ".products[]");
     std::string status = st.value("status", "");
-    if (!kStatus.count(status)) p.push_back(where + ": 'status' '" + status + "' is not an OpenVEX status");
+    if (!parse_triage_state(status)) p.push_back(where + ": 'status' '" + status + "' is not an OpenVEX status");
     if (status == "not_affected" && !st.contains("justification") && !st.contains("impact_statement"))
       p.push_back(where + ": not_affected needs a justification or an impact_statement");
     if (st.contains("justification")) {
       if (status != "not_affected") p.push_back(where + ": a justification is only for not_affected");
-      if (!is_vex_justification(st.value("justification", ""))) p.push_back(where + ": unknown justification");
+      if (!parse_vex_justification(st.value("justification", ""))) p.push_back(where + ": unknown justification");
     }
     if (status == "affected") need_string(st, "action_statement", where);
   }

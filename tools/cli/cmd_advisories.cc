@@ -224,7 +224,7 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
             j["triage"].push_back({{"channel", r.channel},
                                    {"pname", r.pname},
                                    {"version", r.version},
-                                   {"state", r.state},
+                                   {"state", triage_state_name(r.state)},
                                    {"reason", r.human ? r.decision_reason.value_or("") : r.auto_reason}});
           print_json(j);
           return ok_status();
@@ -247,7 +247,8 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
           std::cout << "  triage:\n";
           std::vector<std::vector<std::string>> t;
           for (const auto& r : rows)
-            t.push_back({"    " + r.channel, r.pname + " " + r.version, r.state + (r.human ? " (human)" : ""),
+            t.push_back({"    " + r.channel, r.pname + " " + r.version,
+                         triage_state_name(r.state) + std::string(r.human ? " (human)" : ""),
                          r.human ? r.decision_reason.value_or("") : r.auto_reason});
           std::cout << format_table(t);
         }

@@ -19,7 +19,7 @@ nlohmann::json to_json(const ChannelState& c) {
   j["support_until"] = c.config.support_until ? nlohmann::json(*c.config.support_until) : nlohmann::json();
   j["policy"] = c.config.policy;
   j["publish"] = c.config.publish;
-  j["status"] = c.status;
+  j["status"] = channel_status_name(c.status);
   j["eol_at"] = c.eol_at ? nlohmann::json(*c.eol_at) : nlohmann::json();
   j["branch_head"] = c.branch_head ? nlohmann::json(*c.branch_head) : nlohmann::json();
   j["file"] = c.config.file.string();
@@ -27,7 +27,7 @@ nlohmann::json to_json(const ChannelState& c) {
 }
 
 void print_channel(const ChannelState& c) {
-  std::cout << "channel " << c.config.name << (c.status == "eol" ? "  (end of life)" : "") << "\n";
+  std::cout << "channel " << c.config.name << (c.status == ChannelStatus::kEol ? "  (end of life)" : "") << "\n";
   std::cout << format_table({
       {"  branch", c.config.branch},
       {"  upstream", c.config.upstream},
@@ -42,7 +42,7 @@ void print_channel(const ChannelState& c) {
          for (size_t i = 0; i < c.config.publish.size(); ++i) s += (i ? ", " : "") + c.config.publish[i];
          return s.empty() ? std::string("-") : s;
        }()},
-      {"  status", c.status + (c.eol_at ? " since " + *c.eol_at : "")},
+      {"  status", std::string(channel_status_name(c.status)) + (c.eol_at ? " since " + *c.eol_at : "")},
   });
 }
 
@@ -51,6 +51,31 @@ Status with_repo(CommandContext& ctx, Access access, const std::string& cmd, F f
   LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, access, cmd));
   LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
   return f(ws, repo);
+}
+
+// `channel SUB NAME [--json]`: `run` acts on the named channel; the result is
+// printed as JSON or by `print_text`.
+void add_channel_command(CLI::App& group, CommandContext& ctx, const std::string& sub, const std::string& help,
+                         Access access, Result<ChannelState> (*run)(Workspace&, git::Repository&, const std::string&),
+                         std::function<void(const ChannelState&)> print_text) {
+  struct Opts {
+    std::string name;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* cmd = group.add_subcommand(sub, help);
+  cmd->add_option("name", o->name, "Channel name")->required();
+  cmd->add_flag("--json", o->json, "JSON output");
+  cmd->callback([&ctx, o, sub, access, run, print_text]() {
+    ctx.action = [&ctx, o, sub, access, run, print_text]() -> Status {
+      return with_repo(ctx, access, "ltskit channel " + sub, [&](Workspace& ws, git::Repository& repo) -> Status {
+        LTS_ASSIGN_OR_RETURN(ChannelState c, run(ws, repo, o->name));
+        if (o->json) print_json(to_json(c));
+        else print_text(c);
+        return ok_status();
+      });
+    };
+  });
 }
 
 }  // namespace
@@ -124,57 +149,19 @@ void define_channel(CLI::App& app, CommandContext& ctx) {
                            for (const auto& c : channels)
                              rows.push_back({c.config.name, c.config.branch, c.config.upstream, short_id(c.cut_commit),
                                              c.branch_head ? short_id(*c.branch_head) : "(missing)",
-                                             c.config.support_until.value_or("-"), c.status});
+                                             c.config.support_until.value_or("-"), channel_status_name(c.status)});
                            std::cout << format_table(rows);
                            return ok_status();
                          });
       };
     });
   }
-  {
-    struct Opts {
-      std::string name;
-      bool json = false;
-    };
-    auto o = std::make_shared<Opts>();
-    CLI::App* cmd = group->add_subcommand("show", "Show one channel");
-    cmd->add_option("name", o->name, "Channel name")->required();
-    cmd->add_flag("--json", o->json, "JSON output");
-    cmd->callback([&ctx, o]() {
-      ctx.action = [&ctx, o]() -> Status {
-        return with_repo(ctx, Access::kRead, "ltskit channel show",
-                         [&](Workspace& ws, git::Repository& repo) -> Status {
-                           LTS_ASSIGN_OR_RETURN(ChannelState c, get_channel(ws, repo, o->name));
-                           if (o->json) print_json(to_json(c));
-                           else print_channel(c);
-                           return ok_status();
-                         });
-      };
-    });
-  }
-  {
-    struct Opts {
-      std::string name;
-      bool json = false;
-    };
-    auto o = std::make_shared<Opts>();
-    CLI::App* cmd = group->add_subcommand("eol", "Mark a channel end-of-life: no more backports or publishing");
-    cmd->add_option("name", o->name, "Channel name")->required();
-    cmd->add_flag("--json", o->json, "JSON output");
-    cmd->callback([&ctx, o]() {
-      ctx.action = [&ctx, o]() -> Status {
-        return with_repo(ctx, Access::kWrite, "ltskit channel eol",
-                         [&](Workspace& ws, git::Repository& repo) -> Status {
-                           LTS_ASSIGN_OR_RETURN(ChannelState c, eol_channel(ws, repo, o->name));
-                           if (o->json) print_json(to_json(c));
-                           else
-                             std::cout << "Channel " << c.config.name
-                                       << " is now end-of-life; it refuses further backports and publishing.\n";
-                           return ok_status();
-                         });
-      };
-    });
-  }
+  add_channel_command(*group, ctx, "show", "Show one channel", Access::kRead, get_channel, print_channel);
+  add_channel_command(*group, ctx, "eol", "Mark a channel end-of-life: no more backports or publishing", Access::kWrite,
+                      eol_channel, [](const ChannelState& c) {
+                        std::cout << "Channel " << c.config.name
+                                  << " is now end-of-life; it refuses further backports and publishing.\n";
+                      });
 }
 
 }  // namespace ltskit::cli

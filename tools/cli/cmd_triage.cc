@@ -14,19 +14,31 @@ using namespace ltskit::advisories;
 
 namespace {
 
+nlohmann::json opt(const std::optional<std::string>& s) { return s ? nlohmann::json(*s) : nlohmann::json(); }
+nlohmann::json opt(const std::optional<TriageState>& s) {
+  return s ? nlohmann::json(triage_state_name(*s)) : nlohmann::json();
+}
+nlohmann::json opt(const std::optional<VexJustification>& j) {
+  return j ? nlohmann::json(vex_justification_name(*j)) : nlohmann::json();
+}
+
+// "not_affected (vulnerable_code_not_present)"
+std::string state_text(std::optional<TriageState> state, std::optional<VexJustification> j, const char* none) {
+  return (state ? triage_state_name(*state) : none) + (j ? " (" + std::string(vex_justification_name(*j)) + ")" : "");
+}
+
 nlohmann::json row_json(const TriageRow& r) {
-  auto opt = [](const std::optional<std::string>& s) { return s ? nlohmann::json(*s) : nlohmann::json(); };
   return {{"channel", r.channel},
           {"advisory", r.advisory},
           {"aliases", r.aliases},
           {"pname", r.pname},
           {"attr", r.attr},
           {"version", r.version},
-          {"state", r.state},
+          {"state", triage_state_name(r.state)},
           {"justification", opt(r.justification)},
           {"severity", r.severity},
           {"score", r.score >= 0 ? nlohmann::json(r.score) : nlohmann::json()},
-          {"auto_state", r.auto_state},
+          {"auto_state", triage_state_name(r.auto_state)},
           {"auto_reason", r.auto_reason},
           {"match_reason", r.match_reason},
           {"human", r.human},
@@ -52,15 +64,16 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, lo, cmd]() {
     if (cmd->get_subcommands().size() > 0) return;  // `triage set` runs instead
     ctx.action = [&ctx, lo]() -> Status {
-      if (!lo->state.empty() && !is_triage_state(lo->state))
-        return usage_error("--state must be one of under_investigation, affected, not_affected, fixed");
+      std::optional<TriageState> state;
+      if (!lo->state.empty() && !(state = parse_triage_state(lo->state)))
+        return usage_error("--state must be one of " + triage_state_names());
       LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit triage"));
       TriageFilter f;
       if (!lo->channel.empty()) {
         LTS_RETURN_IF_ERROR(require_registered_channel(ws.db(), lo->channel));
         f.channel = lo->channel;
       }
-      if (!lo->state.empty()) f.state = lo->state;
+      f.state = state;
       LTS_ASSIGN_OR_RETURN(auto rows, list_triage(ws.db(), f));
       if (lo->json) {
         nlohmann::json arr = nlohmann::json::array();
@@ -75,8 +88,7 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
       std::vector<std::vector<std::string>> t = {
           {"CHANNEL", "ADVISORY", "PACKAGE", "VERSION", "SEVERITY", "STATE", "WHY"}};
       for (const auto& r : rows) {
-        std::string state =
-            r.state + (r.justification ? " (" + *r.justification + ")" : "") + (r.human ? " [human]" : "");
+        std::string state = state_text(r.state, r.justification, "") + (r.human ? " [human]" : "");
         std::string why = r.human ? r.decided_by.value_or("?") + ": " + r.decision_reason.value_or("") : r.auto_reason;
         t.push_back({r.channel, r.advisory, r.pname, r.version, r.severity, state, why});
       }
@@ -129,7 +141,6 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
         LTS_ASSIGN_OR_RETURN(auto entries, triage_history(ws.db(), o->channel, adv.summary.id, o->pname));
         if (entries.empty())
           return not_found("no triage history for " + o->channel + " " + adv.summary.id + " " + o->pname);
-        auto opt = [](const std::optional<std::string>& s) { return s ? nlohmann::json(*s) : nlohmann::json(); };
         if (o->json) {
           nlohmann::json arr = nlohmann::json::array();
           for (const auto& e : entries)
@@ -145,8 +156,8 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
         std::vector<std::vector<std::string>> rows = {{"WHEN", "WHO", "CHANGE", "WHY"}};
         for (const auto& e : entries)
           rows.push_back({e.at, e.by,
-                          e.old_state.value_or("(none)") + " -> " + e.new_state.value_or("(removed)") +
-                              (e.justification ? " (" + *e.justification + ")" : ""),
+                          state_text(e.old_state, std::nullopt, "(none)") + " -> " +
+                              state_text(e.new_state, e.justification, "(removed)"),
                           e.reason});
         std::cout << format_table(rows);
         return ok_status();
@@ -169,19 +180,27 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
   set->add_flag("--json", so->json, "Print the resulting entry as JSON");
   set->callback([&ctx, so]() {
     ctx.action = [&ctx, so]() -> Status {
-      LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kWrite, "ltskit triage set"));
       TriageDecision d;
       d.channel = so->channel;
       d.advisory = so->advisory;
       d.pname = so->pname;
-      d.state = so->state;
+      auto state = parse_triage_state(so->state);
+      if (!state) return usage_error("state '" + so->state + "' must be one of " + triage_state_names());
+      d.state = *state;
       d.reason = so->reason;
-      if (!so->justification.empty()) d.justification = so->justification;
+      if (!so->justification.empty()) {
+        d.justification = parse_vex_justification(so->justification);
+        if (!d.justification)
+          return usage_error("'" + so->justification + "' is not an OpenVEX justification (" +
+                             vex_justification_names() + ")");
+      }
       d.who = current_user();
+      LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kWrite, "ltskit triage set"));
       LTS_ASSIGN_OR_RETURN(TriageRow r, set_triage(ws, d));
       if (so->json) print_json(row_json(r));
       else
-        std::cout << r.channel << " " << r.advisory << " " << r.pname << ": " << r.state << " (by " << d.who << ")\n";
+        std::cout << r.channel << " " << r.advisory << " " << r.pname << ": " << triage_state_name(r.state) << " (by "
+                  << d.who << ")\n";
       return ok_status();
     };
   });

@@ -65,6 +65,19 @@ struct BadConfig {
   const char* must_mention;
 };
 
+// Each of `cases`, written to `file_name` and given to `load`, is refused
+// with a message that mentions what the case says.
+template <typename Load, size_t N>
+void expect_all_rejected(const BadConfig (&cases)[N], const char* file_name, Load load) {
+  for (const BadConfig& bad : cases) {
+    TempDir dir;
+    auto loaded = load(dir.write(file_name, bad.text));
+    ASSERT_FALSE(loaded.ok()) << bad.text;
+    EXPECT_NE(loaded.error().message().find(bad.must_mention), std::string::npos)
+        << "message: " << loaded.error().message() << "\nwanted: " << bad.must_mention;
+  }
+}
+
 TEST(WorkspaceConfig, ErrorsNameFileLineAndKey) {
   const BadConfig cases[] = {
       {"repo = \"x\"\nrepos = \"y\"\n", "ltskit.toml:2: key 'repos': unknown key"},
@@ -128,14 +141,7 @@ TEST(ChannelConfig, RejectsBadValues) {
       {"name = \"../x\"\nbranch = \"b\"\nupstream = \"main\"\ncut = \"x\"\n", "key 'name'"},
       {"name = \"1.0\"\nupstream = \"main\"\ncut = \"x\"\n", "missing required key 'branch'"},
   };
-  for (const BadConfig& bad : cases) {
-    TempDir dir;
-    auto file = dir.write("1.0.toml", bad.text);
-    auto c = load_channel_config(file);
-    ASSERT_FALSE(c.ok()) << bad.text;
-    EXPECT_NE(c.error().message().find(bad.must_mention), std::string::npos)
-        << "message: " << c.error().message() << "\nwanted: " << bad.must_mention;
-  }
+  expect_all_rejected(cases, "1.0.toml", [](const std::filesystem::path& f) { return load_channel_config(f); });
 }
 
 TEST(PolicyConfig, DefaultPolicyParses) {
@@ -197,14 +203,7 @@ TEST(PolicyConfig, RejectsUnknownValuesAndSuppressionsWithoutReason) {
       {"[publish]\nkeep = 3\n", "key 'publish.keep': unknown key"},
       {"[publsh]\n", "key 'publsh': unknown key"},
   };
-  for (const BadConfig& bad : cases) {
-    TempDir dir;
-    auto file = dir.write("p.toml", bad.text);
-    auto p = load_policy_config(file);
-    ASSERT_FALSE(p.ok()) << bad.text;
-    EXPECT_NE(p.error().message().find(bad.must_mention), std::string::npos)
-        << "message: " << p.error().message() << "\nwanted: " << bad.must_mention;
-  }
+  expect_all_rejected(cases, "p.toml", [](const std::filesystem::path& f) { return load_policy_config(f); });
 }
 
 }  // namespace

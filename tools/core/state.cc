@@ -256,11 +256,7 @@ Status Database::migrate(const std::vector<const Schema*>& schemas) {
   }
   if (have_modules) {
     LTS_ASSIGN_OR_RETURN(Statement q, prepare("SELECT module, version FROM schema_modules"));
-    while (true) {
-      LTS_ASSIGN_OR_RETURN(bool row, q.step());
-      if (!row) break;
-      versions_[q.text(0)] = static_cast<int>(q.integer(1));
-    }
+    LTS_RETURN_IF_ERROR(q.each_row([&] { versions_[q.text(0)] = static_cast<int>(q.integer(1)); }));
   }
   if (versions_.empty()) LTS_RETURN_IF_ERROR(adopt_legacy_versions());
   for (const Schema* schema : schema_closure(schemas)) {

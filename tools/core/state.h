@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "tools/core/error.h"
@@ -64,6 +65,21 @@ class Statement {
 
   // Advances: true when a row is available, false when done.
   Result<bool> step();
+  // Steps through every row, calling `f()` for each (it reads the columns).
+  // `f` returns void or a Status; an error stops the walk and is returned,
+  // as is a failed step.
+  template <typename F>
+  Status each_row(F&& f) {
+    while (true) {
+      LTS_ASSIGN_OR_RETURN(bool row, step());
+      if (!row) return ok_status();
+      if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
+        f();
+      } else {
+        LTS_RETURN_IF_ERROR(f());
+      }
+    }
+  }
   // Runs to completion (for statements that return no rows).
   Status run();
   // Resets so the statement can be bound and run again.

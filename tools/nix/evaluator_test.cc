@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tools/core/test_util.h"
+#include "tools/nix/test_package_set.h"
 
 namespace ltskit::nix {
 namespace {
@@ -36,20 +37,9 @@ TEST(ParseNixEnvJson, FallsBackToTheNameAndRejectsGarbage) {
   EXPECT_FALSE(parse_nix_env_json("[]", "test").ok());
 }
 
-const char* kSet = R"(
-{ system ? builtins.currentSystem }:
-let mk = pname: version: derivation {
-      inherit pname version system;
-      name = "${pname}-${version}";
-      builder = "/bin/sh";
-      args = [ "-c" "echo ${version} > $out" ];
-    };
-in {
-  alpha = mk "alpha" "1.2.3";
+const std::string kSet = testing::test_package_set(R"(  alpha = mk "alpha" "1.2.3";
   beta = mk "beta" "0.9pre1";
-  notAPackage = 42;
-}
-)";
+  notAPackage = 42;)");
 
 TEST(EvaluatePackageSet, EvaluatesARealPackageSet) {
   TempDir dir;

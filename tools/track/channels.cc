@@ -8,7 +8,12 @@
 namespace ltskit {
 namespace fs = std::filesystem;
 
+const char* channel_status_name(ChannelStatus status) { return status == ChannelStatus::kEol ? "eol" : "active"; }
+
 namespace {
+
+// The table's CHECK constraint allows only the two names.
+ChannelStatus parse_status(const std::string& s) { return s == "eol" ? ChannelStatus::kEol : ChannelStatus::kActive; }
 
 // Resolves a channel's `from`/`cut` against its upstream.
 Result<std::string> resolve_cut(git::Repository& repo, const std::string& from, const std::string& upstream) {
@@ -31,7 +36,7 @@ Result<std::optional<ChannelState>> load_row(Database& db, const std::string& na
   if (!row) return std::optional<ChannelState>();
   ChannelState st;
   st.cut_commit = q.text(0);
-  st.status = q.text(1);
+  st.status = parse_status(q.text(1));
   st.eol_at = q.opt_text(2);
   st.created_at = q.text(3);
   return std::optional<ChannelState>(std::move(st));
@@ -186,7 +191,7 @@ Result<ChannelState> get_channel(Workspace& ws, git::Repository& repo, const std
 
 Result<ChannelState> eol_channel(Workspace& ws, git::Repository& repo, const std::string& name) {
   LTS_ASSIGN_OR_RETURN(ChannelState st, get_channel(ws, repo, name));
-  if (st.status == "eol")
+  if (st.status == ChannelStatus::kEol)
     return conflict("channel '" + name + "' is already end-of-life (since " + st.eol_at.value_or("?") + ")");
   std::string when = now_utc();
   LTS_RETURN_IF_ERROR(ws.db().transaction([&]() -> Status {
@@ -196,13 +201,13 @@ Result<ChannelState> eol_channel(Workspace& ws, git::Repository& repo, const std
     LTS_RETURN_IF_ERROR(up.run());
     return record_event(ws.db(), ws.command(), "channel.eol", name, "");
   }));
-  st.status = "eol";
+  st.status = ChannelStatus::kEol;
   st.eol_at = when;
   return st;
 }
 
 Status require_active(const ChannelState& channel, const std::string& what) {
-  if (channel.status != "eol") return ok_status();
+  if (channel.status != ChannelStatus::kEol) return ok_status();
   return conflict("channel '" + channel.config.name + "' reached end of life on " + channel.eol_at.value_or("?") +
                   "; it takes no more " + what);
 }
@@ -210,11 +215,7 @@ Status require_active(const ChannelState& channel, const std::string& what) {
 Result<std::vector<ChannelRecord>> channel_records(Database& db) {
   std::vector<ChannelRecord> out;
   LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT name, branch, upstream, status FROM channels ORDER BY name"));
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
-    out.push_back({q.text(0), q.text(1), q.text(2), q.text(3)});
-  }
+  LTS_RETURN_IF_ERROR(q.each_row([&] { out.push_back({q.text(0), q.text(1), q.text(2), parse_status(q.text(3))}); }));
   return out;
 }
 

@@ -14,10 +14,13 @@
 
 namespace ltskit {
 
+enum class ChannelStatus { kActive, kEol };
+const char* channel_status_name(ChannelStatus status);  // "active", "eol"
+
 struct ChannelState {
   ChannelConfig config;
   std::string cut_commit;
-  std::string status = "active";  // "active" or "eol"
+  ChannelStatus status = ChannelStatus::kActive;
   std::optional<std::string> eol_at;
   std::string created_at;
   std::optional<std::string> branch_head;  // nullopt when the branch is missing
@@ -57,7 +60,8 @@ Status require_active(const ChannelState& channel, const std::string& what);
 
 // A registered channel as the state database records it.
 struct ChannelRecord {
-  std::string name, branch, upstream, status;
+  std::string name, branch, upstream;
+  ChannelStatus status = ChannelStatus::kActive;
 };
 // Every registered channel, by name; for readers that need no repository.
 Result<std::vector<ChannelRecord>> channel_records(Database& db);

@@ -11,15 +11,13 @@ Result<std::vector<ChannelHead>> channel_heads(Database& db) {
   LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT c.name, c.branch, s.id, s.commit_id, s.tree_id FROM channels c "
                                                "LEFT JOIN tracked_branches t ON t.branch = c.branch "
                                                "LEFT JOIN snapshots s ON s.commit_id = t.head ORDER BY c.name"));
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
+  LTS_RETURN_IF_ERROR(q.each_row([&] {
     ChannelHead h;
     h.channel = q.text(0);
     h.branch = q.text(1);
     if (!q.is_null(2)) h.snapshot = SnapshotRef{q.integer(2), q.text(3), q.text(4)};
     out.push_back(std::move(h));
-  }
+  }));
   return out;
 }
 
@@ -28,16 +26,14 @@ Result<std::vector<SnapshotPackage>> snapshot_packages(Database& db, int64_t sna
   LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT attr, pname, version, outputs FROM packages "
                                                "WHERE snapshot_id = ? ORDER BY attr"));
   q.bind(1, snapshot_id);
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
+  LTS_RETURN_IF_ERROR(q.each_row([&] {
     SnapshotPackage p{q.text(0), q.text(1), q.text(2), {}};
     nlohmann::json outs = nlohmann::json::parse(q.text(3), nullptr, false);
     if (outs.is_object())
       for (auto& [name, path] : outs.items())
         if (path.is_string()) p.outputs[name] = path.get<std::string>();
     out.push_back(std::move(p));
-  }
+  }));
   return out;
 }
 

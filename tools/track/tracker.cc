@@ -24,17 +24,11 @@ struct Job {
   Result<std::vector<nix::Package>> result = internal("not evaluated");
 };
 
-Result<std::optional<int64_t>> snapshot_for_commit(Database& db, const std::string& commit) {
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT id FROM snapshots WHERE commit_id = ?"));
-  q.bind(1, commit);
-  LTS_ASSIGN_OR_RETURN(bool row, q.step());
-  if (!row) return std::optional<int64_t>();
-  return std::optional<int64_t>(q.integer(0));
-}
-
-Result<std::optional<int64_t>> snapshot_for_tree(Database& db, const std::string& tree) {
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT id FROM snapshots WHERE tree_id = ? LIMIT 1"));
-  q.bind(1, tree);
+// The id of the first snapshot whose `column` (commit_id or tree_id) is `value`.
+Result<std::optional<int64_t>> snapshot_by(Database& db, const char* column, const std::string& value) {
+  LTS_ASSIGN_OR_RETURN(Statement q,
+                       db.prepare(std::string("SELECT id FROM snapshots WHERE ") + column + " = ? LIMIT 1"));
+  q.bind(1, value);
   LTS_ASSIGN_OR_RETURN(bool row, q.step());
   if (!row) return std::optional<int64_t>();
   return std::optional<int64_t>(q.integer(0));
@@ -153,13 +147,13 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
       return up.run();
     }));
     for (const auto& c : commits) {
-      LTS_ASSIGN_OR_RETURN(auto have, snapshot_for_commit(ws.db(), c.id));
+      LTS_ASSIGN_OR_RETURN(auto have, snapshot_by(ws.db(), "commit_id", c.id));
       if (have || queued_commits.count(c.id)) {
         ++tb.known;
         continue;
       }
       queued_commits.insert(c.id);
-      LTS_ASSIGN_OR_RETURN(auto same_tree, snapshot_for_tree(ws.db(), c.tree_id));
+      LTS_ASSIGN_OR_RETURN(auto same_tree, snapshot_by(ws.db(), "tree_id", c.tree_id));
       if (same_tree) {
         LTS_RETURN_IF_ERROR(ws.db().transaction([&]() { return copy_snapshot(ws.db(), c, *same_tree); }));
         ++tb.reused;
@@ -232,7 +226,7 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
       report.failures.push_back({c.id, branch, "same tree as a commit that failed to evaluate"});
       continue;
     }
-    LTS_ASSIGN_OR_RETURN(auto same_tree, snapshot_for_tree(ws.db(), c.tree_id));
+    LTS_ASSIGN_OR_RETURN(auto same_tree, snapshot_by(ws.db(), "tree_id", c.tree_id));
     if (!same_tree) continue;
     LTS_RETURN_IF_ERROR(ws.db().transaction([&]() { return copy_snapshot(ws.db(), c, *same_tree); }));
     ++report.snapshots_added;

@@ -17,14 +17,12 @@ Result<VersionsAnswer> query_versions(Workspace& ws, const VersionQuery& query) 
 
   std::map<std::string, BranchVersions> branches;
   LTS_ASSIGN_OR_RETURN(Statement tb, db.prepare("SELECT branch, head FROM tracked_branches ORDER BY branch"));
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, tb.step());
-    if (!row) break;
+  LTS_RETURN_IF_ERROR(tb.each_row([&] {
     BranchVersions bv;
     bv.branch = tb.text(0);
     bv.head = tb.text(1);
     branches[bv.branch] = std::move(bv);
-  }
+  }));
   std::map<std::string, std::string> channel_branch;
   LTS_ASSIGN_OR_RETURN(auto records, channel_records(db));
   for (const auto& c : records) {
@@ -42,9 +40,7 @@ Result<VersionsAnswer> query_versions(Workspace& ws, const VersionQuery& query) 
   std::map<std::string, std::map<std::string, VersionSeen>> seen;
   std::map<std::string, std::map<std::string, std::set<std::string>>> commits_per_version;
   bool any = false;
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool row, q.step());
-    if (!row) break;
+  LTS_RETURN_IF_ERROR(q.each_row([&] {
     any = true;
     std::string branch = q.text(0), version = q.text(1), attr = q.text(2), commit = q.text(3);
     int64_t time = q.integer(4);
@@ -65,7 +61,7 @@ Result<VersionsAnswer> query_versions(Workspace& ws, const VersionQuery& query) 
       bool dup = !ans.matches.empty() && ans.matches.back().branch == branch && ans.matches.back().commit == commit;
       if (!dup) ans.matches.push_back({branch, commit, time, version});
     }
-  }
+  }));
   if (!any) return not_found("no package named '" + query.pname + "' in any tracked commit");
 
   for (auto& [branch, versions] : seen) {
