@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tools/core/abi_error.h"
 #include "tools/core/test_util.h"
 
 namespace ltskit {
@@ -204,6 +205,25 @@ TEST(PolicyConfig, RejectsUnknownValuesAndSuppressionsWithoutReason) {
       {"[publsh]\n", "key 'publsh': unknown key"},
   };
   expect_all_rejected(cases, "p.toml", [](const std::filesystem::path& f) { return load_policy_config(f); });
+}
+
+}  // namespace
+}  // namespace ltskit
+
+namespace ltskit {
+namespace {
+
+TEST(AbiError, EveryAbiCheckErrorCodeMapsOntoAnErrorKind) {
+  const std::pair<abi::ErrorCode, ErrorKind> cases[] = {
+      {abi::ErrorCode::kNotFound, ErrorKind::kNotFound}, {abi::ErrorCode::kIo, ErrorKind::kIo},
+      {abi::ErrorCode::kInvalid, ErrorKind::kInvalid},   {abi::ErrorCode::kUnsupported, ErrorKind::kUnsupported},
+      {abi::ErrorCode::kUsage, ErrorKind::kUsage},
+  };
+  for (const auto& [code, kind] : cases) {
+    Error e = from_abi_error(abi::Error{code, "lib.so: something"});
+    EXPECT_EQ(e.kind(), kind) << abi::error_code_name(code);
+    EXPECT_EQ(e.message(), "lib.so: something");
+  }
 }
 
 }  // namespace
