@@ -29,7 +29,7 @@ void define_vex(CLI::App& app, CommandContext& ctx) {
         std::cout << text;
         return ok_status();
       }
-      LTS_RETURN_IF_ERROR(atomic_write_file(o->output, text));
+      LTS_RETURN_IF_ERROR(write_output_file(o->output, text));
       std::cerr << "Wrote " << doc["statements"].size() << " statement(s) to " << o->output << "\n";
       return ok_status();
     };

@@ -55,6 +55,37 @@ Status atomic_write_file(const fs::path& path, std::string_view contents, unsign
   return ok_status();
 }
 
+Status write_output_file(const fs::path& path, std::string_view contents) {
+  std::error_code ec;
+  fs::path target = path;
+  if (fs::is_symlink(path, ec)) {
+    target = fs::canonical(path, ec);
+    if (ec) return io_error("cannot follow the link '" + path.string() + "': " + ec.message());
+  }
+  struct stat st {};
+  if (::stat(target.c_str(), &st) != 0) {
+    if (errno != ENOENT) return errno_error("cannot write '" + path.string() + "'", errno);
+    return atomic_write_file(target, contents);
+  }
+  if (S_ISREG(st.st_mode)) return atomic_write_file(target, contents, st.st_mode & 07777);
+  if (S_ISDIR(st.st_mode)) return usage_error("'" + path.string() + "' is a folder");
+  int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return errno_error("cannot write '" + path.string() + "'", errno);
+  size_t done = 0;
+  while (done < contents.size()) {
+    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return errno_error("cannot write '" + path.string() + "'", err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) return errno_error("cannot write '" + path.string() + "'", errno);
+  return ok_status();
+}
+
 Result<std::string> read_file(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno_error("cannot read '" + path.string() + "'", errno);

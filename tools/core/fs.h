@@ -15,6 +15,13 @@ namespace ltskit {
 // temporary file is removed and `path` is untouched.
 Status atomic_write_file(const std::filesystem::path& path, std::string_view contents, unsigned mode = 0644);
 
+// Writes a command's output file (`vex -o PATH`): a regular file (or a new
+// one) is replaced atomically with atomic_write_file, keeping its mode; a
+// symbolic link is followed and its target treated the same way (the link
+// stays); anything else that exists (a device such as /dev/null or
+// /dev/stdout, a FIFO) is opened and written through, never replaced.
+Status write_output_file(const std::filesystem::path& path, std::string_view contents);
+
 Result<std::string> read_file(const std::filesystem::path& path);
 
 // Creates `path` and its parents; an existing folder is fine.
