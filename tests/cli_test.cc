@@ -357,6 +357,12 @@ TEST_F(Demo, ErrorsHaveDocumentedExitCodes) {
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.err.find("no channel '9.9'"), std::string::npos);
   EXPECT_EQ(ltskit({"versions", "no-such-package"}).code, 1);
+  // --history is a whole number within bounds (issue 8, point 14): -1 used to wrap and evaluate everything.
+  for (const char* bad : {"-1", "99999999999999999999", "1000001", "ten"}) {
+    CliRun r = ltskit({"track", "--history", bad});
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_NE(r.err.find("--history"), std::string::npos) << r.err;
+  }
   EXPECT_EQ(ltskit({"vercmp", "1.0", "1.0.1"}).out, "-1\n");
 }
 

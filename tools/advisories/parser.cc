@@ -124,17 +124,31 @@ Status read_osv_severity(const Reader& r, const Node& rec, Advisory& a) {
   return ok_status();
 }
 
+// Advisory ids and aliases reach terminals, file names and VEX documents:
+// 1 to 256 printable ASCII characters, no spaces (a hostile id such as
+// "X\n\x1b[31m" could otherwise forge rows in a maintainer's table).
+Status check_identifier(const Reader& r, const std::string& field, const std::string& id) {
+  if (id.empty() || id.size() > 256) return r.err(field, "must have 1 to 256 characters");
+  for (unsigned char c : id)
+    if (c <= ' ' || c >= 0x7f)
+      return r.err(field, "may only hold printable ASCII characters without spaces (found byte " +
+                              std::to_string(static_cast<int>(c)) + ")");
+  return ok_status();
+}
+
 Result<Advisory> parse_osv_record(const Reader& r, const Node& rec) {
   LTS_RETURN_IF_ERROR(r.require_object(rec));
   Advisory a;
   a.format = Format::kOsv;
   LTS_ASSIGN_OR_RETURN(a.id, r.string(rec, "id"));
-  if (a.id.empty() || a.id.size() > 256) return r.err("id", "must have 1 to 256 characters");
+  LTS_RETURN_IF_ERROR(check_identifier(r, "id", a.id));
   LTS_ASSIGN_OR_RETURN(a.modified, r.string(rec, "modified"));
   LTS_ASSIGN_OR_RETURN(auto published, r.opt_string(rec, "published"));
   a.published = published.value_or("");
   LTS_ASSIGN_OR_RETURN(a.withdrawn, r.opt_string(rec, "withdrawn"));
   LTS_ASSIGN_OR_RETURN(a.aliases, r.string_array(rec, "aliases"));
+  for (size_t i = 0; i < a.aliases.size(); ++i)
+    LTS_RETURN_IF_ERROR(check_identifier(r, "aliases[" + std::to_string(i) + "]", a.aliases[i]));
   LTS_ASSIGN_OR_RETURN(a.upstream, r.string_array(rec, "upstream"));
   LTS_ASSIGN_OR_RETURN(auto summary, r.opt_string(rec, "summary"));
   a.summary = summary.value_or("");
@@ -221,6 +235,7 @@ Result<Advisory> parse_cve5_record(const Reader& r, const Node& rec) {
   if (!meta) return r.err("cveMetadata", "missing");
   LTS_RETURN_IF_ERROR(r.require_object(*meta));
   LTS_ASSIGN_OR_RETURN(a.id, r.string(*meta, "cveId"));
+  LTS_RETURN_IF_ERROR(check_identifier(r, "cveMetadata.cveId", a.id));
   if (!a.id.starts_with("CVE-"))
     return r.err("cveMetadata.cveId", "expected an id CVE-YYYY-NNNN, found '" + a.id + "'");
   LTS_ASSIGN_OR_RETURN(auto state, r.opt_string(*meta, "state"));

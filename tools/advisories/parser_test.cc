@@ -66,6 +66,34 @@ TEST(ParseOsv, AnArrayKeepsGoodRecordsAndNamesTheBadField) {
   EXPECT_NE(r[4].error().message().find("exactly one of"), std::string::npos);
 }
 
+// Issue 8, point 6: ids and aliases with control characters could forge rows
+// in a maintainer's terminal table and reach the VEX document.
+TEST(ParseOsv, IdsAndAliasesWithControlCharactersAreRefused) {
+  std::string doc = R"([
+    {"id": "X\n\r\u001b[31mCVE-2026-9", "modified": "2026-01-01T00:00:00Z"},
+    {"id": "GOOD-1", "modified": "2026-01-01T00:00:00Z", "aliases": ["CVE-2026-1\u0000"]},
+    {"id": "has space", "modified": "2026-01-01T00:00:00Z"},
+    {"id": "GOOD-2", "modified": "2026-01-01T00:00:00Z", "aliases": ["CVE-2026-2"]}
+  ])";
+  Parser p;
+  auto r = p.parse(doc, Format::kOsv, "feed.json");
+  ASSERT_EQ(r.size(), 4u);
+  ASSERT_FALSE(r[0].ok());
+  EXPECT_NE(r[0].error().message().find("field 'id': may only hold printable ASCII"), std::string::npos)
+      << r[0].error().message();
+  ASSERT_FALSE(r[1].ok());
+  EXPECT_NE(r[1].error().message().find("field 'aliases[0]'"), std::string::npos) << r[1].error().message();
+  EXPECT_FALSE(r[2].ok());
+  ASSERT_TRUE(r[3].ok());
+  EXPECT_EQ(r[3]->aliases, std::vector<std::string>{"CVE-2026-2"});
+  std::string cve = R"({"dataType": "CVE_RECORD", "cveMetadata": {"cveId": "CVE-2026-1\u001b[0m", "state": "PUBLISHED",
+      "dateUpdated": "2026-06-01T00:00:00Z"}, "containers": {"cna": {"affected": []}}})";
+  auto c = p.parse(cve, Format::kCve5, "cve.json");
+  ASSERT_EQ(c.size(), 1u);
+  ASSERT_FALSE(c[0].ok());
+  EXPECT_NE(c[0].error().message().find("cveMetadata.cveId"), std::string::npos);
+}
+
 TEST(ParseOsv, NotJsonIsOneError) {
   Parser p;
   auto r = p.parse("{\"id\": ", Format::kOsv, "trunc.json");

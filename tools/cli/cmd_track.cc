@@ -17,7 +17,14 @@ void define_track(CLI::App& app, CommandContext& ctx) {
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("track", "Evaluate channel branches and their upstreams");
   cmd->add_option("channels", o->channels, "Channels to track (default: all)");
-  cmd->add_option("--history", o->history, "Also evaluate the last N commits of each branch");
+  // A whole number, 0 to 1,000,000: CLI11 alone would wrap "-1" into a huge size_t.
+  cmd->add_option("--history", o->history, "Also evaluate the last N commits of each branch (0 to 1000000)")
+      ->check(CLI::Range(size_t{0}, size_t{1000000}))
+      ->check(CLI::Validator(
+          [](const std::string& v) {
+            return v.find_first_not_of("0123456789") == std::string::npos ? "" : "must be a whole number";
+          },
+          "N", "whole number"));
   cmd->add_flag("--json", o->json, "JSON output");
   attach_help(*cmd, "track");
   cmd->callback([&ctx, o]() {
