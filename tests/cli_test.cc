@@ -302,6 +302,39 @@ TEST_F(Demo, VexDocumentIsValidOpenVex) {
   EXPECT_FALSE(advisories::validate_openvex(broken).empty());
 }
 
+// Issue 8, point 2: a sync whose triage failed after its ingest committed
+// used to leave triage (and VEX) without the new advisory for good.
+TEST_F(Demo, TriageFailedAfterTheIngestIsRedoneByTheNextSync) {
+  auto map_file = tmp_.path() / "ws/policies/package-map.toml";
+  std::ifstream in(map_file);
+  std::string good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(map_file) << "[[map]]\nname = \"x\"\n";  // no pname: refresh fails after the ingest
+  TempDir feed;
+  feed.write("new.json", R"({"id": "DEMO-2026-77", "modified": "2026-07-01T00:00:00Z", "summary": "libsafe again",
+      "affected": [{"package": {"ecosystem": "Nix", "name": "libsafe"},
+                    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0.1"}]}]}]})");
+  ASSERT_EQ(ltskit({"advisories", "source", "add", "late", feed.path().string()}).code, 0);
+  CliRun failed = ltskit({"advisories", "sync"});
+  EXPECT_EQ(failed.code, 1) << failed.err;
+  EXPECT_NE(failed.err.find("package-map.toml"), std::string::npos) << failed.err;
+  // Until triage is refreshed, VEX refuses and the triage listing warns.
+  CliRun vex = ltskit({"vex", "1.0"});
+  EXPECT_EQ(vex.code, 1);
+  EXPECT_NE(vex.err.find("triage is out of date"), std::string::npos) << vex.err;
+  EXPECT_NE(ltskit({"triage", "1.0"}).err.find("out of date"), std::string::npos);
+  std::ofstream(map_file) << good;
+  CliRun again = ltskit({"advisories", "sync"});
+  EXPECT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(again.out.find("triage: up to date"), std::string::npos) << again.out;
+  auto t = triage_of("1.0");
+  ASSERT_TRUE(t.count("DEMO-2026-77/libsafe"));
+  EXPECT_EQ(t["DEMO-2026-77/libsafe"]["state"], "affected");
+  CliRun ok = ltskit({"vex", "1.0"});
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("DEMO-2026-77"), std::string::npos);
+  EXPECT_NE(ltskit({"advisories", "sync"}).out.find("triage: up to date"), std::string::npos);
+}
+
 int64_t count_rows(const std::filesystem::path& db_path, const std::string& sql) {
   auto db = Database::open(db_path, {}, OpenMode::kReadOnly);
   EXPECT_TRUE(db.ok()) << db.error().describe();

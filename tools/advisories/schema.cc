@@ -100,6 +100,22 @@ CREATE TABLE triage_history (
 );
 CREATE INDEX triage_history_key ON triage_history(channel, advisory_id, pname);
 )sql"},
+                                     {2, R"sql(
+-- Triage is a function of the stored state. A row here means advisories
+-- changed since triage was last refreshed; it is written in the same
+-- transaction as the ingest and removed only when a refresh has committed.
+CREATE TABLE triage_pending (
+  id     INTEGER PRIMARY KEY CHECK (id = 1),
+  since  TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+-- The channel head (commit) each channel's triage was judged at.
+CREATE TABLE triage_basis (
+  channel     TEXT PRIMARY KEY,
+  head_commit TEXT NOT NULL,
+  judged_at   TEXT NOT NULL
+);
+)sql"},
                                  },
                                  {&track_schema()}};
   return kSchema;

@@ -17,6 +17,7 @@
 #include "tools/advisories/http.h"
 #include "tools/advisories/parser.h"
 #include "tools/advisories/store.h"
+#include "tools/advisories/triage.h"
 #include "tools/core/events.h"
 #include "tools/core/fs.h"
 
@@ -346,6 +347,8 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
                         "records = excluded.records"));
     up.bind(1, src.name).bind(2, c.etag).bind(3, c.last_modified).bind(4, now_utc());
     LTS_RETURN_IF_ERROR(up.run());
+    if (rep.added + rep.updated > 0)
+      LTS_RETURN_IF_ERROR(mark_triage_pending(ws.db(), "source " + src.name + " changed"));
     if (rep.added + rep.updated > 0)
       LTS_RETURN_IF_ERROR(record_event(ws.db(), ws.command(), "advisories.sync", src.name,
                                        std::to_string(rep.added) + " added, " + std::to_string(rep.updated) +

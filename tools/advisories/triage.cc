@@ -369,6 +369,32 @@ Status write_channel_triage(Database& db, const std::string& channel, Matches& m
 
 }  // namespace
 
+Status mark_triage_pending(Database& db, const std::string& reason) {
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("INSERT INTO triage_pending(id, since, reason) VALUES (1, ?, ?) "
+                                               "ON CONFLICT(id) DO NOTHING"));
+  q.bind(1, now_utc()).bind(2, reason);
+  return q.run();
+}
+
+Result<std::optional<std::string>> triage_staleness(Database& db) {
+  LTS_ASSIGN_OR_RETURN(Statement p, db.prepare("SELECT since, reason FROM triage_pending"));
+  LTS_ASSIGN_OR_RETURN(bool pending, p.step());
+  if (pending) return std::optional<std::string>(p.text(1) + " (since " + p.text(0) + ")");
+  std::map<std::string, std::string> basis;
+  LTS_ASSIGN_OR_RETURN(Statement b, db.prepare("SELECT channel, head_commit FROM triage_basis"));
+  LTS_RETURN_IF_ERROR(b.each_row([&] { basis[b.text(0)] = b.text(1); }));
+  LTS_ASSIGN_OR_RETURN(auto heads, channel_heads(db));
+  for (const auto& h : heads) {
+    if (!h.snapshot) continue;  // nothing to judge until it is tracked
+    auto it = basis.find(h.channel);
+    if (it == basis.end()) return std::optional<std::string>("channel " + h.channel + " was never judged");
+    if (it->second != h.snapshot->commit)
+      return std::optional<std::string>("channel " + h.channel + " moved to " + h.snapshot->commit.substr(0, 12) +
+                                        " since it was judged at " + it->second.substr(0, 12));
+  }
+  return std::optional<std::string>();
+}
+
 Result<TriageRefreshReport> refresh_triage(Workspace& ws, git::Repository& repo, Progress& progress) {
   TriageRefreshReport report;
   LTS_ASSIGN_OR_RETURN(auto heads, channel_heads(ws.db()));
@@ -395,12 +421,22 @@ Result<TriageRefreshReport> refresh_triage(Workspace& ws, git::Repository& repo,
       for (const Pkg* p : m.by_pname[c.pname]) attrs.insert(p->attr);
     auto patches = package_patches(ws, repo, *h.snapshot, attrs);
     if (!patches.ok()) return fail(std::move(patches).error());
-    Status s =
-        ws.db().transaction([&]() { return write_channel_triage(ws.db(), h.channel, m, *patches, aliases, report); });
+    Status s = ws.db().transaction([&]() -> Status {
+      LTS_RETURN_IF_ERROR(write_channel_triage(ws.db(), h.channel, m, *patches, aliases, report));
+      LTS_ASSIGN_OR_RETURN(Statement basis, ws.db().prepare("INSERT INTO triage_basis(channel, head_commit, judged_at) "
+                                                            "VALUES (?, ?, ?) ON CONFLICT(channel) DO UPDATE SET "
+                                                            "head_commit = excluded.head_commit, "
+                                                            "judged_at = excluded.judged_at"));
+      basis.bind(1, h.channel).bind(2, h.snapshot->commit).bind(3, now_utc());
+      return basis.run();
+    });
     if (!s.ok()) return fail(std::move(s).error());
     ++report.channels;
   }
   progress.end();
+  // Every channel has been judged against every advisory: triage matches the
+  // stored state again.
+  LTS_RETURN_IF_ERROR(ws.db().exec("DELETE FROM triage_pending"));
   return report;
 }
 

@@ -50,6 +50,17 @@ struct TriageRefreshReport {
 // `advisories sync`.
 Result<TriageRefreshReport> refresh_triage(Workspace& ws, git::Repository& repo, Progress& progress);
 
+// Why triage no longer matches the stored state, or nullopt when it does:
+// advisories changed since the last refresh (a sync, even one killed or
+// failed after its ingest committed), or a channel's head is not the one its
+// triage was judged at (a track that did not get to refresh), or a channel
+// was never judged.
+Result<std::optional<std::string>> triage_staleness(Database& db);
+
+// Records, inside the caller's transaction, that advisories changed and
+// triage must be refreshed.
+Status mark_triage_pending(Database& db, const std::string& reason);
+
 struct TriageRow {
   std::string channel, advisory, pname, attr, version;
   TriageState state = TriageState::kUnderInvestigation;

@@ -122,10 +122,12 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
         const auto& reports = sync.sources;
         ctx.report(sync.outcome);
         TriageRefreshReport m;
-        size_t changed = 0;
-        for (const auto& r : reports) changed += r.added + r.updated;
-        // Nothing new: triage is already up to date (track re-evaluates on its own).
-        if (!o->skip_triage && changed > 0) {
+        // Triage follows the stored state: refreshed when this sync changed
+        // advisories, and also when an earlier sync or track changed state
+        // but did not get to refresh (it failed, or was killed).
+        LTS_ASSIGN_OR_RETURN(auto stale, triage_staleness(ws.db()));
+        bool refreshed = !o->skip_triage && stale;
+        if (refreshed) {
           LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
           LTS_ASSIGN_OR_RETURN(m, refresh_triage(ws, repo, progress));
           ctx.report(m.outcome);
@@ -160,8 +162,8 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
                               std::to_string(r.withdrawn), std::to_string(r.malformed)});
           }
           std::cout << format_table(rows);
-          if (!o->skip_triage && changed == 0) std::cout << "triage: up to date (no advisory changed)\n";
-          else if (!o->skip_triage)
+          if (!o->skip_triage && !refreshed) std::cout << "triage: up to date\n";
+          else if (refreshed)
             std::cout << "triage: " << m.added << " new, " << m.changed << " changed, " << m.removed
                       << " removed across " << m.channels << " channel(s)\n";
         }

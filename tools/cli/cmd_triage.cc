@@ -75,6 +75,9 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
       }
       f.state = state;
       LTS_ASSIGN_OR_RETURN(auto rows, list_triage(ws.db(), f));
+      LTS_ASSIGN_OR_RETURN(auto stale, triage_staleness(ws.db()));
+      if (stale)
+        std::cerr << "ltskit: warning: triage is out of date (" << *stale << "); run 'ltskit triage refresh'\n";
       if (lo->json) {
         nlohmann::json arr = nlohmann::json::array();
         for (const auto& r : rows) arr.push_back(row_json(r));

@@ -23,6 +23,11 @@ void define_vex(CLI::App& app, CommandContext& ctx) {
     ctx.action = [&ctx, o]() -> Status {
       LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit vex"));
       std::string author = o->author.empty() ? advisories::current_user() + " (via ltskit)" : o->author;
+      // A VEX document is published: never from triage that lags the state.
+      LTS_ASSIGN_OR_RETURN(auto stale, advisories::triage_staleness(ws.db()));
+      if (stale)
+        return conflict("triage is out of date (" + *stale +
+                        "); run 'ltskit triage refresh' (or 'ltskit advisories sync') before writing VEX");
       LTS_ASSIGN_OR_RETURN(nlohmann::json doc, advisories::build_vex(ws.db(), o->channel, author));
       std::string text = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
       if (o->output.empty() || o->output == "-") {
