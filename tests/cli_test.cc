@@ -15,6 +15,8 @@
 #include "tools/core/process.h"
 #include "tools/core/state.h"
 #include "tools/core/test_util.h"
+#include "tools/git/test_repo.h"
+#include "tools/nix/test_package_set.h"
 
 namespace ltskit {
 namespace {
@@ -369,6 +371,60 @@ TEST_F(Demo, ReadingCommandsWriteNothingWritingOnesRegisterHandWrittenChannels) 
   EXPECT_EQ(tr.code, 0) << tr.err;
   EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM channels WHERE name = '2.0'"), 1);
   EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM events WHERE kind = 'channel.register'"), 1);
+}
+
+// Issue 8, point 3: with several attributes of one pname only the first was
+// judged, so `libsafe2 = libsafe-0.9` went unreported while the channel
+// came out `fixed`.
+TEST(CliTriage, EveryAttributeIsJudgedAndVexNamesEveryProduct) {
+  TempDir tmp;
+  testing::GitRepoBuilder repo{tmp / "pkgs"};
+  repo.write("default.nix", testing::test_package_set(R"(  libsafe = mk "libsafe" "1.0.0";
+  libsafeAlias = mk "libsafe" "1.0.0";
+  libsafe2 = mk "libsafe" "0.9";)"));
+  std::string cut = repo.commit("two libsafes");
+  tmp.write("feed/adv.json", R"({"id": "DEMO-3", "modified": "2026-02-01T00:00:00Z", "summary": "libsafe overflow",
+      "affected": [{"package": {"ecosystem": "Nix", "name": "libsafe"},
+                    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0"}]}]}]})");
+  auto ltskit = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {LTSKIT_BINARY, "-C", (tmp / "ws").string()});
+    ProcessOptions opt;
+    opt.env["LTSKIT_USER"] = "bob";
+    auto r = run_process(args, opt);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? CliRun{r->exit_code, r->out, r->err} : CliRun{-1, "", ""};
+  };
+  ASSERT_EQ(ltskit({"init", "--repo", (tmp / "pkgs").string()}).code, 0);
+  ASSERT_EQ(ltskit({"channel", "create", "1.0", "--branch", "lts/1.0", "--from", cut}).code, 0);
+  ASSERT_EQ(ltskit({"advisories", "source", "add", "feed", (tmp / "feed").string()}).code, 0);
+  ASSERT_EQ(ltskit({"track"}).code, 0);
+  CliRun sync = ltskit({"advisories", "sync"});
+  ASSERT_EQ(sync.code, 0) << sync.err;
+  CliRun t = ltskit({"triage", "1.0", "--json"});
+  ASSERT_EQ(t.code, 0) << t.err;
+  std::map<std::string, std::string> state_of_attr;
+  json rows = json::parse(t.out);
+  for (const auto& row : rows) state_of_attr[row["attr"]] = row["state"];
+  EXPECT_EQ(state_of_attr, (std::map<std::string, std::string>{
+                               {"libsafe", "fixed"}, {"libsafeAlias", "fixed"}, {"libsafe2", "affected"}}));
+  CliRun vex = ltskit({"vex", "1.0"});
+  ASSERT_EQ(vex.code, 0) << vex.err;
+  std::map<std::string, std::string> status_of_product;
+  json doc = json::parse(vex.out);
+  for (const auto& st : doc["statements"]) status_of_product[st["products"][0]["@id"]] = st["status"];
+  EXPECT_EQ(status_of_product, (std::map<std::string, std::string>{{"pkg:nix/libsafe@1.0.0?channel=1.0", "fixed"},
+                                                                   {"pkg:nix/libsafe@0.9?channel=1.0", "affected"}}));
+  // A decision names one attribute, or a pname for all of its attributes.
+  CliRun one = ltskit({"triage", "set", "1.0", "DEMO-3", "libsafe2", "affected", "--reason", "confirmed", "--json"});
+  ASSERT_EQ(one.code, 0) << one.err;
+  EXPECT_EQ(json::parse(one.out).size(), 1u);
+  CliRun all =
+      ltskit({"triage", "set", "1.0", "DEMO-3", "libsafe", "under_investigation", "--reason", "re-check", "--json"});
+  ASSERT_EQ(all.code, 0) << all.err;
+  EXPECT_EQ(json::parse(all.out).size(), 3u);
+  CliRun hist = ltskit({"triage", "history", "1.0", "DEMO-3", "libsafe2", "--json"});
+  ASSERT_EQ(hist.code, 0) << hist.err;
+  EXPECT_EQ(json::parse(hist.out).size(), 3u);  // automatic, confirmed, re-check
 }
 
 TEST(CliHelp, ListsEveryCommandAndTheExitCodes) {

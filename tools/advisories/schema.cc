@@ -116,6 +116,40 @@ CREATE TABLE triage_basis (
   judged_at   TEXT NOT NULL
 );
 )sql"},
+                                     {3, R"sql(
+-- Triage rows are per attribute: openssl and openssl_1_1 share a pname but
+-- are judged apart.
+CREATE TABLE triage_v3 (
+  channel        TEXT NOT NULL,
+  advisory_id    TEXT NOT NULL,
+  pname          TEXT NOT NULL,
+  attr           TEXT NOT NULL,
+  version        TEXT NOT NULL,
+  state          TEXT NOT NULL CHECK (state IN ('under_investigation', 'affected', 'not_affected', 'fixed')),
+  justification  TEXT,
+  auto_state     TEXT NOT NULL,
+  auto_justification TEXT,
+  auto_reason    TEXT NOT NULL,
+  match_reason   TEXT NOT NULL,
+  human          INTEGER NOT NULL DEFAULT 0,
+  decided_by     TEXT,
+  decided_at     TEXT,
+  decision_reason TEXT,
+  updated_at     TEXT NOT NULL,
+  PRIMARY KEY (channel, advisory_id, attr)
+) WITHOUT ROWID;
+INSERT INTO triage_v3 SELECT channel, advisory_id, pname, attr, version, state, justification, auto_state,
+  auto_justification, auto_reason, match_reason, human, decided_by, decided_at, decision_reason, updated_at FROM triage;
+DROP TABLE triage;
+ALTER TABLE triage_v3 RENAME TO triage;
+CREATE INDEX triage_advisory ON triage(advisory_id);
+ALTER TABLE triage_history ADD COLUMN attr TEXT;
+UPDATE triage_history SET attr = (SELECT t.attr FROM triage t WHERE t.channel = triage_history.channel
+  AND t.advisory_id = triage_history.advisory_id AND t.pname = triage_history.pname);
+-- The next refresh judges every attribute.
+INSERT INTO triage_pending(id, since, reason) VALUES (1, strftime('%Y-%m-%dT%H:%M:%SZ','now'),
+  'triage became per attribute') ON CONFLICT(id) DO NOTHING;
+)sql"},
                                  },
                                  {&track_schema()}};
   return kSchema;

@@ -90,7 +90,7 @@ struct Auto {
   TriageState state = TriageState::kUnderInvestigation;
   std::optional<VexJustification> justification;
   std::string reason;
-  std::string attr, version;
+  std::string pname, attr, version;
   std::string match_reason;
 };
 
@@ -111,6 +111,7 @@ bool mentions(const std::string& patch, const std::string& id) {
 Auto evaluate(const Candidate& c, const Pkg& pkg, const std::vector<std::string>& patches,
               const std::vector<std::string>& aliases) {
   Auto a;
+  a.pname = pkg.pname;
   a.attr = pkg.attr;
   a.version = pkg.version;
   a.match_reason = c.match_reason;
@@ -155,21 +156,23 @@ Auto evaluate(const Candidate& c, const Pkg& pkg, const std::vector<std::string>
 }
 
 Status add_history(Database& db, const std::string& channel, const std::string& advisory, const std::string& pname,
-                   const std::optional<TriageState>& old_state, const std::optional<TriageState>& new_state,
-                   const std::optional<VexJustification>& justification, const std::string& by,
-                   const std::string& reason) {
-  LTS_ASSIGN_OR_RETURN(Statement ins, db.prepare("INSERT INTO triage_history(channel, advisory_id, pname, old_state, "
-                                                 "new_state, justification, by, at, reason) "
-                                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                   const std::string& attr, const std::optional<TriageState>& old_state,
+                   const std::optional<TriageState>& new_state, const std::optional<VexJustification>& justification,
+                   const std::string& by, const std::string& reason) {
+  LTS_ASSIGN_OR_RETURN(Statement ins,
+                       db.prepare("INSERT INTO triage_history(channel, advisory_id, pname, attr, old_state, "
+                                  "new_state, justification, by, at, reason) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   ins.bind(1, channel)
       .bind(2, advisory)
       .bind(3, pname)
-      .bind(4, column(old_state))
-      .bind(5, column(new_state))
-      .bind(6, column(justification))
-      .bind(7, by)
-      .bind(8, now_utc())
-      .bind(9, reason);
+      .bind(4, attr)
+      .bind(5, column(old_state))
+      .bind(6, column(new_state))
+      .bind(7, column(justification))
+      .bind(8, by)
+      .bind(9, now_utc())
+      .bind(10, reason);
   return ins.run();
 }
 
@@ -180,6 +183,7 @@ struct Existing {
   std::optional<VexJustification> auto_justification;
   std::string auto_reason, match_reason, attr, version;
   bool human;
+  std::string pname;
 };
 
 // The advisories whose affected entries name a package of one channel head.
@@ -268,12 +272,14 @@ Status write_channel_triage(Database& db, const std::string& channel, Matches& m
                             TriageRefreshReport& report) {
   auto& by_pname = m.by_pname;
   auto& cands = m.cands;
-  // The automatic verdicts; a pname carried by several attrs uses the first.
-  std::map<std::pair<std::string, std::string>, Auto> autos;
+  // The automatic verdicts, one per attribute: every attr that carries a
+  // matched pname is judged (openssl and openssl_1_1 alike).
+  std::map<std::pair<std::string, std::string>, Auto> autos;  // (advisory, attr)
   for (const auto& [key, c] : cands) {
-    const Pkg* pkg = by_pname[c.pname].front();
     auto al = aliases.find(c.advisory);
-    autos[key] = evaluate(c, *pkg, patches[pkg->attr], al == aliases.end() ? std::vector<std::string>{} : al->second);
+    for (const Pkg* pkg : by_pname[c.pname])
+      autos[{c.advisory, pkg->attr}] =
+          evaluate(c, *pkg, patches[pkg->attr], al == aliases.end() ? std::vector<std::string>{} : al->second);
   }
 
   std::map<std::pair<std::string, std::string>, Existing> existing;
@@ -284,11 +290,11 @@ Status write_channel_triage(Database& db, const std::string& channel, Matches& m
           "attr, version, human FROM triage WHERE channel = ?"));
   q.bind(1, channel);
   LTS_RETURN_IF_ERROR(q.each_row([&] {
-    existing[{q.text(0), q.text(1)}] = {state_of(q.text(2)), justification_of(q.opt_text(3)),
+    existing[{q.text(0), q.text(8)}] = {state_of(q.text(2)), justification_of(q.opt_text(3)),
                                         state_of(q.text(4)), justification_of(q.opt_text(5)),
                                         q.text(6),           q.text(7),
                                         q.text(8),           q.text(9),
-                                        q.integer(10) != 0};
+                                        q.integer(10) != 0,  q.text(1)};
   }));
 
   std::string now = now_utc();
@@ -299,18 +305,17 @@ Status write_channel_triage(Database& db, const std::string& channel, Matches& m
                  "?, ?, 0, ?)"));
   LTS_ASSIGN_OR_RETURN(
       Statement upd,
-      db.prepare(
-          "UPDATE triage SET attr = ?, version = ?, state = ?, justification = ?, auto_state = ?, auto_justification = "
-          "?, "
-          "auto_reason = ?, match_reason = ?, updated_at = ? WHERE channel = ? AND advisory_id = ? AND pname = ?"));
+      db.prepare("UPDATE triage SET pname = ?, version = ?, state = ?, justification = ?, auto_state = ?, "
+                 "auto_justification = ?, auto_reason = ?, match_reason = ?, updated_at = ? "
+                 "WHERE channel = ? AND advisory_id = ? AND attr = ?"));
   LTS_ASSIGN_OR_RETURN(Statement del,
-                       db.prepare("DELETE FROM triage WHERE channel = ? AND advisory_id = ? AND pname = ?"));
+                       db.prepare("DELETE FROM triage WHERE channel = ? AND advisory_id = ? AND attr = ?"));
   for (const auto& [key, a] : autos) {
     auto it = existing.find(key);
     if (it == existing.end()) {
       ins.bind(1, channel)
           .bind(2, key.first)
-          .bind(3, key.second)
+          .bind(3, a.pname)
           .bind(4, a.attr)
           .bind(5, a.version)
           .bind(6, triage_state_name(a.state))
@@ -321,21 +326,21 @@ Status write_channel_triage(Database& db, const std::string& channel, Matches& m
           .bind(11, a.match_reason)
           .bind(12, now);
       LTS_RETURN_IF_ERROR(ins.run());
-      LTS_RETURN_IF_ERROR(
-          add_history(db, channel, key.first, key.second, std::nullopt, a.state, a.justification, "ltskit", a.reason));
+      LTS_RETURN_IF_ERROR(add_history(db, channel, key.first, a.pname, a.attr, std::nullopt, a.state, a.justification,
+                                      "ltskit", a.reason));
       ++report.added;
       continue;
     }
     const Existing& e = it->second;
     bool same = e.auto_state == a.state && e.auto_justification == a.justification && e.auto_reason == a.reason &&
-                e.match_reason == a.match_reason && e.attr == a.attr && e.version == a.version;
+                e.match_reason == a.match_reason && e.pname == a.pname && e.version == a.version;
     if (same) {
       ++report.unchanged;
       continue;
     }
     TriageState state = e.human ? e.state : a.state;
     std::optional<VexJustification> just = e.human ? e.justification : a.justification;
-    upd.bind(1, a.attr)
+    upd.bind(1, a.pname)
         .bind(2, a.version)
         .bind(3, triage_state_name(state))
         .bind(4, column(just))
@@ -349,9 +354,11 @@ Status write_channel_triage(Database& db, const std::string& channel, Matches& m
         .bind(12, key.second);
     LTS_RETURN_IF_ERROR(upd.run());
     if (!e.human && e.state != state)
-      LTS_RETURN_IF_ERROR(add_history(db, channel, key.first, key.second, e.state, state, just, "ltskit", a.reason));
+      LTS_RETURN_IF_ERROR(
+          add_history(db, channel, key.first, a.pname, a.attr, e.state, state, just, "ltskit", a.reason));
     else if (e.human && e.auto_state != a.state)
-      LTS_RETURN_IF_ERROR(add_history(db, channel, key.first, key.second, e.state, e.state, e.justification, "ltskit",
+      LTS_RETURN_IF_ERROR(add_history(db, channel, key.first, a.pname, a.attr, e.state, e.state, e.justification,
+                                      "ltskit",
                                       "automatic verdict is now " + std::string(triage_state_name(a.state)) + " (" +
                                           a.reason + "); the human decision stands"));
     ++report.changed;
@@ -360,7 +367,8 @@ Status write_channel_triage(Database& db, const std::string& channel, Matches& m
     if (autos.count(key)) continue;
     del.bind(1, channel).bind(2, key.first).bind(3, key.second);
     LTS_RETURN_IF_ERROR(del.run());
-    LTS_RETURN_IF_ERROR(add_history(db, channel, key.first, key.second, e.state, std::nullopt, std::nullopt, "ltskit",
+    LTS_RETURN_IF_ERROR(add_history(db, channel, key.first, e.pname, e.attr, e.state, std::nullopt, std::nullopt,
+                                    "ltskit",
                                     "no longer matches (advisory withdrawn, package gone or mapping changed)"));
     ++report.removed;
   }
@@ -451,7 +459,7 @@ Result<std::vector<TriageRow>> list_triage(Database& db, const TriageFilter& f) 
                  "t.updated_at, a.severity, a.score, a.summary FROM triage t JOIN advisories a ON a.id = t.advisory_id "
                  "WHERE (?1 IS NULL OR t.channel = ?1) AND (?2 IS NULL OR t.state = ?2) AND (?3 IS NULL OR "
                  "t.advisory_id = ?3) "
-                 "ORDER BY t.channel, t.advisory_id, t.pname"));
+                 "ORDER BY t.channel, t.advisory_id, t.pname, t.attr"));
   q.bind(1, f.channel).bind(2, column(f.state)).bind(3, f.advisory);
   LTS_RETURN_IF_ERROR(q.each_row([&] {
     TriageRow r;
@@ -486,7 +494,7 @@ Result<std::vector<TriageHistoryEntry>> triage_history(Database& db, const std::
   std::vector<TriageHistoryEntry> out;
   LTS_ASSIGN_OR_RETURN(Statement q,
                        db.prepare("SELECT old_state, new_state, justification, by, at, reason FROM triage_history "
-                                  "WHERE channel = ? AND advisory_id = ? AND pname = ? ORDER BY id"));
+                                  "WHERE channel = ?1 AND advisory_id = ?2 AND (pname = ?3 OR attr = ?3) ORDER BY id"));
   q.bind(1, channel).bind(2, advisory).bind(3, pname);
   LTS_RETURN_IF_ERROR(q.each_row([&] {
     out.push_back({opt_state_of(q.opt_text(0)), opt_state_of(q.opt_text(1)), justification_of(q.opt_text(2)), q.text(3),
@@ -495,7 +503,7 @@ Result<std::vector<TriageHistoryEntry>> triage_history(Database& db, const std::
   return out;
 }
 
-Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& d) {
+Result<std::vector<TriageRow>> set_triage(Workspace& ws, const TriageDecision& d) {
   Database& db = ws.db();
   if (d.state == TriageState::kNotAffected && !d.justification)
     return usage_error("not_affected needs --justification (" + vex_justification_names() + ")");
@@ -507,27 +515,34 @@ Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& d) {
   LTS_ASSIGN_OR_RETURN(auto heads, channel_heads(db));
   auto head = std::find_if(heads.begin(), heads.end(), [&](const ChannelHead& h) { return h.channel == d.channel; });
   if (head == heads.end()) return not_found("no channel '" + d.channel + "'");
+  auto names = [&](const std::string& attr, const std::string& pname) { return attr == d.pname || pname == d.pname; };
   LTS_ASSIGN_OR_RETURN(auto existing, list_triage(db, {d.channel, std::nullopt, id}));
-  auto row = std::find_if(existing.begin(), existing.end(), [&](const TriageRow& r) { return r.pname == d.pname; });
+  std::vector<TriageRow> rows;
+  for (auto& r : existing)
+    if (names(r.attr, r.pname)) rows.push_back(std::move(r));
+  std::vector<Pkg> added;  // packages of the head that get a row by hand
+  if (rows.empty()) {
+    if (!head->snapshot)
+      return conflict("channel '" + d.channel + "' has no tracked snapshot; run 'ltskit track' first");
+    LTS_ASSIGN_OR_RETURN(auto pkgs, snapshot_packages(db, head->snapshot->id));
+    for (auto& p : pkgs)
+      if (names(p.attr, p.pname)) added.push_back(std::move(p));
+    if (added.empty()) return not_found("channel '" + d.channel + "' has no package '" + d.pname + "' at its head");
+  }
   std::string now = now_utc();
   LTS_RETURN_IF_ERROR(db.transaction([&]() -> Status {
-    if (row == existing.end()) {
-      if (!head->snapshot)
-        return conflict("channel '" + d.channel + "' has no tracked snapshot; run 'ltskit track' first");
-      LTS_ASSIGN_OR_RETURN(auto pkgs, snapshot_packages(db, head->snapshot->id));
-      auto p = std::find_if(pkgs.begin(), pkgs.end(), [&](const Pkg& k) { return k.pname == d.pname; });
-      if (p == pkgs.end()) return not_found("channel '" + d.channel + "' has no package '" + d.pname + "' at its head");
-      LTS_ASSIGN_OR_RETURN(
-          Statement ins,
-          db.prepare("INSERT INTO triage(channel, advisory_id, pname, attr, version, state, justification, auto_state, "
-                     "auto_reason, match_reason, human, decided_by, decided_at, decision_reason, updated_at) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, 'under_investigation', 'not matched automatically', 'added by "
-                     "hand', 1, ?, ?, ?, ?)"));
+    LTS_ASSIGN_OR_RETURN(
+        Statement ins,
+        db.prepare("INSERT INTO triage(channel, advisory_id, pname, attr, version, state, justification, auto_state, "
+                   "auto_reason, match_reason, human, decided_by, decided_at, decision_reason, updated_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, 'under_investigation', 'not matched automatically', 'added by "
+                   "hand', 1, ?, ?, ?, ?)"));
+    for (const Pkg& p : added) {
       ins.bind(1, d.channel)
           .bind(2, id)
-          .bind(3, d.pname)
-          .bind(4, p->attr)
-          .bind(5, p->version)
+          .bind(3, p.pname)
+          .bind(4, p.attr)
+          .bind(5, p.version)
           .bind(6, triage_state_name(d.state))
           .bind(7, column(d.justification))
           .bind(8, d.who)
@@ -536,12 +551,13 @@ Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& d) {
           .bind(11, now);
       LTS_RETURN_IF_ERROR(ins.run());
       LTS_RETURN_IF_ERROR(
-          add_history(db, d.channel, id, d.pname, std::nullopt, d.state, d.justification, d.who, d.reason));
-    } else {
-      LTS_ASSIGN_OR_RETURN(
-          Statement up,
-          db.prepare("UPDATE triage SET state = ?, justification = ?, human = 1, decided_by = ?, decided_at = ?, "
-                     "decision_reason = ?, updated_at = ? WHERE channel = ? AND advisory_id = ? AND pname = ?"));
+          add_history(db, d.channel, id, p.pname, p.attr, std::nullopt, d.state, d.justification, d.who, d.reason));
+    }
+    LTS_ASSIGN_OR_RETURN(
+        Statement up,
+        db.prepare("UPDATE triage SET state = ?, justification = ?, human = 1, decided_by = ?, decided_at = ?, "
+                   "decision_reason = ?, updated_at = ? WHERE channel = ? AND advisory_id = ? AND attr = ?"));
+    for (const TriageRow& r : rows) {
       up.bind(1, triage_state_name(d.state))
           .bind(2, column(d.justification))
           .bind(3, d.who)
@@ -550,18 +566,19 @@ Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& d) {
           .bind(6, now)
           .bind(7, d.channel)
           .bind(8, id)
-          .bind(9, d.pname);
+          .bind(9, r.attr);
       LTS_RETURN_IF_ERROR(up.run());
       LTS_RETURN_IF_ERROR(
-          add_history(db, d.channel, id, d.pname, row->state, d.state, d.justification, d.who, d.reason));
+          add_history(db, d.channel, id, r.pname, r.attr, r.state, d.state, d.justification, d.who, d.reason));
     }
     return record_event(db, ws.command(), "triage.set", d.channel + "/" + id + "/" + d.pname,
                         std::string(triage_state_name(d.state)) + ": " + d.reason);
   }));
   LTS_ASSIGN_OR_RETURN(auto after, list_triage(db, {d.channel, std::nullopt, id}));
+  std::vector<TriageRow> out;
   for (auto& r : after)
-    if (r.pname == d.pname) return r;
-  return internal("triage row vanished after set");
+    if (names(r.attr, r.pname)) out.push_back(std::move(r));
+  return out;
 }
 
 }  // namespace ltskit::advisories

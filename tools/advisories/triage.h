@@ -101,10 +101,12 @@ struct TriageDecision {
   std::optional<VexJustification> justification;
   std::string who;
 };
-// Records a human decision. `advisory` may be an alias. not_affected needs a
+// Records a human decision and returns the rows it set. `advisory` may be an
+// alias; `pname` names an attribute or a pname (then every attribute with
+// that pname: triage rows are per attribute). not_affected needs a
 // justification; a justification is only for not_affected. The package must
 // be in the channel's tracked head.
-Result<TriageRow> set_triage(Workspace& ws, const TriageDecision& decision);
+Result<std::vector<TriageRow>> set_triage(Workspace& ws, const TriageDecision& decision);
 
 // Who is deciding: $LTSKIT_USER, else $USER, else the login name.
 std::string current_user();

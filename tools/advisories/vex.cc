@@ -1,6 +1,8 @@
 #include "tools/advisories/vex.h"
 
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "tools/advisories/triage.h"
 #include "tools/core/build_info.h"
@@ -42,7 +44,26 @@ std::string purl_escape(const std::string& s) {
 
 Result<json> build_vex(Database& db, const std::string& channel, const std::string& author) {
   LTS_RETURN_IF_ERROR(require_registered_channel(db, channel));
-  LTS_ASSIGN_OR_RETURN(auto rows, list_triage(db, {channel, std::nullopt, std::nullopt}));
+  LTS_ASSIGN_OR_RETURN(auto all_rows, list_triage(db, {channel, std::nullopt, std::nullopt}));
+  // One statement per advisory and product (pname@version). Two attributes
+  // that are the same product (an alias attr) give the gravest of their
+  // states: affected, then under_investigation, fixed, not_affected.
+  auto gravity = [](TriageState s) {
+    switch (s) {
+      case TriageState::kAffected: return 3;
+      case TriageState::kUnderInvestigation: return 2;
+      case TriageState::kFixed: return 1;
+      case TriageState::kNotAffected: return 0;
+    }
+    return 3;
+  };
+  std::vector<TriageRow> rows;
+  std::map<std::tuple<std::string, std::string, std::string>, size_t> seen;
+  for (auto& r : all_rows) {
+    auto [it, fresh] = seen.try_emplace({r.advisory, r.pname, r.version}, rows.size());
+    if (fresh) rows.push_back(std::move(r));
+    else if (gravity(r.state) > gravity(rows[it->second].state)) rows[it->second] = std::move(r);
+  }
   std::string now = now_utc();
   json statements = json::array();
   std::string digest;

@@ -89,11 +89,11 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
         return ok_status();
       }
       std::vector<std::vector<std::string>> t = {
-          {"CHANNEL", "ADVISORY", "PACKAGE", "VERSION", "SEVERITY", "STATE", "WHY"}};
+          {"CHANNEL", "ADVISORY", "PACKAGE", "ATTR", "VERSION", "SEVERITY", "STATE", "WHY"}};
       for (const auto& r : rows) {
         std::string state = state_text(r.state, r.justification, "") + (r.human ? " [human]" : "");
         std::string why = r.human ? r.decided_by.value_or("?") + ": " + r.decision_reason.value_or("") : r.auto_reason;
-        t.push_back({r.channel, r.advisory, r.pname, r.version, r.severity, state, why});
+        t.push_back({r.channel, r.advisory, r.pname, r.attr, r.version, r.severity, state, why});
       }
       std::cout << format_table(t);
       return ok_status();
@@ -176,11 +176,11 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
   CLI::App* set = cmd->add_subcommand("set", "Record a human decision (kept across re-syncs and re-evaluation)");
   set->add_option("channel", so->channel, "Channel")->required();
   set->add_option("advisory", so->advisory, "Advisory id or alias")->required();
-  set->add_option("pname", so->pname, "Package name")->required();
+  set->add_option("package", so->pname, "Attribute, or package name (then every attribute with it)")->required();
   set->add_option("state", so->state, "under_investigation | affected | not_affected | fixed")->required();
   set->add_option("--reason", so->reason, "Why (recorded with who and when)")->required();
   set->add_option("--justification", so->justification, "OpenVEX justification (not_affected only)");
-  set->add_flag("--json", so->json, "Print the resulting entry as JSON");
+  set->add_flag("--json", so->json, "Print the resulting entries (one per attribute) as a JSON array");
   set->callback([&ctx, so]() {
     ctx.action = [&ctx, so]() -> Status {
       TriageDecision d;
@@ -199,11 +199,16 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
       }
       d.who = current_user();
       LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kWrite, "ltskit triage set"));
-      LTS_ASSIGN_OR_RETURN(TriageRow r, set_triage(ws, d));
-      if (so->json) print_json(row_json(r));
-      else
-        std::cout << r.channel << " " << r.advisory << " " << r.pname << ": " << triage_state_name(r.state) << " (by "
-                  << d.who << ")\n";
+      LTS_ASSIGN_OR_RETURN(auto rows, set_triage(ws, d));
+      if (so->json) {
+        nlohmann::json arr = nlohmann::json::array();
+        for (const auto& r : rows) arr.push_back(row_json(r));
+        print_json(arr);
+      } else {
+        for (const auto& r : rows)
+          std::cout << r.channel << " " << r.advisory << " " << r.attr << " (" << r.pname << " " << r.version
+                    << "): " << triage_state_name(r.state) << " (by " << d.who << ")\n";
+      }
       return ok_status();
     };
   });
