@@ -446,6 +446,22 @@ TEST_F(Demo, ErrorsHaveDocumentedExitCodes) {
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.err.find("no channel '9.9'"), std::string::npos);
   EXPECT_EQ(ltskit({"versions", "no-such-package"}).code, 1);
+  // Branch names are checked like git's, and a channel needs a branch of its
+  // own (issue 8, point 12); every bad name is a usage error (point 13).
+  for (const char* bad : {"main", "@", "refs/heads/x", "a..b", "x y", "x.lock"}) {
+    CliRun r = ltskit({"channel", "create", "9.9", "--branch", bad, "--from", "2026-01-15"});
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+  }
+  auto refs = run_process({"git", "-C", (tmp_.path() / "pkgs").string(), "for-each-ref", "--format=%(refname)"});
+  ASSERT_TRUE(refs.ok());
+  EXPECT_EQ(refs->out.find("refs/heads/refs/"), std::string::npos) << refs->out;
+  EXPECT_FALSE(std::filesystem::exists(tmp_.path() / "ws/channels/9.9.toml"));
+  // A malformed channel name is a usage error for every command that takes one.
+  for (const char* cmd : {"track", "triage", "vex"}) EXPECT_EQ(ltskit({cmd, "../x"}).code, 2) << cmd;
+  // A missing upstream branch is a missing thing (1), not a usage error.
+  CliRun init = run_in(tmp_.path() / "ws2", {"init", "--repo", (tmp_.path() / "pkgs").string(), "--upstream", "nope"});
+  EXPECT_EQ(init.code, 1) << init.err;
+  EXPECT_FALSE(std::filesystem::exists(tmp_.path() / "ws2/ltskit.toml"));
   // --history is a whole number within bounds (issue 8, point 14): -1 used to wrap and evaluate everything.
   for (const char* bad : {"-1", "99999999999999999999", "1000001", "ten"}) {
     CliRun r = ltskit({"track", "--history", bad});

@@ -219,6 +219,21 @@ TEST(HttpFeed, UnreachableServerNamesTheSource) {
   EXPECT_NE(r.find("advisory source 'dead'"), std::string::npos);
 }
 
+// Issue 8, point 13: a redirect to file:// is bad input from the server,
+// not a usage error (it exited 2), and nothing is read from the file.
+TEST(HttpFeed, ARedirectToAFileUrlIsRefusedAsInvalidInput) {
+  HttpServer server([&](const ltskit::testing::HttpRequest&) {
+    return HttpResponse{302, {{"Location", "file:///etc/passwd"}}, ""};
+  });
+  Fixture f;
+  f.add("redir", server.url("/osv.json"));
+  f.opt.source = "redir";
+  auto r = f.sync();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind(), ErrorKind::kInvalid) << r.error().describe();
+  EXPECT_EQ(f.count(), 0u);
+}
+
 TEST(HttpFeed, TarArchiveOfRecords) {
   TempDir src;
   src.write("recs/a.json", record("T-1", "2026-01-01T00:00:00Z"));

@@ -119,7 +119,9 @@ Attempt attempt(const std::string& url, const FetchOptions& o) {
     return a;
   }
   if (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT) {
-    a.result = usage_error("'" + url + "': " + why);
+    // A feed that redirects to file:// (or to garbage) is bad input from the
+    // server, not a usage error: exit 1 like every failing source.
+    a.result = invalid("'" + url + "': " + why);
     return a;
   }
   if (rc != CURLE_OK) {

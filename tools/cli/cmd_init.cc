@@ -27,7 +27,7 @@ void define_init(CLI::App& app, CommandContext& ctx) {
       auto up = repo->branch_target(o->upstream);
       if (!up.ok()) return up.error();
       if (!*up)
-        return usage_error("the repository '" + o->repo + "' has no branch '" + o->upstream +
+        return not_found("the repository '" + o->repo + "' has no branch '" + o->upstream +
                            "' (choose one with --upstream)");
       Workspace::InitOptions opt;
       opt.repo = o->repo;

@@ -146,6 +146,33 @@ std::optional<AdvisoryFormat> parse_advisory_format(std::string_view name) {
   return std::nullopt;
 }
 
+Status validate_branch_name(const std::string& what, const std::string& name) {
+  auto bad = [&](const std::string& why) { return usage_error(what + " '" + name + "': " + why); };
+  if (name.empty()) return bad("must not be empty");
+  if (name.starts_with("refs/")) return bad("give the branch's short name (without refs/heads/)");
+  if (name == "@" || name == "HEAD") return bad("not a branch name");
+  if (name[0] == '-') return bad("must not start with '-'");
+  if (name.find("..") != std::string::npos || name.find("@{") != std::string::npos ||
+      name.find("//") != std::string::npos)
+    return bad("must not contain '..', '@{' or '//'");
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f || c == ' ' ||
+        std::string_view("~^:?*[\\").find(static_cast<char>(c)) != std::string_view::npos)
+      return bad("must not contain spaces, control characters or any of ~^:?*[\\");
+  if (name.front() == '/' || name.back() == '/' || name.back() == '.')
+    return bad("must not start or end with '/' or end with '.'");
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = name.find('/', start);
+    std::string_view part(name.data() + start, (end == std::string::npos ? name.size() : end) - start);
+    if (part.starts_with(".")) return bad("no part may start with '.'");
+    if (part.ends_with(".lock")) return bad("no part may end with '.lock'");
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return ok_status();
+}
+
 Status validate_name(const std::string& what, const std::string& name) {
   if (name.empty() || name.size() > 64) return usage_error(what + " name '" + name + "' must have 1 to 64 characters");
   if (name[0] == '.' || name[0] == '-')
@@ -166,8 +193,13 @@ Result<ChannelConfig> load_channel_config(const fs::path& file) {
   LTS_ASSIGN_OR_RETURN(c.name, t.string("name"));
   if (auto s = validate_channel_name(c.name); !s.ok()) return invalid(t.where("name") + ": " + s.error().message());
   LTS_ASSIGN_OR_RETURN(c.branch, t.string("branch"));
-  if (c.branch.empty()) return invalid(t.where("branch") + ": must not be empty");
+  if (auto s = validate_branch_name("branch", c.branch); !s.ok())
+    return invalid(t.where("branch") + ": " + s.error().message());
   LTS_ASSIGN_OR_RETURN(c.upstream, t.string("upstream"));
+  if (auto s = validate_branch_name("upstream", c.upstream); !s.ok())
+    return invalid(t.where("upstream") + ": " + s.error().message());
+  if (c.branch == c.upstream)
+    return invalid(t.where("branch") + ": a channel's branch must not be its upstream ('" + c.upstream + "')");
   LTS_ASSIGN_OR_RETURN(c.cut, t.string("cut"));
   LTS_ASSIGN_OR_RETURN(c.cut_commit, t.opt_string("cut_commit"));
   LTS_ASSIGN_OR_RETURN(c.support_until, t.opt_string("support_until"));

@@ -83,6 +83,13 @@ struct ChannelConfig {
 // names and on a terminal. `what` names the thing in the error ("channel").
 Status validate_name(const std::string& what, const std::string& name);
 inline Status validate_channel_name(const std::string& name) { return validate_name("channel", name); }
+
+// A branch name as `git check-ref-format --branch` takes it, given short
+// ("lts/1.0", not "refs/heads/lts/1.0"): no "..", "@{", "//", control
+// characters, spaces or any of ~^:?*[\; no component starting with '.' or
+// ending with ".lock"; not "@", "HEAD", or starting with '-'. kUsage errors
+// naming `what` ("--branch").
+Status validate_branch_name(const std::string& what, const std::string& name);
 Result<ChannelConfig> load_channel_config(const std::filesystem::path& file);
 Result<std::vector<ChannelConfig>> load_channel_configs(const std::filesystem::path& dir);
 std::string render_channel_config(const ChannelConfig& channel);

@@ -141,6 +141,11 @@ TEST(ChannelConfig, RejectsBadValues) {
       {"name = \"2.0\"\nbranch = \"lts/2.0\"\nupstream = \"main\"\ncut = \"x\"\n", "must live in '2.0.toml'"},
       {"name = \"../x\"\nbranch = \"b\"\nupstream = \"main\"\ncut = \"x\"\n", "key 'name'"},
       {"name = \"1.0\"\nupstream = \"main\"\ncut = \"x\"\n", "missing required key 'branch'"},
+      {"name = \"1.0\"\nbranch = \"refs/heads/x\"\nupstream = \"main\"\ncut = \"x\"\n",
+       "1.0.toml:2: key 'branch': branch 'refs/heads/x': give the branch's short name"},
+      {"name = \"1.0\"\nbranch = \"main\"\nupstream = \"main\"\ncut = \"x\"\n",
+       "key 'branch': a channel's branch must not be its upstream"},
+      {"name = \"1.0\"\nbranch = \"lts/1.0\"\nupstream = \"ma in\"\ncut = \"x\"\n", "key 'upstream'"},
   };
   expect_all_rejected(cases, "1.0.toml", [](const std::filesystem::path& f) { return load_channel_config(f); });
 }

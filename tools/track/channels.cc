@@ -105,7 +105,7 @@ Result<ChannelState> materialize(Workspace& ws, git::Repository& repo, ChannelCo
 
 Result<ChannelState> create_channel(Workspace& ws, git::Repository& repo, const CreateChannelOptions& o) {
   LTS_RETURN_IF_ERROR(validate_channel_name(o.name));
-  if (o.branch.empty()) return usage_error("--branch must not be empty");
+  LTS_RETURN_IF_ERROR(validate_branch_name("--branch", o.branch));
   if (o.support_until) {
     auto d = parse_date(*o.support_until);
     if (!d.ok()) return usage_error("--support-until: " + d.error().message());
@@ -129,6 +129,9 @@ Result<ChannelState> create_channel(Workspace& ws, git::Repository& repo, const 
   c.name = o.name;
   c.branch = o.branch;
   c.upstream = o.upstream.value_or(cfg.upstream);
+  LTS_RETURN_IF_ERROR(validate_branch_name("--upstream", c.upstream));
+  if (c.branch == c.upstream)
+    return usage_error("--branch '" + c.branch + "' is the upstream itself; a channel needs a branch of its own");
   c.support_until = o.support_until;
   c.policy = o.policy;
   c.publish = o.publish;
@@ -220,6 +223,7 @@ Result<std::vector<ChannelRecord>> channel_records(Database& db) {
 }
 
 Status require_registered_channel(Database& db, const std::string& name) {
+  LTS_RETURN_IF_ERROR(validate_channel_name(name));
   LTS_ASSIGN_OR_RETURN(auto row, load_row(db, name));
   if (!row) return not_found("no channel '" + name + "'");
   return ok_status();
