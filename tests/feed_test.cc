@@ -277,6 +277,36 @@ TEST(FolderFeed, MalformedRecordsAreSkippedAndUnchangedFilesNotRead) {
   EXPECT_TRUE(a->summary.withdrawn.has_value());
 }
 
+// Issue 8, point 5: three records with one id in one feed used to flip the
+// stored record on every sync and report UPDATED 2 each time.
+TEST(FolderFeed, DuplicateIdsKeepTheNewestRecordAndStayPut) {
+  Fixture f;
+  TempDir feed;
+  auto dup = [](const std::string& modified, const std::string& summary) {
+    return R"({"id": "DUP-1", "modified": ")" + modified + R"(", "summary": ")" + summary + R"("})";
+  };
+  feed.write("all.json", "[" + dup("2026-01-02T00:00:00Z", "middle") + "," + dup("2026-01-03T00:00:00Z", "newest") +
+                             "," + dup("2026-01-01T00:00:00Z", "oldest") + "]");
+  f.add("dir", feed.path().string());
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    feed.write("all.json", "[" + dup("2026-01-02T00:00:00Z", "middle") + "," + dup("2026-01-03T00:00:00Z", "newest") +
+                               "," + dup("2026-01-01T00:00:00Z", "oldest") + "]" +
+                               std::string(round, ' '));  // a new size: read again every round
+    auto r = f.sync();
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    EXPECT_EQ((*r)[0].documents, 1u);
+    if (round > 0) {
+      EXPECT_EQ((*r)[0].updated, 0u);
+    }
+    auto a = get_advisory(f.ws->db(), "DUP-1");
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(a->summary.summary, "newest");
+    EXPECT_EQ(a->summary.modified, "2026-01-03T00:00:00Z");
+  }
+  EXPECT_EQ(f.outcome.kind(), OutcomeKind::kDoneWithWarnings);
+}
+
 }  // namespace
 }  // namespace ltskit::advisories
 

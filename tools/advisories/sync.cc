@@ -311,7 +311,16 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
         progress.warn("skipped malformed record: " + m);
       }
       for (const auto& p : doc.changed) {
-        bool exists = modified.count(p.advisory.id) > 0;
+        auto known = modified.find(p.advisory.id);
+        bool exists = known != modified.end();
+        // The newest `modified` wins, whatever the order records come in: an
+        // id listed twice (in one feed, or in two sources) no longer flips
+        // between its records on every sync. (RFC 3339 UTC stamps compare
+        // as text.)
+        if (exists && !(p.advisory.modified > known->second)) {
+          ++rep.superseded;
+          continue;
+        }
         if (!exists) ++rep.added;
         else ++rep.updated;
         if (p.advisory.withdrawn) ++rep.withdrawn;
@@ -413,6 +422,9 @@ Result<SyncReport> sync_sources(Workspace& ws, const SyncOptions& options, Progr
     }
     if (r->malformed)
       out.outcome.warn("source " + src.name, std::to_string(r->malformed) + " malformed record(s) skipped");
+    if (r->superseded)
+      out.outcome.warn("source " + src.name, std::to_string(r->superseded) +
+                                                 " record(s) skipped: their id is stored with a newer 'modified'");
     out.sources.push_back(std::move(*r));
   }
   if (!found) return not_found("no advisory source '" + *options.source + "' in " + ws.config().file.string());

@@ -146,7 +146,8 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
                                     {"added", r.added},
                                     {"updated", r.updated},
                                     {"withdrawn", r.withdrawn},
-                                    {"malformed", r.malformed}});
+                                    {"malformed", r.malformed},
+                                    {"superseded", r.superseded}});
           }
           j["triage"] = {{"channels", m.channels}, {"added", m.added}, {"changed", m.changed}, {"removed", m.removed}};
           print_json(j);
