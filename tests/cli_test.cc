@@ -337,6 +337,30 @@ TEST_F(Demo, TriageFailedAfterTheIngestIsRedoneByTheNextSync) {
   EXPECT_NE(ltskit({"advisories", "sync"}).out.find("triage: up to date"), std::string::npos);
 }
 
+// Issue 8, point 9: after `git branch -D lts/1.0`, `vex 1.0` still wrote the
+// old head's statements.
+TEST_F(Demo, VexAndTriageRefuseAHeadThatIsGoneOrMovedUntilTracked) {
+  auto git = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"git", "-C", (tmp_.path() / "pkgs").string()});
+    auto r = run_process(args);
+    EXPECT_TRUE(r.ok() && r->success()) << (r.ok() ? r->err : "");
+  };
+  git({"branch", "-D", "lts/1.0"});
+  CliRun vex = ltskit({"vex", "1.0"});
+  EXPECT_EQ(vex.code, 1);
+  EXPECT_NE(vex.err.find("branch 'lts/1.0' of channel '1.0' no longer exists"), std::string::npos) << vex.err;
+  EXPECT_TRUE(vex.out.empty());
+  EXPECT_EQ(ltskit({"triage", "1.0"}).code, 1);
+  // Back, but somewhere else: stale until tracked again.
+  git({"branch", "lts/1.0", commits_["cut"]});
+  CliRun moved = ltskit({"vex", "1.0"});
+  EXPECT_EQ(moved.code, 1);
+  EXPECT_NE(moved.err.find("since it was tracked; run 'ltskit track 1.0'"), std::string::npos) << moved.err;
+  CliRun tr = ltskit({"track", "1.0"});
+  ASSERT_EQ(tr.code, 0) << tr.err;
+  EXPECT_EQ(ltskit({"vex", "1.0"}).code, 0);
+}
+
 int64_t count_rows(const std::filesystem::path& db_path, const std::string& sql) {
   auto db = Database::open(db_path, {}, OpenMode::kReadOnly);
   EXPECT_TRUE(db.ok()) << db.error().describe();

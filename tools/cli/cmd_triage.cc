@@ -70,7 +70,8 @@ void define_triage(CLI::App& app, CommandContext& ctx) {
       LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit triage"));
       TriageFilter f;
       if (!lo->channel.empty()) {
-        LTS_RETURN_IF_ERROR(require_registered_channel(ws.db(), lo->channel));
+        LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
+        LTS_RETURN_IF_ERROR(require_tracked_head(ws.db(), repo, lo->channel));
         f.channel = lo->channel;
       }
       f.state = state;

@@ -6,6 +6,7 @@
 #include "tools/cli/command.h"
 #include "tools/core/fs.h"
 #include "tools/core/workspace.h"
+#include "tools/track/channels.h"
 
 namespace ltskit::cli {
 
@@ -23,7 +24,10 @@ void define_vex(CLI::App& app, CommandContext& ctx) {
     ctx.action = [&ctx, o]() -> Status {
       LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit vex"));
       std::string author = o->author.empty() ? advisories::current_user() + " (via ltskit)" : o->author;
-      // A VEX document is published: never from triage that lags the state.
+      // A VEX document is published: never about a head that is gone or
+      // moved, nor from triage that lags the state.
+      LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
+      LTS_RETURN_IF_ERROR(require_tracked_head(ws.db(), repo, o->channel));
       LTS_ASSIGN_OR_RETURN(auto stale, advisories::triage_staleness(ws.db()));
       if (stale)
         return conflict("triage is out of date (" + *stale +

@@ -222,6 +222,26 @@ Result<std::vector<ChannelRecord>> channel_records(Database& db) {
   return out;
 }
 
+Status require_tracked_head(Database& db, git::Repository& repo, const std::string& channel) {
+  LTS_RETURN_IF_ERROR(require_registered_channel(db, channel));
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT c.branch, t.head FROM channels c "
+                                               "LEFT JOIN tracked_branches t ON t.branch = c.branch WHERE c.name = ?"));
+  q.bind(1, channel);
+  LTS_ASSIGN_OR_RETURN(bool row, q.step());
+  if (!row) return not_found("no channel '" + channel + "'");
+  std::string branch = q.text(0);
+  if (q.is_null(1)) return conflict("channel '" + channel + "' was never tracked; run 'ltskit track " + channel + "'");
+  std::string tracked = q.text(1);
+  LTS_ASSIGN_OR_RETURN(auto now, repo.branch_target(branch));
+  if (!now)
+    return conflict("branch '" + branch + "' of channel '" + channel + "' no longer exists (it was at " +
+                    tracked.substr(0, 12) + " when tracked)");
+  if (*now != tracked)
+    return conflict("branch '" + branch + "' of channel '" + channel + "' moved from " + tracked.substr(0, 12) +
+                    " to " + now->substr(0, 12) + " since it was tracked; run 'ltskit track " + channel + "'");
+  return ok_status();
+}
+
 Status require_registered_channel(Database& db, const std::string& name) {
   LTS_RETURN_IF_ERROR(validate_channel_name(name));
   LTS_ASSIGN_OR_RETURN(auto row, load_row(db, name));

@@ -65,6 +65,11 @@ struct ChannelRecord {
 };
 // Every registered channel, by name; for readers that need no repository.
 Result<std::vector<ChannelRecord>> channel_records(Database& db);
+// kConflict unless the channel's branch still points where `track` last
+// found it: a branch that was deleted, or moved or rewritten since, makes
+// everything recorded about its head (triage, VEX) stale until `track` runs.
+Status require_tracked_head(Database& db, git::Repository& repo, const std::string& channel);
+
 // kNotFound "no channel 'NAME'" unless the channel is registered.
 Status require_registered_channel(Database& db, const std::string& name);
 
