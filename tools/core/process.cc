@@ -2,6 +2,8 @@
 
 // Boost.Process v2 is used header-only (its default). Its std::filesystem mode
 // does not compile in Boost 1.81, so paths cross this seam as strings.
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -78,6 +80,20 @@ class PipeReader {
   char buf_[65536];
 };
 
+// In the child, before exec: the kernel kills it (SIGKILL) when the thread
+// that started it goes away, so no nix-env outlives an ltskit that was
+// killed (even with SIGKILL). If the parent died before this ran, the child
+// exits at once.
+struct DieWithParent {
+  pid_t parent = ::getpid();
+  template <typename Launcher>
+  boost::system::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    return {};
+  }
+};
+
 }  // namespace
 
 Result<ProcessResult> run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
@@ -109,10 +125,10 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, const Pr
     std::filesystem::path cwd = options.cwd.empty() ? std::filesystem::current_path() : options.cwd;
     if (options.stdin_data) {
       proc.emplace(ctx, exe->string(), args, bp::process_stdio{in_pipe, out_pipe, err_pipe},
-                   bp::process_start_dir{cwd.string()}, bp::process_environment{env});
+                   bp::process_start_dir{cwd.string()}, bp::process_environment{env}, DieWithParent{});
     } else {
       proc.emplace(ctx, exe->string(), args, bp::process_stdio{nullptr, out_pipe, err_pipe},
-                   bp::process_start_dir{cwd.string()}, bp::process_environment{env});
+                   bp::process_start_dir{cwd.string()}, bp::process_environment{env}, DieWithParent{});
     }
   } catch (const boost::system::system_error& e) {
     return external("cannot start '" + argv[0] + "': " + e.code().message());

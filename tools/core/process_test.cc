@@ -1,6 +1,13 @@
 #include "tools/core/process.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
 
 #include "tools/core/test_util.h"
 
@@ -51,6 +58,44 @@ TEST(RunProcess, ReportsASignal) {
   auto r = run_process({"sh", "-c", "kill -TERM $$"});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->signal, SIGTERM);
+}
+
+// True while `pid` runs (a zombie waiting for its reaper counts as gone).
+bool running(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field, comm, state;
+  if (!(stat >> pid_field >> comm >> state)) return false;
+  return state != "Z" && state != "X";
+}
+
+// Issue 8, point 15: a killed ltskit left its nix-env running under pid 1.
+TEST(RunProcess, AChildDiesWithTheProcessThatStartedIt) {
+  testing::TempDir dir;
+  auto pid_file = dir / "child.pid";
+  pid_t runner = ::fork();
+  ASSERT_GE(runner, 0);
+  if (runner == 0) {
+    // Stands for ltskit: starts a long child and waits for it.
+    (void)run_process({"sh", "-c", "echo $$ > '" + pid_file.string() + "'; exec sleep 60"});
+    ::_exit(0);
+  }
+  pid_t child = 0;
+  for (int i = 0; i < 500 && child == 0; ++i) {
+    std::ifstream in(pid_file);
+    if (!(in >> child)) child = 0;
+    if (child == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GT(child, 0) << "the child never started";
+  ASSERT_TRUE(running(child));
+  ::kill(runner, SIGKILL);
+  ::waitpid(runner, nullptr, 0);
+  bool gone = false;
+  for (int i = 0; i < 500 && !gone; ++i) {
+    gone = !running(child);
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!gone) ::kill(child, SIGKILL);  // leave nothing behind
+  EXPECT_TRUE(gone) << "the child outlived its killed parent";
 }
 
 TEST(RunProcess, MissingProgramIsNotFound) {
