@@ -53,6 +53,11 @@ struct AffectedPackage {
   bool cve5 = false;
   std::vector<Cve5Version> cve_versions;
   std::string default_status = "unknown";
+  // Ranges (OSV) or version entries (CVE 5) left out because a version in
+  // them was malformed (empty, control characters), each as "field 'PATH':
+  // why". While any was left out, nothing is judged better than unknown:
+  // garbage never means fixed.
+  std::vector<std::string> skipped;
 };
 
 struct Advisory {

@@ -127,6 +127,16 @@ Status read_osv_severity(const Reader& r, const Node& rec, Advisory& a) {
 // Advisory ids and aliases reach terminals, file names and VEX documents:
 // 1 to 256 printable ASCII characters, no spaces (a hostile id such as
 // "X\n\x1b[31m" could otherwise forge rows in a maintainer's table).
+// Why a version taken from a range or version entry is unusable, or "": an
+// empty string or one with control characters (NUL included) would compare
+// as lowest and make anything "fixed". `introduced` may be "0".
+std::string malformed_version(const std::string& v, bool introduced) {
+  if (v.empty()) return introduced ? "empty version (use \"0\" for all versions)" : "empty version";
+  for (unsigned char c : v)
+    if (c < 0x20 || c == 0x7f) return "control character in version";
+  return "";
+}
+
 Status check_identifier(const Reader& r, const std::string& field, const std::string& id) {
   if (id.empty() || id.size() > 256) return r.err(field, "must have 1 to 256 characters");
   for (unsigned char c : id)
@@ -182,6 +192,7 @@ Result<Advisory> parse_osv_record(const Reader& r, const Node& rec) {
         return r.err(rg.path + ".repo", "missing (required for GIT ranges)");
       LTS_ASSIGN_OR_RETURN(auto events, r.array(rg, "events"));
       if (events.empty()) return r.err(rg.path + ".events", "must not be empty");
+      std::string skip;  // why this range is left out
       for (const auto& ev : events) {
         LTS_RETURN_IF_ERROR(r.require_object(ev));
         dom::object obj = ev.el.get_object();
@@ -199,8 +210,15 @@ Result<Advisory> parse_osv_record(const Reader& r, const Node& rec) {
         if (field.value.get_string().get(v) != simdjson::SUCCESS)
           return r.err(ev.path + "." + std::string(key), "expected a string");
         e.value = range.type == "GIT" ? std::string(v) : normalize_advisory_version(v);
+        if (range.type != "GIT" && skip.empty())
+          if (auto why = malformed_version(e.value, e.kind == RangeEvent::Kind::kIntroduced); !why.empty())
+            skip = "field '" + ev.path + "." + std::string(key) + "': " + why;
         if (range.type == "GIT" && e.kind == RangeEvent::Kind::kFixed) add_unique(a.fix_commits, e.value);
         range.events.push_back(std::move(e));
+      }
+      if (!skip.empty()) {
+        p.skipped.push_back(skip + "; range skipped");
+        continue;
       }
       p.ranges.push_back(std::move(range));
     }
@@ -316,6 +334,17 @@ Result<Advisory> parse_cve5_record(const Reader& r, const Node& rec) {
       }
       if (!v.changes.empty() && !v.less_than && !v.less_than_or_equal)
         return r.err(vn.path + ".changes", "needs lessThan or lessThanOrEqual");
+      if (v.version_type != "git") {
+        std::string why, field;
+        if (why = malformed_version(v.version, true); !why.empty()) field = "version";
+        else if (v.less_than && !(why = malformed_version(*v.less_than, false)).empty()) field = "lessThan";
+        else if (v.less_than_or_equal && !(why = malformed_version(*v.less_than_or_equal, false)).empty())
+          field = "lessThanOrEqual";
+        if (!why.empty()) {
+          p.skipped.push_back("field '" + vn.path + "." + field + "': " + why + "; version entry skipped");
+          continue;
+        }
+      }
       p.cve_versions.push_back(std::move(v));
     }
     a.affected.push_back(std::move(p));

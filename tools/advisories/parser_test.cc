@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "tools/advisories/ranges.h"
+#include "tools/advisories/store.h"
+
 namespace ltskit::advisories {
 namespace {
 
@@ -92,6 +95,59 @@ TEST(ParseOsv, IdsAndAliasesWithControlCharactersAreRefused) {
   ASSERT_EQ(c.size(), 1u);
   ASSERT_FALSE(c[0].ok());
   EXPECT_NE(c[0].error().message().find("cveMetadata.cveId"), std::string::npos);
+}
+
+// Issue 8, point 7: {"introduced":""},{"fixed":""} or last_affected "\u0000"
+// made 1.0.0 `fixed`. Such ranges are left out, named, and nothing they
+// touch is judged better than unknown.
+TEST(ParseOsv, MalformedRangeVersionsAreSkippedAndNeverMeanFixed) {
+  auto record = [](const std::string& ranges) {
+    return R"({"id": "G-1", "modified": "2026-01-01T00:00:00Z", "affected": [{"package": {"name": "libsafe"},
+        "ranges": )" +
+           ranges + "}]}";
+  };
+  Parser p;
+  struct Case {
+    std::string ranges;
+    Decision::State want;
+  } cases[] = {
+      {R"([{"type": "ECOSYSTEM", "events": [{"introduced": ""}, {"fixed": ""}]}])", Decision::State::kUnknown},
+      {R"([{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"last_affected": "\u0000"}]}])",
+       Decision::State::kUnknown},
+      // A good range that says fixed does not outweigh a garbage one.
+      {R"([{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "0.9"}]},
+           {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": ""}]}])",
+       Decision::State::kUnknown},
+      // A good range that says affected still does.
+      {R"([{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0"}]},
+           {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": ""}]}])",
+       Decision::State::kAffected},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.ranges);
+    auto r = p.parse(record(c.ranges), Format::kOsv, "feed.json");
+    ASSERT_EQ(r.size(), 1u);
+    ASSERT_TRUE(r[0].ok()) << r[0].error().describe();
+    const AffectedPackage& a = r[0]->affected.at(0);
+    ASSERT_EQ(a.skipped.size(), 1u);
+    EXPECT_NE(a.skipped[0].find("field 'affected[0].ranges["), std::string::npos) << a.skipped[0];
+    EXPECT_NE(a.skipped[0].find("range skipped"), std::string::npos);
+    EXPECT_EQ(decide(a, "1.0.0").state, c.want) << decide(a, "1.0.0").why;
+    // What was skipped survives the store.
+    auto back = affected_from_json(affected_to_json(a));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->skipped, a.skipped);
+    EXPECT_EQ(decide(*back, "1.0.0").state, c.want);
+  }
+  std::string cve = R"({"dataType": "CVE_RECORD", "cveMetadata": {"cveId": "CVE-2026-7", "state": "PUBLISHED",
+      "dateUpdated": "2026-06-01T00:00:00Z"}, "containers": {"cna": {"affected": [{"vendor": "demo",
+      "product": "libsafe", "versions": [{"version": "0", "lessThan": "", "status": "affected"}]}]}}})";
+  auto c = p.parse(cve, Format::kCve5, "cve.json");
+  ASSERT_EQ(c.size(), 1u);
+  ASSERT_TRUE(c[0].ok()) << c[0].error().describe();
+  ASSERT_EQ(c[0]->affected.at(0).skipped.size(), 1u);
+  EXPECT_NE(c[0]->affected[0].skipped[0].find("lessThan"), std::string::npos);
+  EXPECT_EQ(decide(c[0]->affected[0], "1.0.0").state, Decision::State::kUnknown);
 }
 
 TEST(ParseOsv, NotJsonIsOneError) {

@@ -203,7 +203,14 @@ Decision decide_cve5(const AffectedPackage& p, std::string_view v) {
 }  // namespace
 
 Decision decide(const AffectedPackage& package, std::string_view version) {
-  return package.cve5 ? decide_cve5(package, version) : decide_osv(package, version);
+  Decision d = package.cve5 ? decide_cve5(package, version) : decide_osv(package, version);
+  // What was left out might have said "affected": only an affected verdict
+  // stands; anything better is unknown until a human looks.
+  if (!package.skipped.empty() && d.state != Decision::State::kAffected) {
+    d.state = Decision::State::kUnknown;
+    d.why = "cannot tell: " + package.skipped.front() + (package.skipped.size() > 1 ? " (and more)" : "");
+  }
+  return d;
 }
 
 }  // namespace ltskit::advisories

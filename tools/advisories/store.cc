@@ -129,6 +129,14 @@ std::string affected_to_json(const AffectedPackage& p) {
     }
     out += ']';
   }
+  if (!p.skipped.empty()) {
+    out += ",\"skipped\":[";
+    for (size_t i = 0; i < p.skipped.size(); ++i) {
+      if (i) out += ',';
+      put_string(out, p.skipped[i]);
+    }
+    out += ']';
+  }
   out += '}';
   return out;
 }
@@ -143,6 +151,7 @@ Result<AffectedPackage> affected_from_json(std::string_view text) {
     p.vendor = j.value("vendor", "");
     p.product = j.value("product", "");
     p.cve5 = j.value("cve5", false);
+    p.skipped = j.value("skipped", std::vector<std::string>{});
     if (!p.cve5) {
       p.versions = j.value("versions", std::vector<std::string>{});
       for (const auto& jr : j.at("ranges")) {

@@ -321,6 +321,11 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
           ++rep.superseded;
           continue;
         }
+        for (const auto& affected : p.advisory.affected)
+          for (const auto& why : affected.skipped) {
+            ++rep.skipped_ranges;
+            progress.warn("advisory source '" + src.name + "': record " + p.advisory.id + ": " + why);
+          }
         if (!exists) ++rep.added;
         else ++rep.updated;
         if (p.advisory.withdrawn) ++rep.withdrawn;
@@ -422,6 +427,10 @@ Result<SyncReport> sync_sources(Workspace& ws, const SyncOptions& options, Progr
     }
     if (r->malformed)
       out.outcome.warn("source " + src.name, std::to_string(r->malformed) + " malformed record(s) skipped");
+    if (r->skipped_ranges)
+      out.outcome.warn(
+          "source " + src.name,
+          std::to_string(r->skipped_ranges) + " malformed range(s) skipped; their packages stay under investigation");
     if (r->superseded)
       out.outcome.warn("source " + src.name, std::to_string(r->superseded) +
                                                  " record(s) skipped: their id is stored with a newer 'modified'");

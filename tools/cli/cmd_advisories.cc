@@ -147,7 +147,8 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
                                     {"updated", r.updated},
                                     {"withdrawn", r.withdrawn},
                                     {"malformed", r.malformed},
-                                    {"superseded", r.superseded}});
+                                    {"superseded", r.superseded},
+                                    {"skipped_ranges", r.skipped_ranges}});
           }
           j["triage"] = {{"channels", m.channels}, {"added", m.added}, {"changed", m.changed}, {"removed", m.removed}};
           print_json(j);
