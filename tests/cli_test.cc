@@ -361,6 +361,37 @@ TEST_F(Demo, VexAndTriageRefuseAHeadThatIsGoneOrMovedUntilTracked) {
   EXPECT_EQ(ltskit({"vex", "1.0"}).code, 0);
 }
 
+// Issue 8, point 11: `kill -9` inside `channel create` left a file with no
+// branch and no row; re-running said "already exists" and track failed for
+// every channel. The file is now written last, each leftover is completed by
+// running create again, and one missing branch does not stop track.
+TEST_F(Demo, AnInterruptedChannelCreateIsCompletedByRunningItAgain) {
+  auto args = std::vector<std::string>{"channel", "create", "2.0", "--branch", "lts/2.0", "--from", commits_["head"]};
+  ASSERT_EQ(ltskit(args).code, 0);
+  // Killed after the row, before the file: the row alone does not count.
+  std::filesystem::remove(tmp_.path() / "ws/channels/2.0.toml");
+  EXPECT_EQ(ltskit({"channel", "show", "2.0"}).code, 1);
+  CliRun again = ltskit(args);
+  EXPECT_EQ(again.code, 0) << again.err;
+  EXPECT_TRUE(std::filesystem::exists(tmp_.path() / "ws/channels/2.0.toml"));
+  // Killed after the branch only: the branch is adopted.
+  auto git = run_process({"git", "-C", (tmp_.path() / "pkgs").string(), "branch", "lts/3.0", commits_["head"]});
+  ASSERT_TRUE(git.ok() && git->success());
+  CliRun adopt = ltskit({"channel", "create", "3.0", "--branch", "lts/3.0", "--from", commits_["head"]});
+  EXPECT_EQ(adopt.code, 0) << adopt.err;
+  // The old failure: a channel file whose branch never came to be.
+  tmp_.write("ws/channels/4.0.toml",
+             "name = \"4.0\"\nbranch = \"lts/4.0\"\nupstream = \"main\"\ncut = \"" + commits_["cut"] + "\"\n");
+  CliRun tr = ltskit({"track", "--json"});
+  EXPECT_EQ(tr.code, 1);
+  EXPECT_NE(tr.err.find("branch lts/4.0: branch 'lts/4.0' (channel 4.0) not found"), std::string::npos) << tr.err;
+  json j = json::parse(tr.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << tr.out;
+  std::set<std::string> tracked;
+  for (const auto& b : j["branches"]) tracked.insert(b["branch"]);
+  EXPECT_TRUE(tracked.count("lts/1.0") && tracked.count("lts/2.0") && tracked.count("lts/3.0")) << j.dump();
+}
+
 int64_t count_rows(const std::filesystem::path& db_path, const std::string& sql) {
   auto db = Database::open(db_path, {}, OpenMode::kReadOnly);
   EXPECT_TRUE(db.ok()) << db.error().describe();

@@ -240,6 +240,15 @@ Status Repository::create_branch(const std::string& name, const std::string& com
   return ok_status();
 }
 
+Status Repository::delete_branch(const std::string& name) {
+  RefH ref;
+  int rc = git_branch_lookup(ref.out(), repo_, name.c_str(), GIT_BRANCH_LOCAL);
+  if (rc == GIT_ENOTFOUND) return not_found("no branch '" + name + "'");
+  if (rc != 0) return io_error("cannot find branch '" + name + "': " + last_error_text());
+  if (git_branch_delete(ref.get()) != 0) return io_error("cannot delete branch '" + name + "': " + last_error_text());
+  return ok_status();
+}
+
 Result<std::vector<CommitInfo>> Repository::walk(const std::string& from, WalkMode mode, size_t limit) const {
   LTS_ASSIGN_OR_RETURN(std::string start, resolve_commit(from));
   LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(start));

@@ -55,6 +55,8 @@ class Repository {
   Result<std::optional<std::string>> branch_target(const std::string& name) const;
   // Creates local branch `name` at `commit_id`; kConflict if it exists.
   Status create_branch(const std::string& name, const std::string& commit_id);
+  // Deletes local branch `name` (to undo a create_branch); kNotFound if absent.
+  Status delete_branch(const std::string& name);
 
   // Commits reachable from `from`, newest first; at most `limit` (0: all).
   // kFirstParent follows only first parents, as `git log --first-parent`.

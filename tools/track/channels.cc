@@ -114,8 +114,9 @@ Result<ChannelState> create_channel(Workspace& ws, git::Repository& repo, const 
   fs::path file = cfg.channels_dir / (o.name + ".toml");
   std::error_code ec;
   if (fs::exists(file, ec)) return conflict("channel '" + o.name + "' already exists ('" + file.string() + "')");
-  LTS_ASSIGN_OR_RETURN(auto row, load_row(ws.db(), o.name));
-  if (row) return conflict("channel '" + o.name + "' already exists in the state database");
+  // A row without its file is what an interrupted create leaves (the file
+  // is written last): it is taken over, not refused.
+  LTS_ASSIGN_OR_RETURN(auto leftover, load_row(ws.db(), o.name));
   LTS_ASSIGN_OR_RETURN(auto existing, load_channel_configs(cfg.channels_dir));
   for (const auto& c : existing)
     if (c.branch == o.branch) return conflict("branch '" + o.branch + "' already belongs to channel '" + c.name + "'");
@@ -154,18 +155,27 @@ Result<ChannelState> create_channel(Workspace& ws, git::Repository& repo, const 
                       "; choose another --branch or --from");
   }
 
+  // The branch, then the row, then the file: channels/NAME.toml is what makes
+  // the channel exist, so a create killed at any point leaves nothing that
+  // counts, and running it again completes it (an existing branch with the
+  // cut is adopted; a row without its file is replaced).
   LTS_RETURN_IF_ERROR(make_dirs(cfg.channels_dir));
-  LTS_RETURN_IF_ERROR(atomic_write_file(file, render_channel_config(c)));
+  if (create_branch) LTS_RETURN_IF_ERROR(repo.create_branch(c.branch, cut));
   Status s = ws.db().transaction([&]() -> Status {
+    if (leftover) {
+      LTS_ASSIGN_OR_RETURN(Statement del, ws.db().prepare("DELETE FROM channels WHERE name = ?"));
+      del.bind(1, c.name);
+      LTS_RETURN_IF_ERROR(del.run());
+    }
     LTS_RETURN_IF_ERROR(insert_row(ws.db(), c, cut));
     LTS_RETURN_IF_ERROR(
-        record_event(ws.db(), ws.command(), "channel.create", c.name, "branch=" + c.branch + " cut=" + cut));
-    // The branch comes last: if it fails, the transaction and file are undone.
-    if (create_branch) return repo.create_branch(c.branch, cut);
-    return ok_status();
+        record_event(ws.db(), ws.command(), "channel.create", c.name,
+                     "branch=" + c.branch + " cut=" + cut + (leftover ? " (completing an interrupted create)" : "")));
+    return atomic_write_file(file, render_channel_config(c));
   });
   if (!s.ok()) {
     fs::remove(file, ec);
+    if (create_branch) (void)repo.delete_branch(c.branch);
     return s.error();
   }
   return get_channel(ws, repo, o.name);

@@ -131,8 +131,13 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
     tb.branch = branch;
     for (size_t i = 0; i < roles[branch].size(); ++i) tb.role += (i ? ", " : "") + roles[branch][i];
     LTS_ASSIGN_OR_RETURN(auto head, repo.branch_target(branch));
-    if (!head)
-      return not_found("branch '" + branch + "' (" + tb.role + ") not found in '" + repo.path().string() + "'");
+    if (!head) {
+      // One missing branch (a deleted branch, a create that was killed)
+      // does not stop the others from being tracked.
+      report.failures.push_back(
+          {"", branch, "branch '" + branch + "' (" + tb.role + ") not found in '" + repo.path().string() + "'"});
+      continue;
+    }
     tb.head = *head;
     LTS_ASSIGN_OR_RETURN(auto commits, repo.walk(*head, git::WalkMode::kFirstParent, window));
     tb.commits = commits.size();
@@ -231,8 +236,11 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
     LTS_RETURN_IF_ERROR(ws.db().transaction([&]() { return copy_snapshot(ws.db(), c, *same_tree); }));
     ++report.snapshots_added;
   }
-  for (const auto& f : report.failures)
-    report.outcome.fail("commit " + f.commit.substr(0, 12) + " on " + f.branch, "failed to evaluate:\n" + f.message);
+  for (const auto& f : report.failures) {
+    if (f.commit.empty()) report.outcome.fail("branch " + f.branch, f.message);
+    else
+      report.outcome.fail("commit " + f.commit.substr(0, 12) + " on " + f.branch, "failed to evaluate:\n" + f.message);
+  }
   return report;
 }
 
