@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "tools/advisories/vex.h"
 #include "tools/core/lock.h"
@@ -390,6 +391,46 @@ TEST_F(Demo, AnInterruptedChannelCreateIsCompletedByRunningItAgain) {
   std::set<std::string> tracked;
   for (const auto& b : j["branches"]) tracked.insert(b["branch"]);
   EXPECT_TRUE(tracked.count("lts/1.0") && tracked.count("lts/2.0") && tracked.count("lts/3.0")) << j.dump();
+}
+
+int64_t count_rows(const std::filesystem::path& db_path, const std::string& sql);
+
+// Issue 8, point 10: hand-edited channel files bypassed validation: a cut not
+// on the upstream was accepted, a later edit of the cut never took effect,
+// and two files naming one branch failed every command with a SQL error.
+TEST_F(Demo, HandEditedChannelFilesAreValidatedOnEveryLoad) {
+  auto file = tmp_.path() / "ws/channels/1.0.toml";
+  std::ifstream in(file);
+  std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto with_cut = [&](const std::string& commit) {
+    std::string text;
+    std::istringstream lines(original);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.starts_with("cut")) text += line + "\n";
+    return text + "cut = \"" + commit + "\"\n";
+  };
+  // A cut on the channel's own branch but not on the upstream.
+  std::ofstream(file) << with_cut(commits_["lts-head"]);
+  CliRun off = ltskit({"channel", "list"});
+  EXPECT_EQ(off.code, 1);
+  EXPECT_NE(off.err.find("is not on upstream branch 'main'"), std::string::npos) << off.err;
+  EXPECT_NE(off.err.find("1.0.toml' (key 'cut')"), std::string::npos) << off.err;
+  // A cut moved by hand takes effect (and is logged) on the next writing command.
+  std::ofstream(file) << with_cut(commits_["initial"]);
+  ASSERT_EQ(ltskit({"track", "1.0"}).code, 0);
+  EXPECT_EQ(ltskit_json({"channel", "show", "1.0", "--json"})["cut_commit"], commits_["initial"]);
+  EXPECT_EQ(count_rows(tmp_.path() / "ws/.ltskit/state.db", "SELECT COUNT(*) FROM events WHERE kind = 'channel.recut'"),
+            1);
+  // Two files naming one branch: an error that names both.
+  std::ofstream(file) << original;
+  tmp_.write("ws/channels/1.1.toml",
+             "name = \"1.1\"\nbranch = \"lts/1.0\"\nupstream = \"main\"\ncut = \"" + commits_["cut"] + "\"\n");
+  CliRun dup = ltskit({"track"});
+  EXPECT_EQ(dup.code, 1);
+  EXPECT_NE(dup.err.find("1.1.toml: key 'branch': branch 'lts/1.0' already belongs to the channel in"),
+            std::string::npos)
+      << dup.err;
+  EXPECT_EQ(dup.err.find("UNIQUE"), std::string::npos) << dup.err;
 }
 
 int64_t count_rows(const std::filesystem::path& db_path, const std::string& sql) {

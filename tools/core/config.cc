@@ -1,6 +1,7 @@
 #include "tools/core/config.h"
 
 #include <algorithm>
+#include <map>
 
 #include "tools/core/abi_error.h"
 #include "tools/core/fs.h"
@@ -224,8 +225,13 @@ Result<std::vector<ChannelConfig>> load_channel_configs(const fs::path& dir) {
     if (e.path().extension() == ".toml") files.push_back(e.path());
   if (ec) return io_error("cannot list '" + dir.string() + "': " + ec.message());
   std::sort(files.begin(), files.end());
+  std::map<std::string, fs::path> branch_owner;
   for (const auto& f : files) {
     LTS_ASSIGN_OR_RETURN(ChannelConfig c, load_channel_config(f));
+    auto [it, fresh] = branch_owner.emplace(c.branch, f);
+    if (!fresh)
+      return invalid(f.string() + ": key 'branch': branch '" + c.branch + "' already belongs to the channel in '" +
+                     it->second.string() + "'; each channel needs a branch of its own");
     out.push_back(std::move(c));
   }
   return out;

@@ -59,42 +59,51 @@ Status insert_row(Database& db, const ChannelConfig& c, const std::string& cut_c
 
 // Joins a TOML definition with its database row, registering it if new.
 Result<ChannelState> materialize(Workspace& ws, git::Repository& repo, ChannelConfig config) {
+  // The file decides, with the same checks as `channel create`: its cut
+  // (`cut_commit` when given, else `cut` resolved) must be on the upstream.
+  auto where = [&](const std::string& key) {
+    return "while reading channel '" + config.name + "' from '" + config.file.string() + "' (key '" + key + "')";
+  };
+  auto resolved = resolve_cut(repo, config.cut_commit.value_or(config.cut), config.upstream);
+  if (!resolved.ok()) return std::move(resolved).error().add_context(where(config.cut_commit ? "cut_commit" : "cut"));
+  std::string cut = *resolved;
+  LTS_ASSIGN_OR_RETURN(auto upstream_head, repo.branch_target(config.upstream));
+  if (!upstream_head)
+    return not_found("upstream branch '" + config.upstream + "' not found in '" + repo.path().string() + "'")
+        .add_context(where("upstream"));
+  LTS_ASSIGN_OR_RETURN(bool on_upstream, repo.is_ancestor(cut, *upstream_head));
+  if (!on_upstream)
+    return invalid("cut commit " + cut.substr(0, 12) + " is not on upstream branch '" + config.upstream + "'")
+        .add_context(where("cut"));
+
   LTS_ASSIGN_OR_RETURN(auto row, load_row(ws.db(), config.name));
   ChannelState st;
-  if (row) {
-    st = std::move(*row);
-  }
+  if (row) st = std::move(*row);
+  bool recut = row && st.cut_commit != cut;
+  st.cut_commit = cut;
   if (row && ws.writable()) {
     // Keep the row in step with hand edits of the file.
-    LTS_ASSIGN_OR_RETURN(
-        Statement up,
-        ws.db().prepare("UPDATE channels SET branch = ?, upstream = ?, support_until = ?, policy = ? WHERE name = ? "
-                        "AND (branch IS NOT ? OR upstream IS NOT ? OR support_until IS NOT ? OR policy IS NOT ?)"));
-    up.bind(1, config.branch)
-        .bind(2, config.upstream)
-        .bind(3, config.support_until)
-        .bind(4, config.policy)
-        .bind(5, config.name)
-        .bind(6, config.branch)
-        .bind(7, config.upstream)
-        .bind(8, config.support_until)
-        .bind(9, config.policy);
-    LTS_RETURN_IF_ERROR(up.run());
-  } else if (!row) {
-    std::string cut = config.cut_commit.value_or(config.cut);
-    auto resolved = resolve_cut(repo, cut, config.upstream);
-    if (!resolved.ok())
-      return std::move(resolved).error().add_context("while reading channel '" + config.name + "' from '" +
-                                                     config.file.string() + "' (key 'cut')");
-    st.cut_commit = *resolved;
-    if (ws.writable()) {
-      LTS_RETURN_IF_ERROR(ws.db().transaction([&]() -> Status {
-        LTS_RETURN_IF_ERROR(insert_row(ws.db(), config, *resolved));
-        return record_event(ws.db(), ws.command(), "channel.register", config.name,
-                            "from file " + config.file.string());
-      }));
-      st.created_at = now_utc();
-    }
+    LTS_RETURN_IF_ERROR(ws.db().transaction([&]() -> Status {
+      LTS_ASSIGN_OR_RETURN(Statement up, ws.db().prepare("UPDATE channels SET branch = ?, upstream = ?, support_until "
+                                                         "= ?, policy = ?, cut_commit = ? WHERE name = ?"));
+      up.bind(1, config.branch)
+          .bind(2, config.upstream)
+          .bind(3, config.support_until)
+          .bind(4, config.policy)
+          .bind(5, cut)
+          .bind(6, config.name);
+      LTS_RETURN_IF_ERROR(up.run());
+      if (!recut) return ok_status();
+      return record_event(
+          ws.db(), ws.command(), "channel.recut", config.name,
+          "cut " + row->cut_commit.substr(0, 12) + " -> " + cut.substr(0, 12) + " from file " + config.file.string());
+    }));
+  } else if (!row && ws.writable()) {
+    LTS_RETURN_IF_ERROR(ws.db().transaction([&]() -> Status {
+      LTS_RETURN_IF_ERROR(insert_row(ws.db(), config, cut));
+      return record_event(ws.db(), ws.command(), "channel.register", config.name, "from file " + config.file.string());
+    }));
+    st.created_at = now_utc();
   }
   LTS_ASSIGN_OR_RETURN(st.branch_head, repo.branch_target(config.branch));
   st.config = std::move(config);
