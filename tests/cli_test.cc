@@ -558,6 +558,33 @@ TEST_F(Demo, ErrorsHaveDocumentedExitCodes) {
   CliRun init = run_in(tmp_.path() / "ws2", {"init", "--repo", (tmp_.path() / "pkgs").string(), "--upstream", "nope"});
   EXPECT_EQ(init.code, 1) << init.err;
   EXPECT_FALSE(std::filesystem::exists(tmp_.path() / "ws2/ltskit.toml"));
+  // Silent misconfiguration (issue 8, point 17).
+  CliRun unknown = ltskit({"nope"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("unknown command 'nope'"), std::string::npos) << unknown.err;
+  EXPECT_EQ(ltskit({"versions", "libsafe", "--range", "~1"}).code, 2);
+  EXPECT_EQ(ltskit({"advisories", "source", "add", "x", "http://"}).code, 2);
+  {
+    auto policy = tmp_.path() / "ws/policies/lts-strict.toml";
+    std::ifstream pin(policy);
+    std::string good((std::istreambuf_iterator<char>(pin)), std::istreambuf_iterator<char>());
+    std::ofstream(policy) << "[backport]\nversion_changes = \"major\"\n";
+    CliRun bad_policy = ltskit({"channel", "list"});
+    EXPECT_EQ(bad_policy.code, 1);
+    EXPECT_NE(bad_policy.err.find("lts-strict.toml:2: key 'backport.version_changes'"), std::string::npos)
+        << bad_policy.err;
+    std::ofstream(policy) << good;
+    auto toml = tmp_.path() / "ws/ltskit.toml";
+    std::ifstream tin(toml);
+    std::string ws_text((std::istreambuf_iterator<char>(tin)), std::istreambuf_iterator<char>());
+    std::string moved = std::regex_replace(ws_text, std::regex("channels_dir = \"[^\"]*\""), "channels_dir = \"nope\"");
+    ASSERT_NE(moved, ws_text);
+    std::ofstream(toml) << moved;
+    CliRun no_channels = ltskit({"track"});
+    EXPECT_EQ(no_channels.code, 1);
+    EXPECT_NE(no_channels.err.find("the channels folder"), std::string::npos) << no_channels.err;
+    std::ofstream(toml) << ws_text;
+  }
   // --history is a whole number within bounds (issue 8, point 14): -1 used to wrap and evaluate everything.
   for (const char* bad : {"-1", "99999999999999999999", "1000001", "ten"}) {
     CliRun r = ltskit({"track", "--history", bad});

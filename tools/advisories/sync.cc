@@ -391,9 +391,8 @@ Status add_source(Workspace& ws, AdvisorySourceConfig source) {
   LTS_RETURN_IF_ERROR(validate_name("source", source.name));
   for (const auto& s : ws.config().advisory_sources)
     if (s.name == source.name) return conflict("advisory source '" + source.name + "' already exists");
+  LTS_RETURN_IF_ERROR(validate_source_location(source.location));
   if (!is_http_url(source.location)) {
-    if (source.location.find("://") != std::string::npos)
-      return usage_error("'" + source.location + "': only http and https URLs are supported");
     std::error_code ec;
     // A relative path is taken from where the user stands, and stored absolute.
     source.location = fs::absolute(source.location, ec).lexically_normal().string();

@@ -66,7 +66,21 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fflush(stdout);
-    std::fprintf(stderr, "ltskit: error: %s\nRun 'ltskit --help' for usage.\n", e.what());
+    std::string what = e.what();
+    // `ltskit nope`: name the word, not "A subcommand is required".
+    if (app.get_subcommands().empty() && argc > 1) {
+      for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "-C" || a == "--workspace") {
+          ++i;
+          continue;
+        }
+        if (a.starts_with("-")) continue;
+        what = "unknown command '" + a + "'";
+        break;
+      }
+    }
+    std::fprintf(stderr, "ltskit: error: %s\nRun 'ltskit --help' for usage.\n", what.c_str());
     return kExitUsage;
   }
   if (!ctx.action) {

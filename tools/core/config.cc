@@ -87,7 +87,11 @@ Result<WorkspaceConfig> load_workspace_config(const fs::path& workspace_root) {
     for (auto& s : sources) {
       AdvisorySourceConfig src;
       LTS_ASSIGN_OR_RETURN(src.name, s.string("name"));
+      if (auto v = validate_name("source", src.name); !v.ok())
+        return invalid(s.where("name") + ": " + v.error().message());
       LTS_ASSIGN_OR_RETURN(src.location, s.string("location"));
+      if (auto v = validate_source_location(src.location); !v.ok())
+        return invalid(s.where("location") + ": " + v.error().message());
       LTS_ASSIGN_OR_RETURN(auto format, s.opt_string("format"));
       auto parsed = parse_advisory_format(format.value_or("osv"));
       if (!parsed) return invalid(s.where("format") + ": expected 'osv' or 'cve5', found '" + *format + "'");
@@ -136,6 +140,18 @@ std::string render_workspace_config(const WorkspaceConfig& c) {
 }
 
 const char* advisory_format_name(AdvisoryFormat format) { return format == AdvisoryFormat::kCve5 ? "cve5" : "osv"; }
+
+Status validate_source_location(const std::string& location) {
+  if (location.empty()) return usage_error("a source location must not be empty");
+  if (is_http_url(location)) {
+    std::string_view rest = std::string_view(location).substr(location.find("://") + 3);
+    std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
+    if (host.empty() || host.find(' ') != std::string_view::npos) return usage_error("'" + location + "' has no host");
+  } else if (location.find("://") != std::string::npos) {
+    return usage_error("'" + location + "': only http and https URLs are supported");
+  }
+  return ok_status();
+}
 
 bool is_http_url(std::string_view location) {
   return location.starts_with("http://") || location.starts_with("https://");
@@ -219,7 +235,9 @@ Result<ChannelConfig> load_channel_config(const fs::path& file) {
 Result<std::vector<ChannelConfig>> load_channel_configs(const fs::path& dir) {
   std::vector<ChannelConfig> out;
   std::error_code ec;
-  if (!fs::exists(dir, ec)) return out;
+  if (!fs::is_directory(dir, ec))
+    return not_found("the channels folder '" + dir.string() +
+                     "' does not exist (ltskit.toml key 'channels_dir'; 'ltskit init' creates it)");
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir, ec))
     if (e.path().extension() == ".toml") files.push_back(e.path());

@@ -38,6 +38,8 @@ std::optional<AdvisoryFormat> parse_advisory_format(std::string_view name);
 
 // Whether a source location is an http(s) URL (else it is a path).
 bool is_http_url(std::string_view location);
+// A source location is a path, or an http(s) URL with a host; kUsage errors.
+Status validate_source_location(const std::string& location);
 
 struct AdvisorySourceConfig {
   std::string name;

@@ -89,6 +89,10 @@ TEST(WorkspaceConfig, ErrorsNameFileLineAndKey) {
       {"repo = \"x\"\n[nix.options]\ncores = 2\n", "key 'nix.options.cores': expected a string"},
       {"repo = \"x\"\n[[advisories.source]]\nname = \"a\"\nlocation = \"b\"\nformat = \"csv\"\n",
        "key 'advisories.source[0].format': expected 'osv' or 'cve5'"},
+      {"repo = \"x\"\n[[advisories.source]]\nname = \"../x y\"\nlocation = \"b\"\n",
+       "key 'advisories.source[0].name': source name '../x y'"},
+      {"repo = \"x\"\n[[advisories.source]]\nname = \"a\"\nlocation = \"http://\"\n",
+       "key 'advisories.source[0].location': 'http://' has no host"},
       {"repo = \"x\"\nrepo = \"y\"\n", "ltskit.toml:2:"},  // TOML syntax: redefinition
       {"repo = \"unterminated\n", "ltskit.toml:1:"},
   };

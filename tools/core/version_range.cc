@@ -69,8 +69,9 @@ Result<VersionRange::Clause> parse_clause(std::string_view text, std::string_vie
       return usage_error("version range '" + std::string(whole) + "': operator '" + std::string(tok) +
                          "' has no version");
     for (char c : ver) {
-      if (c == '<' || c == '>' || c == '=' || c == '!' || c == '|' || c == '*')
-        return usage_error("version range '" + std::string(whole) + "': bad version '" + std::string(ver) + "'");
+      if (c == '<' || c == '>' || c == '=' || c == '!' || c == '|' || c == '*' || c == '~' || c == '^')
+        return usage_error("version range '" + std::string(whole) + "': bad version '" + std::string(ver) +
+                           "' (operators: = != < <= > >=, '||' between alternatives; no ~ or ^)");
     }
     clause.push_back({op, std::string(ver)});
   }

@@ -76,6 +76,13 @@ Result<ChannelState> materialize(Workspace& ws, git::Repository& repo, ChannelCo
     return invalid("cut commit " + cut.substr(0, 12) + " is not on upstream branch '" + config.upstream + "'")
         .add_context(where("cut"));
 
+  // Its policy is read (and checked) on every load too, not only at create.
+  fs::path policy = ws.config().policies_dir / (config.policy + ".toml");
+  if (!fs::exists(policy))
+    return not_found("policy '" + config.policy + "' not found ('" + policy.string() + "')")
+        .add_context(where("policy"));
+  if (auto p = load_policy_config(policy); !p.ok()) return std::move(p).error().add_context(where("policy"));
+
   LTS_ASSIGN_OR_RETURN(auto row, load_row(ws.db(), config.name));
   ChannelState st;
   if (row) st = std::move(*row);
