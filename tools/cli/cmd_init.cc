@@ -28,7 +28,7 @@ void define_init(CLI::App& app, CommandContext& ctx) {
       if (!up.ok()) return up.error();
       if (!*up)
         return not_found("the repository '" + o->repo + "' has no branch '" + o->upstream +
-                           "' (choose one with --upstream)");
+                         "' (choose one with --upstream)");
       Workspace::InitOptions opt;
       opt.repo = o->repo;
       opt.publish_root = o->publish_root;
