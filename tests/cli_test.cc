@@ -395,6 +395,35 @@ TEST_F(Demo, AnInterruptedChannelCreateIsCompletedByRunningItAgain) {
 
 int64_t count_rows(const std::filesystem::path& db_path, const std::string& sql);
 
+// Issue 8, point 8: resetting a branch used to make recorded history vanish
+// with exit 0, no warning and no event.
+TEST_F(Demo, RewrittenHistoryIsReportedAndAHeadBehindItsCutIsAnError) {
+  auto git = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"git", "-C", (tmp_.path() / "pkgs").string()});
+    auto r = run_process(args);
+    EXPECT_TRUE(r.ok() && r->success()) << (r.ok() ? r->err : "");
+  };
+  git({"update-ref", "refs/heads/main", commits_["cut"]});  // upstream reset to an older commit
+  CliRun tr = ltskit({"track", "--json"});
+  EXPECT_EQ(tr.code, 0) << tr.err;
+  EXPECT_NE(tr.err.find("ltskit: warning: branch main: was rewritten"), std::string::npos) << tr.err;
+  json j = json::parse(tr.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << tr.out;
+  bool reported = false;
+  for (const auto& b : j["branches"])
+    if (b["branch"] == "main") reported = b["rewritten_from"] == commits_["head"];
+  EXPECT_TRUE(reported) << j.dump();
+  EXPECT_EQ(count_rows(tmp_.path() / "ws/.ltskit/state.db",
+                       "SELECT COUNT(*) FROM events WHERE kind = 'branch.rewritten' AND subject = 'main'"),
+            1);
+  // The channel's branch reset behind its cut: an error naming the channel.
+  git({"update-ref", "refs/heads/lts/1.0", commits_["initial"]});
+  CliRun behind = ltskit({"track"});
+  EXPECT_EQ(behind.code, 1);
+  EXPECT_NE(behind.err.find("of channel '1.0'"), std::string::npos) << behind.err;
+  EXPECT_NE(behind.err.find("no longer contains its cut commit"), std::string::npos) << behind.err;
+}
+
 // Issue 8, point 10: hand-edited channel files bypassed validation: a cut not
 // on the upstream was accepted, a later edit of the cut never took effect,
 // and two files naming one branch failed every command with a SQL error.

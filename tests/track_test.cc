@@ -2,6 +2,8 @@
 // evaluated by the real nix-env.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tools/core/events.h"
 #include "tools/core/test_util.h"
 #include "tools/core/workspace.h"
@@ -269,19 +271,36 @@ TEST(Versions, UnknownPackageIsNotFound) {
   EXPECT_EQ(a.error().kind(), ErrorKind::kNotFound);
 }
 
-TEST(Track, ARewrittenBranchForgetsItsOldCommits) {
+TEST(Track, ARewrittenBranchForgetsItsOldCommitsAndSaysSo) {
   Fixture f;
-  f.cut(f.c2);
+  f.cut(f.c1);
+  f.b.git({"branch", "-f", "lts/1.0", f.c2});  // a backport landed
   f.run_track(10);
-  // Rewrite lts/1.0 to point at c1 (a force-push that dropped c2).
+  // Rewrite lts/1.0 back to c1 (a force-push that dropped c2).
   f.b.git({"branch", "-f", "lts/1.0", f.c1});
-  f.run_track(10);
+  TrackReport r = f.run_track(10);
+  auto lts_report =
+      std::find_if(r.branches.begin(), r.branches.end(), [](const TrackedBranch& b) { return b.branch == "lts/1.0"; });
+  ASSERT_NE(lts_report, r.branches.end());
+  EXPECT_EQ(lts_report->rewritten_from, f.c2);
+  EXPECT_EQ(r.outcome.kind(), OutcomeKind::kDoneWithWarnings);
   auto a = query_versions(*f.ws, {"alpha", std::nullopt});
   ASSERT_TRUE(a.ok());
   const BranchVersions* lts = f.branch(*a, "lts/1.0");
   ASSERT_NE(lts, nullptr);
   ASSERT_EQ(lts->versions.size(), 1u);
   EXPECT_EQ(lts->versions[0].version, "1.0");
+}
+
+TEST(Track, AChannelBranchBehindItsCutIsAnError) {
+  Fixture f;
+  f.cut(f.c2);
+  f.run_track(10);
+  f.b.git({"branch", "-f", "lts/1.0", f.c1});  // behind the cut
+  TrackReport r = f.run_track(10);
+  EXPECT_EQ(r.outcome.kind(), OutcomeKind::kFailed);
+  ASSERT_EQ(r.failures.size(), 1u);
+  EXPECT_NE(r.failures[0].message.find("no longer contains its cut commit"), std::string::npos);
 }
 
 }  // namespace

@@ -41,13 +41,15 @@ void define_track(CLI::App& app, CommandContext& ctx) {
         j["snapshots_added"] = report.snapshots_added;
         j["branches"] = nlohmann::json::array();
         for (const auto& b : report.branches)
-          j["branches"].push_back({{"branch", b.branch},
-                                   {"role", b.role},
-                                   {"head", b.head},
-                                   {"commits", b.commits},
-                                   {"evaluated", b.evaluated},
-                                   {"reused", b.reused},
-                                   {"known", b.known}});
+          j["branches"].push_back(
+              {{"branch", b.branch},
+               {"role", b.role},
+               {"head", b.head},
+               {"commits", b.commits},
+               {"evaluated", b.evaluated},
+               {"reused", b.reused},
+               {"known", b.known},
+               {"rewritten_from", b.rewritten_from ? nlohmann::json(*b.rewritten_from) : nlohmann::json()}});
         j["failures"] = nlohmann::json::array();
         for (const auto& f : report.failures)
           j["failures"].push_back({{"commit", f.commit}, {"branch", f.branch}, {"message", f.message}});

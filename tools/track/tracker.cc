@@ -79,19 +79,24 @@ Status record_branch_commit(Database& db, const std::string& branch, const git::
 }
 
 // When a branch was rewritten (its old head is no longer in its history), its
-// recorded commits no longer describe it.
-Status forget_rewritten_branch(Database& db, git::Repository& repo, const std::string& branch,
-                               const std::string& head) {
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT head FROM tracked_branches WHERE branch = ?"));
-  q.bind(1, branch);
-  LTS_ASSIGN_OR_RETURN(bool row, q.step());
-  if (!row) return ok_status();
-  std::string old = q.text(0);
+// recorded commits no longer describe it: they are forgotten, and the old
+// head is returned so that the rewrite is reported and logged.
+Result<std::optional<std::string>> forget_rewritten_branch(Database& db, git::Repository& repo,
+                                                           const std::string& branch, const std::string& head) {
+  std::string old;
+  {
+    LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT head FROM tracked_branches WHERE branch = ?"));
+    q.bind(1, branch);
+    LTS_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) return std::optional<std::string>();
+    old = q.text(0);
+  }
   auto anc = repo.is_ancestor(old, head);
-  if (anc.ok() && *anc) return ok_status();
+  if (anc.ok() && *anc) return std::optional<std::string>();
   LTS_ASSIGN_OR_RETURN(Statement del, db.prepare("DELETE FROM branch_commits WHERE branch = ?"));
   del.bind(1, branch);
-  return del.run();
+  LTS_RETURN_IF_ERROR(del.run());
+  return std::optional<std::string>(old);
 }
 
 }  // namespace
@@ -107,6 +112,8 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
       channels.push_back(std::move(c));
     }
   }
+  std::map<std::string, std::pair<std::string, std::string>> channel_cuts;  // branch -> (channel, cut)
+  for (const auto& c : channels) channel_cuts[c.config.branch] = {c.config.name, c.cut_commit};
   std::vector<std::string> order;
   std::map<std::string, std::vector<std::string>> roles;
   auto add = [&](const std::string& branch, const std::string& role) {
@@ -141,8 +148,24 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
     tb.head = *head;
     LTS_ASSIGN_OR_RETURN(auto commits, repo.walk(*head, git::WalkMode::kFirstParent, window));
     tb.commits = commits.size();
+    // A channel's branch must still hold its cut.
+    if (auto cut = channel_cuts.find(branch); cut != channel_cuts.end()) {
+      LTS_ASSIGN_OR_RETURN(bool holds_cut, repo.is_ancestor(cut->second.second, *head));
+      if (!holds_cut) {
+        report.failures.push_back({"", branch,
+                                   "branch '" + branch + "' of channel '" + cut->second.first + "' (at " +
+                                       head->substr(0, 12) + ") no longer contains its cut commit " +
+                                       cut->second.second.substr(0, 12) +
+                                       "; it was reset behind the cut or rewritten"});
+        continue;
+      }
+    }
     LTS_RETURN_IF_ERROR(ws.db().transaction([&]() -> Status {
-      LTS_RETURN_IF_ERROR(forget_rewritten_branch(ws.db(), repo, branch, *head));
+      LTS_ASSIGN_OR_RETURN(tb.rewritten_from, forget_rewritten_branch(ws.db(), repo, branch, *head));
+      if (tb.rewritten_from)
+        LTS_RETURN_IF_ERROR(record_event(
+            ws.db(), ws.command(), "branch.rewritten", branch,
+            "head was " + *tb.rewritten_from + ", now " + *head + "; its recorded commits were forgotten"));
       for (const auto& c : commits) LTS_RETURN_IF_ERROR(record_branch_commit(ws.db(), branch, c));
       LTS_ASSIGN_OR_RETURN(
           Statement up,
@@ -236,6 +259,11 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
     LTS_RETURN_IF_ERROR(ws.db().transaction([&]() { return copy_snapshot(ws.db(), c, *same_tree); }));
     ++report.snapshots_added;
   }
+  for (const auto& b : report.branches)
+    if (b.rewritten_from)
+      report.outcome.warn("branch " + b.branch,
+                          "was rewritten: its head was " + b.rewritten_from->substr(0, 12) +
+                              ", which is no longer in its history; the commits recorded for it were forgotten");
   for (const auto& f : report.failures) {
     if (f.commit.empty()) report.outcome.fail("branch " + f.branch, f.message);
     else

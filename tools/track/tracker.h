@@ -2,6 +2,7 @@
 // records one snapshot (attr, pname, version, out paths) per commit.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ struct TrackedBranch {
   size_t evaluated = 0;  // evaluated by nix-env in this run
   size_t reused = 0;     // same tree as an evaluated commit: packages copied
   size_t known = 0;      // already had a snapshot
+  // Set when the branch was rewritten since it was last tracked: the head it
+  // had then is no longer in its history (a reset, a force-push, an orphan).
+  // Its recorded commits were forgotten, which is reported, never silent.
+  std::optional<std::string> rewritten_from;
 };
 
 struct TrackFailure {
