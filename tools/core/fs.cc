@@ -13,6 +13,19 @@
 namespace ltskit {
 namespace fs = std::filesystem;
 
+Status write_all(int fd, std::string_view data, const fs::path& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_error("cannot write '" + path.string() + "'", errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return ok_status();
+}
+
 Status atomic_write_file(const fs::path& path, std::string_view contents, unsigned mode) {
   fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::random_device rd;
@@ -26,14 +39,10 @@ Status atomic_write_file(const fs::path& path, std::string_view contents, unsign
     ::unlink(tmp.c_str());
     return errno_error(what + " '" + path.string() + "'", err);
   };
-  size_t done = 0;
-  while (done < contents.size()) {
-    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("cannot write");
-    }
-    done += static_cast<size_t>(n);
+  if (Status w = write_all(fd, contents, path); !w.ok()) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return w;
   }
   if (::fchmod(fd, mode) != 0) return fail("cannot chmod");
   if (::fsync(fd) != 0) return fail("cannot sync");
@@ -71,16 +80,9 @@ Status write_output_file(const fs::path& path, std::string_view contents) {
   if (S_ISDIR(st.st_mode)) return usage_error("'" + path.string() + "' is a folder");
   int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) return errno_error("cannot write '" + path.string() + "'", errno);
-  size_t done = 0;
-  while (done < contents.size()) {
-    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return errno_error("cannot write '" + path.string() + "'", err);
-    }
-    done += static_cast<size_t>(n);
+  if (Status w = write_all(fd, contents, path); !w.ok()) {
+    ::close(fd);
+    return w;
   }
   if (::close(fd) != 0) return errno_error("cannot write '" + path.string() + "'", errno);
   return ok_status();

@@ -22,6 +22,10 @@ Status atomic_write_file(const std::filesystem::path& path, std::string_view con
 // /dev/stdout, a FIFO) is opened and written through, never replaced.
 Status write_output_file(const std::filesystem::path& path, std::string_view contents);
 
+// Writes all of `data` to the open `fd`, through short writes and EINTR.
+// The error names `path`; the caller still owns (and closes) `fd`.
+Status write_all(int fd, std::string_view data, const std::filesystem::path& path);
+
 Result<std::string> read_file(const std::filesystem::path& path);
 
 // Creates `path` and its parents; an existing folder is fine.

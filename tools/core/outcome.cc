@@ -4,17 +4,6 @@
 
 namespace ltskit {
 
-const char* outcome_kind_name(OutcomeKind kind) {
-  switch (kind) {
-    case OutcomeKind::kDone: return "done";
-    case OutcomeKind::kDoneWithWarnings: return "done-with-warnings";
-    case OutcomeKind::kNeedsHuman: return "needs-human";
-    case OutcomeKind::kBlocked: return "blocked";
-    case OutcomeKind::kFailed: return "failed";
-  }
-  return "?";
-}
-
 OutcomeKind Outcome::kind() const {
   OutcomeKind k = OutcomeKind::kDone;
   for (const auto& i : items_) k = std::max(k, i.kind);

@@ -20,7 +20,6 @@ enum class OutcomeKind {
   kBlocked,           // a gate held the step back (an ABI break, a failed build blocking publishing)
   kFailed,            // items failed (a commit that did not evaluate, an unreachable feed)
 };
-const char* outcome_kind_name(OutcomeKind kind);  // "done", "done-with-warnings", "needs-human", "blocked", "failed"
 
 struct OutcomeItem {
   OutcomeKind kind = OutcomeKind::kDoneWithWarnings;

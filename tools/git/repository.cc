@@ -9,6 +9,8 @@
 #include <mutex>
 #include <random>
 
+#include "tools/core/fs.h"
+
 namespace ltskit::git {
 namespace fs = std::filesystem;
 
@@ -101,16 +103,9 @@ Status write_blob(git_repository* repo, const git_tree_entry* entry, const fs::p
   mode_t perm = mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0555 : 0444;
   int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return errno_error("cannot create '" + dest.string() + "'", errno);
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::write(fd, data + done, size - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return errno_error("cannot write '" + dest.string() + "'", err);
-    }
-    done += static_cast<size_t>(n);
+  if (Status w = write_all(fd, std::string_view(data, size), dest); !w.ok()) {
+    ::close(fd);
+    return w;
   }
   ::fchmod(fd, perm);
   if (::close(fd) != 0) return errno_error("cannot write '" + dest.string() + "'", errno);
