@@ -195,7 +195,8 @@ TEST_F(Demo, AHumanDecisionSurvivesReSyncAndKeepsHistory) {
   CliRun set = ltskit({"triage", "set", "1.0", "GHSA-q8w4-demo-h3r7", "libgreet", "not_affected", "--justification",
                        "vulnerable_code_not_in_execute_path", "--reason", "hello never passes user input"});
   ASSERT_EQ(set.code, 0) << set.err;
-  // The advisory changes upstream: a re-sync re-parses and re-evaluates it.
+  // A second source holds the advisory too: the sync adds its record and
+  // triage re-evaluates the advisory (both sources judged).
   TempDir feed;
   std::ifstream in(std::string(LTSKIT_SOURCE_DIR) + "/examples/demo/advisories/CVE-2026-1003.json");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -204,9 +205,9 @@ TEST_F(Demo, AHumanDecisionSurvivesReSyncAndKeepsHistory) {
   feed.write("CVE-2026-1003.json", text);
   ASSERT_EQ(ltskit({"advisories", "source", "add", "update", feed.path().string()}).code, 0);
   json sync = ltskit_json({"advisories", "sync", "--json"});
-  bool updated = false;
-  for (const auto& s : sync["sources"]) updated = updated || s["updated"].get<int>() == 1;
-  EXPECT_TRUE(updated) << sync.dump();
+  ASSERT_EQ(sync["sources"].size(), 2u) << sync.dump();
+  EXPECT_EQ(sync["sources"][1]["added"], 1) << sync.dump();
+  EXPECT_GE(sync["triage"]["changed"].get<int>(), 1) << sync.dump();
   auto t = triage_of("1.0");
   EXPECT_EQ(t["CVE-2026-1003/libgreet"]["state"], "not_affected");
   EXPECT_EQ(t["CVE-2026-1003/libgreet"]["human"], true);
@@ -307,6 +308,91 @@ TEST_F(Demo, VexDocumentIsValidOpenVex) {
 
 // Issue 8, point 2: a sync whose triage failed after its ingest committed
 // used to leave triage (and VEX) without the new advisory for good.
+// Issue 8, point 1: an OSV feed and a CVE 5 feed (and two OSV folders) both
+// holding CVE-2026-1001 with different ranges. The newer record used to
+// replace the other, and `vex` turned `affected` into `fixed`. Records are now
+// kept per source, every source is judged, and the gravest verdict wins;
+// `advisories show` shows each source and which one decided.
+TEST_F(Demo, TwoSourcesWithOneIdAreBothJudgedAndNeverLessAffected) {
+  // lts/1.0 carries libsafe 1.0.0; the demo OSV record says fixed in 1.0.1.
+  ASSERT_EQ(triage_of("1.0")["CVE-2026-1001/libsafe"]["state"], "affected");
+  TempDir cve, osv;
+  // Newer, and says 1.0.0 is already fixed.
+  cve.write("CVE-2026-1001.json", R"J({"dataType": "CVE_RECORD", "dataVersion": "5.1",
+    "cveMetadata": {"cveId": "CVE-2026-1001", "state": "PUBLISHED", "dateUpdated": "2026-09-01T00:00:00Z"},
+    "containers": {"cna": {"title": "libsafe: overflow (CNA view)",
+      "metrics": [{"cvssV3_1": {"baseScore": 5.3, "baseSeverity": "MEDIUM",
+        "vectorString": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:L/A:N"}}],
+      "affected": [{"collectionURL": "https://demo.invalid", "packageName": "libsafe", "defaultStatus": "unaffected",
+        "versions": [{"version": "0", "lessThan": "1.0.0", "versionType": "semver", "status": "affected"}]}]
+}
+}
+})J");
+  osv.write("CVE-2026-1001.json", R"J({"id": "CVE-2026-1001", "modified": "2026-10-01T00:00:00Z",
+    "summary": "libsafe overflow (second OSV folder)", "affected": [{"package": {"ecosystem": "ltskit-demo",
+    "name": "libsafe"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "0.9"}]}]}]
+})J");
+  ASSERT_EQ(ltskit({"advisories", "source", "add", "cna", cve.path().string(), "--format", "cve5"}).code, 0);
+  ASSERT_EQ(ltskit({"advisories", "source", "add", "osv2", osv.path().string()}).code, 0);
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round);
+    json sync = ltskit_json({"advisories", "sync", "--json"});
+    if (round == 0) {
+      EXPECT_EQ(sync["sources"][1]["added"], 1) << sync.dump();
+      EXPECT_EQ(sync["sources"][2]["added"], 1) << sync.dump();
+      EXPECT_EQ(sync["sources"][1]["superseded"], 0) << sync.dump();
+    }
+    auto t = triage_of("1.0");
+    EXPECT_EQ(t["CVE-2026-1001/libsafe"]["state"], "affected");
+    EXPECT_NE(t["CVE-2026-1001/libsafe"]["auto_reason"].get<std::string>().find("source demo decided"),
+              std::string::npos)
+        << t["CVE-2026-1001/libsafe"].dump();
+    CliRun vex = ltskit({"vex", "1.0"});
+    ASSERT_EQ(vex.code, 0) << vex.err;
+    bool affected = false;
+    json doc = json::parse(vex.out);
+    for (const auto& st : doc["statements"])
+      if (st["vulnerability"]["name"] == "CVE-2026-1001") {
+        EXPECT_EQ(st["status"], "affected") << st.dump();
+        affected = true;
+      }
+    EXPECT_TRUE(affected) << vex.out;
+  }
+  // Each id keeps its own merged view.
+  for (const auto& a : ltskit_json({"advisories", "list", "--json"}))
+    if (a["id"] == "CVE-2026-1002") {
+      EXPECT_EQ(a["summary"], "libgreet: NULL pointer dereference in greet_format");
+    }
+  // The merged view: metadata from the newest record, the gravest severity.
+  json show = ltskit_json({"advisories", "show", "CVE-2026-1001", "--json"});
+  EXPECT_EQ(show["source"], "osv2");
+  EXPECT_EQ(show["summary"], "libsafe overflow (second OSV folder)");
+  EXPECT_EQ(show["severity"], "critical");
+  EXPECT_EQ(show["severity_source"], "demo");
+  EXPECT_EQ(show["sources"], json({"cna", "demo", "osv2"}));
+  ASSERT_EQ(show["records"].size(), 3u);
+  EXPECT_EQ(show["records"][0]["source"], "cna");
+  EXPECT_EQ(show["records"][0]["format"], "cve5");
+  EXPECT_EQ(show["records"][0]["severity"], "medium");
+  EXPECT_EQ(show["records"][0]["affected"][0]["versions"][0]["lessThan"], "1.0.0");
+  EXPECT_EQ(show["records"][1]["affected"][0]["ranges"][0]["events"][1]["fixed"], "1.0.1");
+  EXPECT_EQ(show["records"][2]["decides_metadata"], true);
+  EXPECT_EQ(show["records"][1]["decides_severity"], true);
+  CliRun text = ltskit({"advisories", "show", "CVE-2026-1001"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  for (const char* want : {"sources (each judged", "cna (cve5)", "libsafe: 0 to <1.0.0 affected",
+                           "ltskit-demo/libsafe: introduced 0, fixed 1.0.1", "decides severity", "source demo decided"})
+    EXPECT_NE(text.out.find(want), std::string::npos) << want << "\n" << text.out;
+  // A source that withdraws its record no longer counts; the others still do.
+  osv.write("CVE-2026-1001.json", R"J({"id": "CVE-2026-1001", "modified": "2026-11-01T00:00:00Z",
+    "withdrawn": "2026-11-01T00:00:00Z", "affected": []})J");
+  ASSERT_EQ(ltskit({"advisories", "sync"}).code, 0);
+  show = ltskit_json({"advisories", "show", "CVE-2026-1001", "--json"});
+  EXPECT_TRUE(show["withdrawn"].is_null()) << show.dump();
+  EXPECT_EQ(show["source"], "cna");
+  EXPECT_EQ(triage_of("1.0")["CVE-2026-1001/libsafe"]["state"], "affected");
+}
+
 TEST_F(Demo, TriageFailedAfterTheIngestIsRedoneByTheNextSync) {
   auto map_file = tmp_.path() / "ws/policies/package-map.toml";
   std::ifstream in(map_file);

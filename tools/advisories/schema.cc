@@ -150,6 +150,86 @@ UPDATE triage_history SET attr = (SELECT t.attr FROM triage t WHERE t.channel = 
 INSERT INTO triage_pending(id, since, reason) VALUES (1, strftime('%Y-%m-%dT%H:%M:%SZ','now'),
   'triage became per attribute') ON CONFLICT(id) DO NOTHING;
 )sql"},
+                                     {4, R"sql(
+-- Records are kept per source: an OSV feed and a CVE 5 feed may both hold
+-- CVE-2026-1001, with different ranges. `advisory_records` holds what each
+-- source says; `advisories` is the merged view (docs/advisories.md, "Several
+-- sources"): metadata from the newest record, the gravest severity, and every
+-- source's affected entries judged.
+CREATE TABLE advisory_records (
+  id          TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  format      TEXT NOT NULL CHECK (format IN ('osv', 'cve5')),
+  modified    TEXT NOT NULL,
+  published   TEXT,
+  withdrawn   TEXT,
+  summary     TEXT NOT NULL,
+  severity    TEXT NOT NULL,
+  score       REAL,
+  severity_vector TEXT,
+  fix_commits TEXT NOT NULL,  -- JSON array
+  raw         BLOB NOT NULL,  -- the record as received (minified), zstd-compressed
+  ingested_at TEXT NOT NULL,
+  PRIMARY KEY (id, source)
+);
+CREATE INDEX advisory_records_source ON advisory_records(source);
+INSERT INTO advisory_records SELECT id, source, format, modified, published, withdrawn, summary, severity, score,
+  severity_vector, fix_commits, raw, ingested_at FROM advisories;
+
+CREATE TABLE aliases_v4 (
+  alias       TEXT NOT NULL,
+  advisory_id TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  PRIMARY KEY (alias, advisory_id, source),
+  FOREIGN KEY (advisory_id, source) REFERENCES advisory_records(id, source) ON DELETE CASCADE
+) WITHOUT ROWID;
+INSERT INTO aliases_v4 SELECT al.alias, al.advisory_id, a.source FROM aliases al JOIN advisories a ON a.id = al.advisory_id;
+
+CREATE TABLE affected_ranges_v4 (
+  advisory_id TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  idx         INTEGER NOT NULL,
+  ecosystem   TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  vendor      TEXT NOT NULL,
+  product     TEXT NOT NULL,
+  name_key    TEXT NOT NULL,
+  data        BLOB NOT NULL,
+  PRIMARY KEY (advisory_id, source, idx),
+  FOREIGN KEY (advisory_id, source) REFERENCES advisory_records(id, source) ON DELETE CASCADE
+) WITHOUT ROWID;
+INSERT INTO affected_ranges_v4 SELECT ar.advisory_id, a.source, ar.idx, ar.ecosystem, ar.name, ar.vendor, ar.product,
+  ar.name_key, ar.data FROM affected_ranges ar JOIN advisories a ON a.id = ar.advisory_id;
+
+DROP TABLE aliases;
+DROP TABLE affected_ranges;
+DROP TABLE advisories;
+ALTER TABLE aliases_v4 RENAME TO aliases;
+ALTER TABLE affected_ranges_v4 RENAME TO affected_ranges;
+CREATE INDEX aliases_advisory ON aliases(advisory_id);
+CREATE INDEX affected_ranges_key ON affected_ranges(name_key);
+
+-- The merged view, rewritten whenever a record of the id changes.
+CREATE TABLE advisories (
+  id          TEXT PRIMARY KEY,
+  source      TEXT NOT NULL,  -- the record the metadata comes from
+  format      TEXT NOT NULL CHECK (format IN ('osv', 'cve5')),
+  modified    TEXT NOT NULL,
+  published   TEXT,
+  withdrawn   TEXT,           -- set only when every source withdrew it
+  summary     TEXT NOT NULL,
+  severity    TEXT NOT NULL,  -- the gravest any source gives
+  score       REAL,
+  severity_vector TEXT,
+  severity_source TEXT NOT NULL,
+  fix_commits TEXT NOT NULL,  -- the union, JSON array
+  sources     INTEGER NOT NULL
+);
+INSERT INTO advisories SELECT id, source, format, modified, published, withdrawn, summary, severity, score,
+  severity_vector, source, fix_commits, 1 FROM advisory_records;
+INSERT INTO triage_pending(id, since, reason) VALUES (1, strftime('%Y-%m-%dT%H:%M:%SZ','now'),
+  'advisories are kept per source') ON CONFLICT(id) DO NOTHING;
+)sql"},
                                  },
                                  {&track_schema()}};
   return kSchema;

@@ -1,5 +1,6 @@
 #include "tools/advisories/store.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "tools/advisories/compress.h"
@@ -193,26 +194,35 @@ Result<AffectedPackage> affected_from_json(std::string_view text) {
 }
 
 Result<AdvisoryWriter> AdvisoryWriter::create(Database& db) {
-  LTS_ASSIGN_OR_RETURN(Statement del, db.prepare("DELETE FROM advisories WHERE id = ?"));
-  LTS_ASSIGN_OR_RETURN(
-      Statement ins,
-      db.prepare("INSERT INTO advisories(id, source, format, modified, published, withdrawn, summary, severity, score, "
-                 "severity_vector, fix_commits, raw, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  LTS_ASSIGN_OR_RETURN(Statement al, db.prepare("INSERT OR IGNORE INTO aliases(alias, advisory_id) VALUES (?, ?)"));
-  LTS_ASSIGN_OR_RETURN(
-      Statement af,
-      db.prepare("INSERT INTO affected_ranges(advisory_id, idx, ecosystem, name, vendor, product, name_key, data) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-  return AdvisoryWriter(std::move(del), std::move(ins), std::move(al), std::move(af), now_utc());
+  std::vector<Statement> st;
+  for (const char* sql : {
+           "DELETE FROM advisory_records WHERE id = ? AND source = ?",
+           "INSERT INTO advisory_records(id, source, format, modified, published, withdrawn, summary, severity, score, "
+           "severity_vector, fix_commits, raw, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           "INSERT OR IGNORE INTO aliases(alias, advisory_id, source) VALUES (?, ?, ?)",
+           "INSERT INTO affected_ranges(advisory_id, source, idx, ecosystem, name, vendor, product, name_key, data) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           "SELECT source, format, modified, published, withdrawn, summary, severity, score, severity_vector, "
+           "fix_commits FROM advisory_records WHERE id = ? ORDER BY source",
+           "INSERT OR REPLACE INTO advisories(id, source, format, modified, published, withdrawn, summary, severity, "
+           "score, severity_vector, severity_source, fix_commits, sources) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           "DELETE FROM advisories WHERE id = ?",
+       }) {
+    LTS_ASSIGN_OR_RETURN(Statement q, db.prepare(sql));
+    st.push_back(std::move(q));
+  }
+  return AdvisoryWriter(&db, std::move(st), now_utc());
 }
 
 Status AdvisoryWriter::put(const std::string& source, const Advisory& a, const std::string& raw, bool replace,
                            const std::vector<std::string>& affected_blobs) {
+  Statement &del = st_[0], &ins = st_[1], &alias = st_[2], &affected = st_[3];
   if (replace) {
-    del_.bind(1, a.id);
-    LTS_RETURN_IF_ERROR(del_.run());
+    del.bind(1, a.id).bind(2, source);
+    LTS_RETURN_IF_ERROR(del.run());
   }
-  ins_.bind(1, a.id)
+  ins.bind(1, a.id)
       .bind(2, source)
       .bind(3, advisory_format_name(a.format))
       .bind(4, a.modified)
@@ -220,48 +230,127 @@ Status AdvisoryWriter::put(const std::string& source, const Advisory& a, const s
       .bind(6, a.withdrawn)
       .bind(7, a.summary)
       .bind(8, a.severity);
-  if (a.score >= 0) ins_.bind(9, a.score);
-  else ins_.bind_null(9);
-  ins_.bind(10, a.severity_vector)
+  if (a.score >= 0) ins.bind(9, a.score);
+  else ins.bind_null(9);
+  ins.bind(10, a.severity_vector)
       .bind(11, json(a.fix_commits).dump(-1, ' ', false, json::error_handler_t::replace))
       .bind_blob(12, raw)
       .bind(13, ingested_at_);
-  LTS_RETURN_IF_ERROR(ins_.run());
-  for (const auto& alias : a.aliases) {
-    alias_.bind(1, alias).bind(2, a.id);
-    LTS_RETURN_IF_ERROR(alias_.run());
+  LTS_RETURN_IF_ERROR(ins.run());
+  for (const auto& al : a.aliases) {
+    alias.bind(1, al).bind(2, a.id).bind(3, source);
+    LTS_RETURN_IF_ERROR(alias.run());
   }
   for (size_t i = 0; i < a.affected.size(); ++i) {
     const AffectedPackage& p = a.affected[i];
-    affected_.bind(1, a.id)
-        .bind(2, static_cast<int64_t>(i))
-        .bind(3, p.ecosystem)
-        .bind(4, p.name)
-        .bind(5, p.vendor)
-        .bind(6, p.product)
-        .bind(7, name_key(primary_name(p)));
-    if (i < affected_blobs.size()) affected_.bind_blob(8, affected_blobs[i]);
-    else affected_.bind_blob(8, compress_record(affected_to_json(p)));
-    LTS_RETURN_IF_ERROR(affected_.run());
+    affected.bind(1, a.id)
+        .bind(2, source)
+        .bind(3, static_cast<int64_t>(i))
+        .bind(4, p.ecosystem)
+        .bind(5, p.name)
+        .bind(6, p.vendor)
+        .bind(7, p.product)
+        .bind(8, name_key(primary_name(p)));
+    if (i < affected_blobs.size()) affected.bind_blob(9, affected_blobs[i]);
+    else affected.bind_blob(9, compress_record(affected_to_json(p)));
+    LTS_RETURN_IF_ERROR(affected.run());
   }
+  touched_.push_back(a.id);
   return ok_status();
+}
+
+Status AdvisoryWriter::finish() {
+  std::sort(touched_.begin(), touched_.end());
+  touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
+  for (const auto& id : touched_) LTS_RETURN_IF_ERROR(merge(id));
+  touched_.clear();
+  return ok_status();
+}
+
+Status AdvisoryWriter::merge(const std::string& id) {
+  Statement &records = st_[4], &upsert = st_[5], &drop = st_[6];
+  struct Rec {
+    std::string source, format, modified;
+    std::optional<std::string> published, withdrawn;
+    std::string summary, severity;
+    std::optional<double> score;
+    std::optional<std::string> vector;
+    std::vector<std::string> fixes;
+  };
+  std::vector<Rec> all;  // by source name
+  records.bind(1, id);
+  LTS_RETURN_IF_ERROR(records.each_row([&] {
+    Rec r{records.text(0), records.text(1), records.text(2), records.opt_text(3), records.opt_text(4),
+          records.text(5), records.text(6), std::nullopt,    records.opt_text(8), {}};
+    if (!records.is_null(7)) r.score = records.real(7);
+    json f = json::parse(records.text(9), nullptr, false);
+    if (f.is_array())
+      for (const auto& c : f)
+        if (c.is_string()) r.fixes.push_back(c.get<std::string>());
+    all.push_back(std::move(r));
+  }));
+  if (all.empty()) {
+    drop.bind(1, id);
+    return drop.run();
+  }
+  // Withdrawn records count only when every source withdrew the id.
+  std::vector<const Rec*> pool;
+  for (const auto& r : all)
+    if (!r.withdrawn) pool.push_back(&r);
+  std::optional<std::string> withdrawn;
+  if (pool.empty()) {
+    for (const auto& r : all) {
+      pool.push_back(&r);
+      if (!withdrawn || *r.withdrawn > *withdrawn) withdrawn = r.withdrawn;
+    }
+  }
+  // First by source name wins ties: `all` is in that order and only a
+  // strictly better record replaces the one chosen.
+  const Rec* meta = pool[0];
+  const Rec* sev = pool[0];
+  for (const Rec* r : pool) {
+    if (r->modified > meta->modified) meta = r;
+    int rank = severity_rank(r->severity), best = severity_rank(sev->severity);
+    if (rank > best || (rank == best && r->score.value_or(-1) > sev->score.value_or(-1))) sev = r;
+  }
+  std::vector<std::string> fixes = meta->fixes;
+  for (const Rec* r : pool)
+    for (const auto& c : r->fixes)
+      if (std::find(fixes.begin(), fixes.end(), c) == fixes.end()) fixes.push_back(c);
+  upsert.bind(1, id)
+      .bind(2, meta->source)
+      .bind(3, meta->format)
+      .bind(4, meta->modified)
+      .bind(5, meta->published)
+      .bind(6, withdrawn)
+      .bind(7, meta->summary)
+      .bind(8, sev->severity);
+  if (sev->score) upsert.bind(9, *sev->score);
+  else upsert.bind_null(9);
+  upsert.bind(10, sev->vector)
+      .bind(11, sev->source)
+      .bind(12, json(fixes).dump(-1, ' ', false, json::error_handler_t::replace))
+      .bind(13, static_cast<int64_t>(all.size()));
+  return upsert.run();
 }
 
 Status store_advisory(Database& db, const std::string& source, const Advisory& a, const std::string& raw) {
   LTS_ASSIGN_OR_RETURN(AdvisoryWriter w, AdvisoryWriter::create(db));
-  return w.put(source, a, compress_record(raw), true);
+  LTS_RETURN_IF_ERROR(w.put(source, a, compress_record(raw), true));
+  return w.finish();
 }
 
 Result<std::map<std::string, std::vector<std::string>>> load_aliases(Database& db) {
   std::map<std::string, std::vector<std::string>> out;
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT advisory_id, alias FROM aliases ORDER BY alias"));
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT DISTINCT advisory_id, alias FROM aliases ORDER BY alias"));
   LTS_RETURN_IF_ERROR(q.each_row([&] { out[q.text(0)].push_back(q.text(1)); }));
   return out;
 }
 
-Result<std::map<std::string, std::string>> stored_modified(Database& db) {
+Result<std::map<std::string, std::string>> stored_modified(Database& db, const std::string& source) {
   std::map<std::string, std::string> out;
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT id, modified FROM advisories"));
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT id, modified FROM advisory_records WHERE source = ?"));
+  q.bind(1, source);
   LTS_RETURN_IF_ERROR(q.each_row([&] { out.emplace(q.text(0), q.text(1)); }));
   return out;
 }
@@ -270,15 +359,26 @@ namespace {
 
 Result<std::vector<std::string>> aliases_of(Database& db, const std::string& id) {
   std::vector<std::string> out;
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT alias FROM aliases WHERE advisory_id = ? ORDER BY alias"));
+  LTS_ASSIGN_OR_RETURN(Statement q,
+                       db.prepare("SELECT DISTINCT alias FROM aliases WHERE advisory_id = ? ORDER BY alias"));
   q.bind(1, id);
   LTS_RETURN_IF_ERROR(q.each_row([&] { out.push_back(q.text(0)); }));
   return out;
 }
 
+Result<std::map<std::string, std::vector<std::string>>> load_sources(Database& db, const std::string& id = "") {
+  std::map<std::string, std::vector<std::string>> out;
+  LTS_ASSIGN_OR_RETURN(
+      Statement q, db.prepare("SELECT id, source FROM advisory_records WHERE ?1 = '' OR id = ?1 ORDER BY id, source"));
+  q.bind(1, id);
+  LTS_RETURN_IF_ERROR(q.each_row([&] { out[q.text(0)].push_back(q.text(1)); }));
+  return out;
+}
+
 const char* kSummaryColumns =
     "a.id, a.source, a.format, a.modified, a.withdrawn, a.summary, a.severity, a.score, "
-    "(SELECT COUNT(DISTINCT channel) FROM triage t WHERE t.advisory_id = a.id AND t.state = 'affected')";
+    "(SELECT COUNT(DISTINCT channel) FROM triage t WHERE t.advisory_id = a.id AND t.state = 'affected'), "
+    "a.severity_source";
 
 AdvisorySummary read_summary(const Statement& q) {
   AdvisorySummary s;
@@ -291,7 +391,23 @@ AdvisorySummary read_summary(const Statement& q) {
   s.severity = q.text(6);
   s.score = q.is_null(7) ? -1 : q.real(7);
   s.affected_channels = static_cast<size_t>(q.integer(8));
+  s.severity_source = q.text(9);
   return s;
+}
+
+Result<std::vector<AffectedPackage>> affected_of(Database& db, const std::string& id, const std::string& source) {
+  std::vector<AffectedPackage> out;
+  LTS_ASSIGN_OR_RETURN(
+      Statement af, db.prepare("SELECT data FROM affected_ranges WHERE advisory_id = ? AND source = ? ORDER BY idx"));
+  af.bind(1, id).bind(2, source);
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool r, af.step());
+    if (!r) break;
+    LTS_ASSIGN_OR_RETURN(std::string data, decompress_record(af.blob(0)));
+    LTS_ASSIGN_OR_RETURN(AffectedPackage p, affected_from_json(data));
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 }  // namespace
@@ -301,9 +417,11 @@ Result<std::vector<AdvisorySummary>> list_advisories(Database& db) {
   LTS_ASSIGN_OR_RETURN(Statement q,
                        db.prepare(std::string("SELECT ") + kSummaryColumns + " FROM advisories a ORDER BY a.id"));
   LTS_ASSIGN_OR_RETURN(auto aliases, load_aliases(db));
+  LTS_ASSIGN_OR_RETURN(auto sources, load_sources(db));
   LTS_RETURN_IF_ERROR(q.each_row([&] {
     AdvisorySummary s = read_summary(q);
     s.aliases = aliases[s.id];
+    s.sources = sources[s.id];
     out.push_back(std::move(s));
   }));
   return out;
@@ -312,34 +430,49 @@ Result<std::vector<AdvisorySummary>> list_advisories(Database& db) {
 Result<AdvisoryDetail> get_advisory(Database& db, const std::string& id) {
   LTS_ASSIGN_OR_RETURN(Statement q,
                        db.prepare(std::string("SELECT ") + kSummaryColumns +
-                                  ", a.published, a.severity_vector, a.fix_commits, a.raw FROM advisories a "
+                                  ", a.published, a.fix_commits FROM advisories a "
                                   "WHERE a.id = ?1 OR a.id IN (SELECT advisory_id FROM aliases WHERE alias = ?1) ORDER "
-                                  "BY a.id = ?1 DESC LIMIT 1"));
+                                  "BY a.id = ?1 DESC, a.id LIMIT 1"));
   q.bind(1, id);
   LTS_ASSIGN_OR_RETURN(bool row, q.step());
   if (!row) return not_found("no advisory '" + id + "' (neither an id nor an alias)");
   AdvisoryDetail d;
   d.summary = read_summary(q);
-  d.published = q.text(9);
-  d.severity_vector = q.text(10);
+  d.published = q.text(10);
   d.fix_commits = json::parse(q.text(11), nullptr, false).get<std::vector<std::string>>();
-  LTS_ASSIGN_OR_RETURN(d.raw, decompress_record(q.blob(12)));
+  LTS_ASSIGN_OR_RETURN(d.summary.aliases, aliases_of(db, d.summary.id));
+  LTS_ASSIGN_OR_RETURN(
+      Statement r, db.prepare("SELECT source, format, modified, withdrawn, summary, severity, score, fix_commits, raw, "
+                              "severity_vector FROM advisory_records WHERE id = ? ORDER BY source"));
+  r.bind(1, d.summary.id);
+  while (true) {
+    LTS_ASSIGN_OR_RETURN(bool more, r.step());
+    if (!more) break;
+    SourceRecord rec;
+    rec.source = r.text(0);
+    rec.format = parse_advisory_format(r.text(1)).value_or(Format::kOsv);
+    rec.modified = r.text(2);
+    rec.withdrawn = r.opt_text(3);
+    rec.summary = r.text(4);
+    rec.severity = r.text(5);
+    rec.score = r.is_null(6) ? -1 : r.real(6);
+    json f = json::parse(r.text(7), nullptr, false);
+    if (f.is_array()) rec.fix_commits = f.get<std::vector<std::string>>();
+    LTS_ASSIGN_OR_RETURN(rec.raw, decompress_record(r.blob(8)));
+    LTS_ASSIGN_OR_RETURN(rec.affected, affected_of(db, d.summary.id, rec.source));
+    if (rec.source == d.summary.severity_source) d.severity_vector = r.text(9);
+    if (rec.source == d.summary.source) d.raw = rec.raw;
+    if (!rec.withdrawn || d.summary.withdrawn)
+      d.affected.insert(d.affected.end(), rec.affected.begin(), rec.affected.end());
+    d.summary.sources.push_back(rec.source);
+    d.records.push_back(std::move(rec));
+  }
   // Details and references are not stored twice: they come from the raw record.
   Parser parser;
   auto parsed = parser.parse(d.raw, d.summary.format, d.summary.id);
   if (!parsed.empty() && parsed[0].ok()) {
     d.details = parsed[0]->details;
     d.references = parsed[0]->references;
-  }
-  LTS_ASSIGN_OR_RETURN(d.summary.aliases, aliases_of(db, d.summary.id));
-  LTS_ASSIGN_OR_RETURN(Statement af, db.prepare("SELECT data FROM affected_ranges WHERE advisory_id = ? ORDER BY idx"));
-  af.bind(1, d.summary.id);
-  while (true) {
-    LTS_ASSIGN_OR_RETURN(bool r, af.step());
-    if (!r) break;
-    LTS_ASSIGN_OR_RETURN(std::string data, decompress_record(af.blob(0)));
-    LTS_ASSIGN_OR_RETURN(AffectedPackage p, affected_from_json(data));
-    d.affected.push_back(std::move(p));
   }
   return d;
 }

@@ -214,7 +214,7 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
   Collected& c = *collected;
   rep.not_modified = c.not_modified;
 
-  LTS_ASSIGN_OR_RETURN(auto modified, stored_modified(ws.db()));
+  LTS_ASSIGN_OR_RETURN(auto modified, stored_modified(ws.db(), src.name));
   const std::map<std::string, std::string> stored = modified;  // read by the parser threads
   UnchangedCtx ctx{&stored};
   struct Parsed {
@@ -313,10 +313,10 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
       for (const auto& p : doc.changed) {
         auto known = modified.find(p.advisory.id);
         bool exists = known != modified.end();
-        // The newest `modified` wins, whatever the order records come in: an
-        // id listed twice (in one feed, or in two sources) no longer flips
+        // Within a source the newest `modified` wins, whatever the order
+        // records come in: an id listed twice in one feed no longer flips
         // between its records on every sync. (RFC 3339 UTC stamps compare
-        // as text.)
+        // as text.) Other sources keep their own record of the id.
         if (exists && !(p.advisory.modified > known->second)) {
           ++rep.superseded;
           continue;
@@ -334,6 +334,7 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
       }
       if (i % 1024 == 0) progress.update(i, c.documents[i].name);
     }
+    LTS_RETURN_IF_ERROR(writer.finish());
     if (c.folder) {
       // Only what changed: files gone, files new or modified.
       LTS_ASSIGN_OR_RETURN(Statement del, ws.db().prepare("DELETE FROM source_files WHERE source = ? AND path = ?"));
@@ -356,7 +357,7 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
     LTS_ASSIGN_OR_RETURN(
         Statement up,
         ws.db().prepare("INSERT INTO source_state(source, etag, last_modified, synced_at, records) VALUES (?, ?, ?, ?, "
-                        "(SELECT COUNT(*) FROM advisories WHERE source = ?1)) ON CONFLICT(source) DO UPDATE SET "
+                        "(SELECT COUNT(*) FROM advisory_records WHERE source = ?1)) ON CONFLICT(source) DO UPDATE SET "
                         "etag = excluded.etag, last_modified = excluded.last_modified, synced_at = excluded.synced_at, "
                         "records = excluded.records"));
     up.bind(1, src.name).bind(2, c.etag).bind(3, c.last_modified).bind(4, now_utc());
@@ -431,8 +432,9 @@ Result<SyncReport> sync_sources(Workspace& ws, const SyncOptions& options, Progr
           "source " + src.name,
           std::to_string(r->skipped_ranges) + " malformed range(s) skipped; their packages stay under investigation");
     if (r->superseded)
-      out.outcome.warn("source " + src.name, std::to_string(r->superseded) +
-                                                 " record(s) skipped: their id is stored with a newer 'modified'");
+      out.outcome.warn(
+          "source " + src.name,
+          std::to_string(r->superseded) + " record(s) skipped: the source holds their id with a newer 'modified'");
     out.sources.push_back(std::move(*r));
   }
   if (!found) return not_found("no advisory source '" + *options.source + "' in " + ws.config().file.string());

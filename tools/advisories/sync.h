@@ -27,7 +27,7 @@ struct SourceReport {
   size_t withdrawn = 0;
   size_t malformed = 0;       // skipped with a warning
   size_t skipped_ranges = 0;  // malformed ranges left out (named in warnings)
-  size_t superseded = 0;      // records of an id already stored with a newer or equal `modified`
+  size_t superseded = 0;      // records of an id this source holds with a newer or equal `modified`
   // Set when the source failed; nothing of it landed, and its previously
   // ingested data is untouched.
   std::optional<std::string> failure;

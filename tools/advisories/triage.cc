@@ -84,6 +84,7 @@ struct Candidate {
   std::string pname;
   std::string match_reason;
   std::vector<AffectedPackage> entries;
+  std::vector<std::string> sources;  // the source of each entry
 };
 
 struct Auto {
@@ -135,10 +136,14 @@ Auto evaluate(const Candidate& c, const Pkg& pkg, const std::vector<std::string>
     }
     return 0;
   };
-  for (const auto& e : c.entries) {
-    Decision d = decide(e, pkg.version);
-    if (!have || rank(d.state) > rank(best.state)) {
+  // Every source's entries are judged and the gravest verdict wins (ties to
+  // the first source by name): no source is overruled towards "not affected".
+  std::string decided_by;
+  for (size_t i = 0; i < c.entries.size(); ++i) {
+    Decision d = decide(c.entries[i], pkg.version);
+    if (!have || rank(d.state) > rank(best.state) || (rank(d.state) == rank(best.state) && c.sources[i] < decided_by)) {
       best = d;
+      decided_by = c.sources[i];
       have = true;
     }
   }
@@ -152,6 +157,8 @@ Auto evaluate(const Candidate& c, const Pkg& pkg, const std::vector<std::string>
     case Decision::State::kUnknown: a.state = TriageState::kUnderInvestigation; break;
   }
   a.reason = best.why;
+  if (std::set<std::string>(c.sources.begin(), c.sources.end()).size() > 1)
+    a.reason += " (source " + decided_by + " decided)";
   return a;
 }
 
@@ -219,11 +226,12 @@ Status match_channel(Database& db, const SnapshotRef& snapshot, const PackageMap
     c.pname = pname;
     if (c.match_reason.empty()) c.match_reason = reason;
     c.entries.push_back(std::move(p));
+    c.sources.push_back(q.text(6));
     return ok_status();
   };
   const char* kCols =
-      "SELECT ar.advisory_id, ar.data, ar.ecosystem, ar.name, ar.vendor, ar.product FROM affected_ranges ar "
-      "JOIN advisories a ON a.id = ar.advisory_id WHERE a.withdrawn IS NULL AND ";
+      "SELECT ar.advisory_id, ar.data, ar.ecosystem, ar.name, ar.vendor, ar.product, ar.source FROM affected_ranges "
+      "ar JOIN advisory_records r ON r.id = ar.advisory_id AND r.source = ar.source WHERE r.withdrawn IS NULL AND ";
   LTS_RETURN_IF_ERROR(db.exec("CREATE TEMP TABLE IF NOT EXISTS ltskit_keys (key TEXT PRIMARY KEY)"));
   LTS_RETURN_IF_ERROR(db.exec("DELETE FROM ltskit_keys"));
   {

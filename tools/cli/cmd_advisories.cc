@@ -25,7 +25,40 @@ nlohmann::json summary_json(const AdvisorySummary& s) {
           {"severity", s.severity},
           {"score", s.score >= 0 ? nlohmann::json(s.score) : nlohmann::json()},
           {"aliases", s.aliases},
+          {"sources", s.sources},
+          {"severity_source", s.severity_source},
           {"affected_channels", s.affected_channels}};
+}
+
+// One affected entry in a line: "ltskit-demo/libsafe: introduced 0, fixed 1.0.1".
+std::string describe_affected(const AffectedPackage& p) {
+  std::string out = p.cve5 ? p.vendor + "/" + p.product : p.ecosystem + "/" + p.name;
+  if (p.cve5 && !p.name.empty()) out = p.name;
+  std::string what;
+  auto add = [&](const std::string& part) { what += (what.empty() ? "" : ", ") + part; };
+  if (!p.cve5) {
+    for (const auto& r : p.ranges) {
+      if (r.type == "GIT") continue;
+      for (const auto& e : r.events) {
+        const char* kind = e.kind == RangeEvent::Kind::kIntroduced     ? "introduced"
+                           : e.kind == RangeEvent::Kind::kFixed        ? "fixed"
+                           : e.kind == RangeEvent::Kind::kLastAffected ? "last_affected"
+                                                                       : "limit";
+        add(std::string(kind) + " " + e.value);
+      }
+    }
+    for (const auto& v : p.versions) add("version " + v);
+  } else {
+    for (const auto& v : p.cve_versions) {
+      std::string range = v.version;
+      if (v.less_than) range += " to <" + *v.less_than;
+      if (v.less_than_or_equal) range += " to <=" + *v.less_than_or_equal;
+      add(range + " " + v.status);
+    }
+    add("otherwise " + p.default_status);
+  }
+  if (!p.skipped.empty()) add(std::to_string(p.skipped.size()) + " malformed range(s) skipped");
+  return out + ": " + (what.empty() ? "no versions" : what);
 }
 
 }  // namespace
@@ -223,6 +256,22 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
           j["references"] = d.references;
           j["fix_commits"] = d.fix_commits;
           j["raw"] = nlohmann::json::parse(d.raw, nullptr, false);
+          j["records"] = nlohmann::json::array();
+          for (const auto& r : d.records) {
+            nlohmann::json affected = nlohmann::json::array();
+            for (const auto& a : r.affected) affected.push_back(nlohmann::json::parse(affected_to_json(a)));
+            j["records"].push_back({{"source", r.source},
+                                    {"format", advisory_format_name(r.format)},
+                                    {"modified", r.modified},
+                                    {"withdrawn", r.withdrawn ? nlohmann::json(*r.withdrawn) : nlohmann::json()},
+                                    {"summary", r.summary},
+                                    {"severity", r.severity},
+                                    {"score", r.score >= 0 ? nlohmann::json(r.score) : nlohmann::json()},
+                                    {"fix_commits", r.fix_commits},
+                                    {"affected", affected},
+                                    {"decides_metadata", r.source == d.summary.source},
+                                    {"decides_severity", r.source == d.summary.severity_source}});
+          }
           j["triage"] = nlohmann::json::array();
           for (const auto& r : rows)
             j["triage"].push_back({{"channel", r.channel},
@@ -241,12 +290,28 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
             {{"  summary", s.summary},
              {"  severity", s.severity + (s.score >= 0 ? " (" + fmt_score(s.score) + ")" : "")},
              {"  aliases", aliases.empty() ? "-" : aliases},
-             {"  source", s.source + " (" + advisory_format_name(s.format) + "), modified " + s.modified},
+             {"  source",
+              s.source + " (" + advisory_format_name(s.format) + "), modified " + s.modified +
+                  (d.records.size() > 1 ? " (newest of " + std::to_string(d.records.size()) + " sources)" : "")},
              {"  fix commits", d.fix_commits.empty() ? "-" : [&] {
                 std::string f;
                 for (size_t i = 0; i < d.fix_commits.size(); ++i) f += (i ? ", " : "") + short_id(d.fix_commits[i]);
                 return f;
               }()}});
+        if (d.records.size() > 1) {
+          // Each source's view; matching judges every one of them and the
+          // gravest verdict wins (the triage reasons name the deciding source).
+          std::cout << "  sources (each judged; the gravest verdict wins):\n";
+          std::vector<std::vector<std::string>> t;
+          for (const auto& r : d.records) {
+            std::string head = r.source + " (" + advisory_format_name(r.format) + ")";
+            std::string sev = r.severity + (r.score >= 0 ? " (" + fmt_score(r.score) + ")" : "");
+            if (r.source == s.severity_source) sev += ", decides severity";
+            t.push_back({"    " + head, "modified " + r.modified + (r.withdrawn ? ", withdrawn" : ""), sev});
+            for (const auto& a : r.affected) t.push_back({"", "  " + describe_affected(a), ""});
+          }
+          std::cout << format_table(t);
+        }
         if (!rows.empty()) {
           std::cout << "  triage:\n";
           std::vector<std::vector<std::string>> t;

@@ -6,13 +6,16 @@
 
 namespace ltskit {
 
-Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_), bind_rc_(other.bind_rc_) {
+  other.stmt_ = nullptr;
+}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
     if (stmt_) sqlite3_finalize(stmt_);
     db_ = other.db_;
     stmt_ = other.stmt_;
+    bind_rc_ = other.bind_rc_;
     other.stmt_ = nullptr;
   }
   return *this;
@@ -23,23 +26,23 @@ Statement::~Statement() {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  note_bind(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT));
   return *this;
 }
 Statement& Statement::bind(int index, int64_t value) {
-  sqlite3_bind_int64(stmt_, index, value);
+  note_bind(sqlite3_bind_int64(stmt_, index, value));
   return *this;
 }
 Statement& Statement::bind(int index, double value) {
-  sqlite3_bind_double(stmt_, index, value);
+  note_bind(sqlite3_bind_double(stmt_, index, value));
   return *this;
 }
 Statement& Statement::bind_null(int index) {
-  sqlite3_bind_null(stmt_, index);
+  note_bind(sqlite3_bind_null(stmt_, index));
   return *this;
 }
 Statement& Statement::bind_blob(int index, std::string_view bytes) {
-  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  note_bind(sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT));
   return *this;
 }
 
@@ -47,7 +50,17 @@ Statement& Statement::bind(int index, const std::optional<std::string>& text) {
   return text ? bind(index, std::string_view(*text)) : bind_null(index);
 }
 
+void Statement::note_bind(int rc) {
+  if (rc != SQLITE_OK && bind_rc_ == 0) bind_rc_ = rc;
+}
+
 Result<bool> Statement::step() {
+  if (bind_rc_ != 0) {
+    int rc = bind_rc_;
+    reset();
+    return internal(std::string("state database: cannot bind a parameter (") + sqlite3_errstr(rc) +
+                    ") in: " + sqlite3_sql(stmt_));
+  }
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -64,6 +77,7 @@ Status Statement::run() {
 }
 
 void Statement::reset() {
+  bind_rc_ = 0;
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }

@@ -70,15 +70,23 @@ class Statement {
   // as is a failed step.
   template <typename F>
   Status each_row(F&& f) {
+    Status s = ok_status();
     while (true) {
-      LTS_ASSIGN_OR_RETURN(bool row, step());
-      if (!row) return ok_status();
+      auto row = step();
+      if (!row.ok()) {
+        s = std::move(row).error();
+        break;
+      }
+      if (!*row) break;
       if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
         f();
       } else {
-        LTS_RETURN_IF_ERROR(f());
+        s = f();
+        if (!s.ok()) break;
       }
     }
+    reset();  // ready to be bound and run again
+    return s;
   }
   // Runs to completion (for statements that return no rows).
   Status run();
@@ -95,8 +103,13 @@ class Statement {
  private:
   friend class Database;
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  void note_bind(int rc);
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  // The first failed bind since the last reset (a bind on a statement that
+  // was not reset fails): the next step reports it instead of running with
+  // stale values.
+  int bind_rc_ = 0;
 };
 
 class Database {

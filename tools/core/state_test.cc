@@ -161,5 +161,33 @@ TEST(Database, BindsAndReadsValues) {
   EXPECT_EQ(q->integer(2), int64_t{1} << 40);
 }
 
+// A statement walked with each_row can be bound and walked again; a bind
+// that fails (the statement is mid-walk) is reported by the next step instead
+// of silently running with the previous values.
+TEST(Database, EachRowLeavesTheStatementReusableAndAFailedBindIsAnError) {
+  TempDir dir;
+  const Schema kv = {
+      "kv", {{1, "CREATE TABLE kv (k TEXT, v TEXT); INSERT INTO kv VALUES ('a', '1'), ('b', '2');"}}, {}};
+  auto db = Database::open(dir / "s.db", {&kv});
+  ASSERT_TRUE(db.ok());
+  auto q = db->prepare("SELECT v FROM kv WHERE k = ?");
+  ASSERT_TRUE(q.ok());
+  for (const char* k : {"a", "b", "a"}) {
+    std::vector<std::string> got;
+    q->bind(1, std::string(k));
+    ASSERT_TRUE(q->each_row([&] { got.push_back(q->text(0)); }).ok());
+    EXPECT_EQ(got, std::vector<std::string>{k == std::string("a") ? "1" : "2"}) << k;
+  }
+  q->bind(1, std::string("a"));
+  ASSERT_TRUE(*q->step());
+  q->bind(1, std::string("b"));  // mid-walk: sqlite refuses the bind
+  auto r = q->step();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("cannot bind"), std::string::npos) << r.error().message();
+  q->bind(1, std::string("b"));  // the failed step reset it
+  ASSERT_TRUE(*q->step());
+  EXPECT_EQ(q->text(0), "2");
+}
+
 }  // namespace
 }  // namespace ltskit
