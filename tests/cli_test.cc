@@ -1,6 +1,7 @@
 // End to end: the real ltskit binary on the demo package set (real git, real
 // nix-env), as a user runs it.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -582,6 +583,78 @@ TEST_F(Demo, ReadingCommandsWriteNothingWritingOnesRegisterHandWrittenChannels) 
   EXPECT_EQ(tr.code, 0) << tr.err;
   EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM channels WHERE name = '2.0'"), 1);
   EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM events WHERE kind = 'channel.register'"), 1);
+}
+
+// Issue 8, point 16: on a read-only workspace (archived, a read-only mount,
+// another user's) `channel list`, `triage` and `vex` failed with "unable to
+// open database file". Reads now work; a command that changes the workspace
+// says it is read-only; nothing is created in it. As root the commands run as
+// `nobody` (permission bits do not bind root); otherwise the bits are cleared.
+TEST_F(Demo, AReadOnlyWorkspaceCanBeReadAndWritingCommandsSayWhyNot) {
+  namespace fs = std::filesystem;
+  json want_triage = ltskit_json({"triage", "1.0", "--json"});
+  json want_list = ltskit_json({"channel", "list", "--json"});
+  {
+    // Closed cleanly by a writer: the -wal and -shm files are gone, the
+    // usual state of an archived workspace.
+    auto db = Database::open(tmp_.path() / "ws/.ltskit/state.db", {});
+    ASSERT_TRUE(db.ok()) << db.error().describe();
+  }
+  ASSERT_FALSE(fs::exists(tmp_.path() / "ws/.ltskit/state.db-shm"));
+  fs::copy_file(LTSKIT_BINARY, tmp_.path() / "ltskit");  // reachable whoever runs it
+  bool root = ::geteuid() == 0;
+  auto sh = [](std::vector<std::string> argv) {
+    auto r = run_process(argv);
+    ASSERT_TRUE(r.ok() && r->success()) << argv[0] << (r.ok() ? r->err : r.error().message());
+  };
+  sh({"chmod", "-R", "a+rX", tmp_.path().string()});
+  if (root) sh({"chown", "-R", "nobody", (tmp_.path() / "pkgs").string(), (tmp_.path() / "ws").string()});
+  sh({"chmod", "-R", "a-w", (tmp_.path() / "ws").string()});
+  auto listing = [&] {
+    std::set<std::string> out;
+    for (auto& e : fs::recursive_directory_iterator(tmp_.path() / "ws")) out.insert(e.path().string());
+    return out;
+  };
+  auto before = listing();
+  auto run_ro = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv;
+    if (root) argv = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+    argv.push_back((tmp_.path() / "ltskit").string());
+    argv.push_back("-C");
+    argv.push_back((tmp_.path() / "ws").string());
+    argv.insert(argv.end(), args.begin(), args.end());
+    ProcessOptions opt;
+    opt.env["HOME"] = tmp_.path().string();
+    opt.env["LTSKIT_USER"] = "alice";
+    auto r = run_process(argv, opt);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? CliRun{r->exit_code, r->out, r->err} : CliRun{-1, "", ""};
+  };
+  CliRun list = run_ro({"channel", "list", "--json"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_EQ(json::parse(list.out), want_list);
+  CliRun triage = run_ro({"triage", "1.0", "--json"});
+  ASSERT_EQ(triage.code, 0) << triage.err;
+  EXPECT_EQ(json::parse(triage.out), want_triage);
+  CliRun vex = run_ro({"vex", "1.0"});
+  ASSERT_EQ(vex.code, 0) << vex.err;
+  EXPECT_EQ(json::parse(vex.out)["statements"].size(), want_triage.size());
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{{"advisories", "list"},
+                                                                             {"advisories", "show", "CVE-2026-1001"},
+                                                                             {"versions", "libsafe"},
+                                                                             {"channel", "show", "1.0"}}) {
+    CliRun r = run_ro(args);
+    EXPECT_EQ(r.code, 0) << args[0] << " " << args[1] << ": " << r.err;
+  }
+  // A command that changes the workspace says why it cannot.
+  CliRun track = run_ro({"track"});
+  EXPECT_EQ(track.code, 1);
+  EXPECT_NE(track.err.find("read-only"), std::string::npos) << track.err;
+  CliRun set = run_ro({"triage", "set", "1.0", "CVE-2026-1001", "libsafe", "fixed", "--reason", "x"});
+  EXPECT_EQ(set.code, 1);
+  EXPECT_NE(set.err.find("read-only"), std::string::npos) << set.err;
+  EXPECT_EQ(listing(), before);
+  sh({"chmod", "-R", "u+w", (tmp_.path() / "ws").string()});  // so that the folder can be removed
 }
 
 // Issue 8, point 3: with several attributes of one pname only the first was

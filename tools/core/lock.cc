@@ -26,7 +26,14 @@ std::string read_all(int fd) {
 
 Result<WorkspaceLock> WorkspaceLock::acquire(const std::filesystem::path& lock_file, const std::string& command) {
   int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_error("cannot open lock file '" + lock_file.string() + "'", errno);
+  if (fd < 0) {
+    int err = errno;
+    if (err == EACCES || err == EROFS || err == EPERM)
+      return errno_error("this command changes the workspace, which is read-only here (cannot open lock file '" +
+                             lock_file.string() + "'); commands that only read it still work",
+                         err);
+    return errno_error("cannot open lock file '" + lock_file.string() + "'", err);
+  }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     if (err == EWOULDBLOCK) {

@@ -1,6 +1,7 @@
 #include "tools/core/state.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -142,11 +143,59 @@ std::vector<const Schema*> schema_closure(const std::vector<const Schema*>& sche
   return out;
 }
 
+namespace {
+
+// A WAL database is read through its -shm index, which a reader creates when
+// it is missing, so a read-only folder (an archived workspace, a read-only
+// mount, another user's workspace) cannot be read the usual way once the last
+// writer closed cleanly and removed the -wal and -shm files. Such a database
+// holds every committed change in the main file and is read as immutable
+// (no locks, no index). A -wal with content that no -shm indexes cannot be
+// read from a read-only folder: that is an error saying so.
+Result<bool> needs_immutable_open(const std::filesystem::path& path) {
+  std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  if (::access(dir.c_str(), W_OK) == 0) return false;
+  std::error_code ec;
+  std::filesystem::path shm = path.string() + "-shm", wal = path.string() + "-wal";
+  if (std::filesystem::exists(shm, ec)) return false;  // SQLite reads through it
+  auto wal_size = std::filesystem::file_size(wal, ec);
+  if (!ec && wal_size > 0)
+    return io_error("state database '" + path.string() + "': its folder is read-only and '" + wal.string() +
+                    "' holds changes that were never merged into the database; open the workspace once with "
+                    "write access (any ltskit command) to merge them");
+  return true;
+}
+
+std::string immutable_uri(const std::filesystem::path& path) {
+  std::string out = "file:";
+  for (unsigned char c : std::filesystem::absolute(path).string()) {
+    if (c == '%' || c == '?' || c == '#' || c < 0x20 || c >= 0x7f) {
+      static const char kHex[] = "0123456789ABCDEF";
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "?immutable=1";
+}
+
+}  // namespace
+
 Result<Database> Database::open(const std::filesystem::path& path, const std::vector<const Schema*>& schemas,
                                 OpenMode mode) {
   sqlite3* raw = nullptr;
   int flags = mode == OpenMode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::string name = path.string();
+  if (mode == OpenMode::kReadOnly) {
+    LTS_ASSIGN_OR_RETURN(bool immutable, needs_immutable_open(path));
+    if (immutable) {
+      name = immutable_uri(path);
+      flags |= SQLITE_OPEN_URI;
+    }
+  }
+  int rc = sqlite3_open_v2(name.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   Database db(raw, path);
   if (rc != SQLITE_OK) {
     return io_error("cannot open state database '" + path.string() +

@@ -1,5 +1,7 @@
 #include "tools/core/workspace.h"
 
+#include <unistd.h>
+
 #include "tools/core/events.h"
 #include "tools/core/fs.h"
 
@@ -27,6 +29,12 @@ Result<Workspace> Workspace::open(const fs::path& root, Access access, const std
   LTS_ASSIGN_OR_RETURN(Database db, Database::open(config.database_path(), schemas, OpenMode::kReadOnly));
   if (db.needs_migration()) {
     // The tables are older than this ltskit: upgrade them once, under the lock.
+    if (::access(state_dir.c_str(), W_OK) != 0)
+      return io_error("the state database '" + config.database_path().string() +
+                      "' was written by an older ltskit and must be upgraded before it can be read, which needs "
+                      "write access to '" +
+                      state_dir.string() +
+                      "'; run any ltskit command once with write access, or read it with the ltskit that wrote it");
     {
       LTS_ASSIGN_OR_RETURN(WorkspaceLock l, WorkspaceLock::acquire(state_dir / "lock", command));
       LTS_ASSIGN_OR_RETURN(Database rw, Database::open(config.database_path(), schemas));

@@ -162,7 +162,19 @@ Result<Repository> Repository::open(const fs::path& path) {
   ensure_init();
   git_repository* repo = nullptr;
   int rc = git_repository_open_ext(&repo, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr);
-  if (rc == GIT_ENOTFOUND) return not_found("no git repository at '" + path.string() + "'");
+  if (rc == GIT_ENOTFOUND || rc == GIT_EOWNER) {
+    // git refuses a repository owned by another user (CVE-2022-24765)
+    // unless it is listed in safe.directory; say so rather than "no repository".
+    struct stat st {};
+    bool foreign = (::stat((path / ".git").c_str(), &st) == 0 || ::stat((path / "HEAD").c_str(), &st) == 0) &&
+                   st.st_uid != ::geteuid();
+    if (rc == GIT_EOWNER || foreign)
+      return io_error("git repository '" + path.string() +
+                      "' is owned by another user and git refuses it unless trusted; to trust it: git config "
+                      "--global --add safe.directory '" +
+                      path.string() + "'");
+    return not_found("no git repository at '" + path.string() + "'");
+  }
   if (rc != 0) return io_error("cannot open git repository '" + path.string() + "': " + last_error_text());
   return Repository(repo, path);
 }
