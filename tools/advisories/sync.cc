@@ -8,7 +8,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -60,56 +62,77 @@ bool looks_like_archive(const std::string& body) {
   return false;
 }
 
-// The *.json members of an archive held in memory.
-Result<std::vector<Document>> unpack(const std::string& body, const std::string& name, size_t max_size) {
-  struct archive* a = archive_read_new();
-  archive_read_support_filter_all(a);
-  archive_read_support_format_zip(a);
-  archive_read_support_format_tar(a);
-  archive_read_support_format_gnutar(a);
-  std::vector<Document> out;
-  if (archive_read_open_memory(a, body.data(), body.size()) != ARCHIVE_OK) {
-    std::string err = archive_error_string(a) ? archive_error_string(a) : "unknown";
-    archive_read_free(a);
-    return invalid(name + ": not a readable archive (" + err + ")");
+// The *.json members of an archive (zip, tar, compressed tar), read one at a
+// time: a feed of hundreds of megabytes costs one member of memory, not the
+// whole expansion. The archive is the HTTP body (owned here) or a file.
+class ArchiveReader {
+ public:
+  static Result<std::unique_ptr<ArchiveReader>> open_memory(std::string body, const std::string& name,
+                                                            size_t max_size) {
+    std::unique_ptr<ArchiveReader> r(new ArchiveReader(name, max_size));
+    r->body_ = std::move(body);
+    if (archive_read_open_memory(r->a_, r->body_.data(), r->body_.size()) != ARCHIVE_OK)
+      return invalid(name + ": not a readable archive (" + r->error_text() + ")");
+    return r;
   }
-  size_t total = 0;
-  struct archive_entry* entry;
-  while (true) {
-    int rc = archive_read_next_header(a, &entry);
-    if (rc == ARCHIVE_EOF) break;
-    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-      std::string err = archive_error_string(a) ? archive_error_string(a) : "unknown";
-      archive_read_free(a);
-      return invalid(name + ": corrupt archive (" + err + ")");
-    }
-    if (archive_entry_filetype(entry) != AE_IFREG) continue;
-    std::string member = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
-    if (!member.ends_with(".json")) continue;
-    std::string content;
-    char buf[65536];
-    la_ssize_t n;
-    while ((n = archive_read_data(a, buf, sizeof buf)) > 0) {
-      content.append(buf, static_cast<size_t>(n));
-      total += static_cast<size_t>(n);
-      if (total > max_size) {
-        archive_read_free(a);
-        return io_error(name + ": archive expands beyond the limit of " + std::to_string(max_size) + " bytes");
+  static Result<std::unique_ptr<ArchiveReader>> open_file(const fs::path& path, size_t max_size) {
+    std::unique_ptr<ArchiveReader> r(new ArchiveReader(path.string(), max_size));
+    if (archive_read_open_filename(r->a_, path.c_str(), 1 << 16) != ARCHIVE_OK)
+      return invalid(path.string() + ": not a readable archive (" + r->error_text() + ")");
+    return r;
+  }
+  ~ArchiveReader() { archive_read_free(a_); }
+  ArchiveReader(const ArchiveReader&) = delete;
+  ArchiveReader& operator=(const ArchiveReader&) = delete;
+
+  // The next *.json member, or nullopt at the end. The members together
+  // may expand to at most `max_size` bytes.
+  Result<std::optional<Document>> next() {
+    struct archive_entry* entry;
+    while (true) {
+      int rc = archive_read_next_header(a_, &entry);
+      if (rc == ARCHIVE_EOF) return std::optional<Document>();
+      if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return invalid(name_ + ": corrupt archive (" + error_text() + ")");
+      if (archive_entry_filetype(entry) != AE_IFREG) continue;
+      std::string member = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
+      if (!member.ends_with(".json")) continue;
+      std::string content;
+      char buf[65536];
+      la_ssize_t n;
+      while ((n = archive_read_data(a_, buf, sizeof buf)) > 0) {
+        content.append(buf, static_cast<size_t>(n));
+        total_ += static_cast<size_t>(n);
+        if (total_ > max_size_)
+          return io_error(name_ + ": archive expands beyond the limit of " + std::to_string(max_size_) + " bytes");
       }
+      if (n < 0) return invalid(name_ + ": corrupt archive member '" + member + "' (" + error_text() + ")");
+      Document d;
+      d.name = name_ + "!" + member;
+      d.content = std::move(content);
+      return std::optional<Document>(std::move(d));
     }
-    if (n < 0) {
-      std::string err = archive_error_string(a) ? archive_error_string(a) : "unknown";
-      archive_read_free(a);
-      return invalid(name + ": corrupt archive member '" + member + "' (" + err + ")");
-    }
-    out.push_back({name + "!" + member, std::move(content)});
   }
-  archive_read_free(a);
-  return out;
-}
+
+ private:
+  ArchiveReader(std::string name, size_t max_size) : name_(std::move(name)), max_size_(max_size) {
+    a_ = archive_read_new();
+    archive_read_support_filter_all(a_);
+    archive_read_support_format_zip(a_);
+    archive_read_support_format_tar(a_);
+    archive_read_support_format_gnutar(a_);
+  }
+  std::string error_text() const { return archive_error_string(a_) ? archive_error_string(a_) : "unknown"; }
+
+  struct archive* a_;
+  std::string name_;
+  size_t max_size_;
+  size_t total_ = 0;
+  std::string body_;
+};
 
 struct Collected {
   std::vector<Document> documents;
+  std::unique_ptr<ArchiveReader> archive;  // set: documents come from it, one at a time
   bool folder = false;
   std::map<std::string, FileStamp> known;  // folder sources: stamps of the last sync
   bool not_modified = false;
@@ -151,7 +174,7 @@ Result<Collected> collect(Workspace& ws, const AdvisorySourceConfig& src, const 
       return c;
     }
     if (looks_like_archive(r.body)) {
-      LTS_ASSIGN_OR_RETURN(c.documents, unpack(r.body, src.location, o.max_size));
+      LTS_ASSIGN_OR_RETURN(c.archive, ArchiveReader::open_memory(std::move(r.body), src.location, o.max_size));
     } else {
       c.documents.push_back({src.location, std::move(r.body)});
     }
@@ -162,10 +185,16 @@ Result<Collected> collect(Workspace& ws, const AdvisorySourceConfig& src, const 
   auto st = fs::status(path, ec);
   if (ec || !fs::exists(st)) return not_found("'" + path.string() + "' does not exist");
   if (fs::is_regular_file(st)) {
-    LTS_ASSIGN_OR_RETURN(std::string content, read_file(path));
-    if (looks_like_archive(content)) {
-      LTS_ASSIGN_OR_RETURN(c.documents, unpack(content, path.string(), o.max_size));
+    std::string head(512, '\0');
+    {
+      std::ifstream in(path, std::ios::binary);
+      in.read(head.data(), static_cast<std::streamsize>(head.size()));
+      head.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
+    }
+    if (looks_like_archive(head)) {
+      LTS_ASSIGN_OR_RETURN(c.archive, ArchiveReader::open_file(path, o.max_size));
     } else {
+      LTS_ASSIGN_OR_RETURN(std::string content, read_file(path));
       c.documents.push_back({path.string(), std::move(content)});
     }
     return c;
@@ -229,45 +258,90 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
     std::vector<Parsed> changed;
     std::vector<std::string> malformed;
     size_t records = 0, unchanged = 0;
-    bool ready = false;
+    bool unchanged_file = false;  // a folder file skipped by size and mtime
+    std::string name;
   };
-  std::vector<DocResult> results(c.documents.size());
-  std::atomic<size_t> next{0};
+  // Documents are handed out in order, from c.documents or streamed from the
+  // archive; workers run at most kWindow documents ahead of the store, so a
+  // slow store never holds a whole feed in memory.
+  constexpr size_t kWindow = 64;
+  std::map<size_t, DocResult> results;  // finished, not yet stored
+  std::atomic<size_t> handed{0};        // documents handed out (advanced under feed_mu)
+  bool feed_done = false;               // under mu: no document after `feed_total`
+  size_t feed_total = 0;
+  std::optional<Error> feed_error;  // under mu
+  size_t consumed = 0;              // documents stored, under mu
   std::atomic<bool> abort{false};
-  std::mutex mu;
+  std::mutex mu, feed_mu;
   std::condition_variable cv;
   auto worker = [&]() {
     Parser parser;
+    Document owned;
     while (!abort) {
-      size_t i = next++;
-      if (i >= c.documents.size()) return;
-      Document& doc = c.documents[i];
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return abort || feed_done || feed_error || handed < consumed + kWindow; });
+        if (abort || feed_done || feed_error) return;
+      }
+      size_t i;
+      Document* doc = nullptr;
+      {
+        std::lock_guard<std::mutex> feed_lock(feed_mu);
+        if (c.archive) {
+          auto r = c.archive->next();
+          if (r.ok() && *r) {
+            owned = std::move(**r);
+            doc = &owned;
+          } else {
+            std::lock_guard<std::mutex> lock(mu);
+            if (!r.ok()) feed_error = std::move(r).error();
+            feed_done = true;
+            feed_total = handed;
+            cv.notify_all();
+            return;
+          }
+        } else if (handed < c.documents.size()) {
+          doc = &c.documents[handed];
+        } else {
+          std::lock_guard<std::mutex> lock(mu);
+          feed_done = true;
+          feed_total = handed;
+          cv.notify_all();
+          return;
+        }
+        i = handed++;
+      }
       DocResult out;
+      out.name = doc->name;
       std::string content;
       bool readable = true;
-      if (!doc.path.empty()) {
+      if (!doc->path.empty()) {
         struct stat sb {};
-        if (::stat(doc.path.c_str(), &sb) == 0) {
-          doc.stamp = {static_cast<int64_t>(sb.st_size),
-                       static_cast<int64_t>(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec};
-          auto k = c.known.find(doc.rel);
-          doc.unchanged = k != c.known.end() && k->second.size == doc.stamp.size && k->second.mtime == doc.stamp.mtime;
+        if (::stat(doc->path.c_str(), &sb) == 0) {
+          doc->stamp = {static_cast<int64_t>(sb.st_size),
+                        static_cast<int64_t>(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec};
+          auto k = c.known.find(doc->rel);
+          doc->unchanged =
+              k != c.known.end() && k->second.size == doc->stamp.size && k->second.mtime == doc->stamp.mtime;
         }
       }
-      if (doc.unchanged) {
+      if (doc->unchanged) {
         readable = false;
-      } else if (!doc.path.empty()) {
-        auto r = read_file(doc.path);
+        out.unchanged_file = true;
+      } else if (!doc->path.empty()) {
+        auto r = read_file(doc->path);
         if (r.ok()) content = std::move(*r);
         else {
           out.malformed.push_back(r.error().message());
           readable = false;
         }
       } else {
-        content = std::move(doc.content);
+        content = std::move(doc->content);
+        doc->content = std::string();  // release it now
       }
       if (readable) {
-        auto records = parser.parse_changed(content, format, doc.name, &is_unchanged, &ctx);
+        auto records = parser.parse_changed(content, format, doc->name, &is_unchanged, &ctx);
+        content = std::string();
         for (auto& rec : records) {
           ++out.records;
           if (!rec.advisory.ok()) {
@@ -281,29 +355,37 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
           }
         }
       }
-      out.ready = true;
       {
         std::lock_guard<std::mutex> lock(mu);
-        results[i] = std::move(out);
+        results.emplace(i, std::move(out));
       }
       cv.notify_all();
     }
   };
+  size_t expected = c.archive ? size_t{1} << 20 : c.documents.size();  // archives: unknown, assume many
   size_t nthreads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
-  nthreads = std::max<size_t>(1, std::min(nthreads, c.documents.size() / 16));
+  nthreads = std::max<size_t>(1, std::min(nthreads, expected / 16));
   std::vector<std::thread> threads;
   for (size_t t = 0; t < nthreads; ++t) threads.emplace_back(worker);
 
-  progress.begin("ingesting " + src.name, c.documents.size());
+  progress.begin("ingesting " + src.name, c.archive ? 0 : c.documents.size());
+  size_t documents = 0, files_unchanged = 0;
   Status s = ws.db().transaction([&]() -> Status {
     LTS_ASSIGN_OR_RETURN(AdvisoryWriter writer, AdvisoryWriter::create(ws.db()));
-    for (size_t i = 0; i < results.size(); ++i) {
+    for (size_t i = 0;; ++i) {
       DocResult doc;
       {
         std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return results[i].ready; });
-        doc = std::move(results[i]);
+        cv.wait(lock, [&] { return results.count(i) || feed_error || (feed_done && i >= feed_total); });
+        if (feed_error) return *feed_error;
+        if (!results.count(i)) break;  // every document is stored
+        auto node = results.extract(i);
+        doc = std::move(node.mapped());
+        consumed = i + 1;
       }
+      cv.notify_all();
+      if (doc.unchanged_file) ++files_unchanged;
+      else ++documents;
       rep.records += doc.records;
       rep.unchanged += doc.unchanged;
       for (auto& m : doc.malformed) {
@@ -332,7 +414,7 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
         LTS_RETURN_IF_ERROR(writer.put(src.name, p.advisory, p.raw, exists, p.affected));
         modified[p.advisory.id] = p.advisory.modified;
       }
-      if (i % 1024 == 0) progress.update(i, c.documents[i].name);
+      if (i % 1024 == 0) progress.update(i, doc.name);
     }
     LTS_RETURN_IF_ERROR(writer.finish());
     if (c.folder) {
@@ -370,13 +452,15 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
                                            " updated, " + std::to_string(rep.withdrawn) + " withdrawn"));
     return ok_status();
   });
-  abort = true;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    abort = true;
+  }
+  cv.notify_all();
   for (auto& th : threads) th.join();
   progress.end();
-  for (const auto& d : c.documents) {
-    if (d.unchanged) ++rep.files_unchanged;
-    else ++rep.documents;
-  }
+  rep.files_unchanged = files_unchanged;
+  rep.documents = documents;
   if (!s.ok()) return std::move(s).error().add_context("while storing advisory source '" + src.name + "'");
   return rep;
 }
