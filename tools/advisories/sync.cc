@@ -20,6 +20,7 @@
 #include "tools/advisories/parser.h"
 #include "tools/advisories/store.h"
 #include "tools/advisories/triage.h"
+#include "tools/core/crash_point.h"
 #include "tools/core/events.h"
 #include "tools/core/fs.h"
 
@@ -415,6 +416,7 @@ Result<SourceReport> sync_one(Workspace& ws, const AdvisorySourceConfig& src, co
         modified[p.advisory.id] = p.advisory.modified;
       }
       if (i % 1024 == 0) progress.update(i, doc.name);
+      crash_point("sync.storing");  // inside the open transaction
     }
     LTS_RETURN_IF_ERROR(writer.finish());
     if (c.folder) {
@@ -500,6 +502,7 @@ Result<SyncReport> sync_sources(Workspace& ws, const SyncOptions& options, Progr
     if (options.source && src.name != *options.source) continue;
     found = true;
     auto r = sync_one(ws, src, options, progress);
+    crash_point("sync.source");  // a source committed, the next one and triage not yet
     if (!r.ok()) {
       if (options.source) return std::move(r).error();
       SourceReport failed;

@@ -13,6 +13,7 @@
 #include "tools/advisories/package_map.h"
 #include "tools/advisories/ranges.h"
 #include "tools/advisories/store.h"
+#include "tools/core/crash_point.h"
 #include "tools/core/events.h"
 #include "tools/core/fs.h"
 #include "tools/track/snapshots.h"
@@ -447,6 +448,7 @@ Result<TriageRefreshReport> refresh_triage(Workspace& ws, git::Repository& repo,
       return basis.run();
     });
     if (!s.ok()) return fail(std::move(s).error());
+    crash_point("triage.channel");
     ++report.channels;
   }
   progress.end();

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "tools/core/crash_point.h"
 #include "tools/core/events.h"
 #include "tools/core/fs.h"
 #include "tools/nix/evaluator.h"
@@ -174,6 +175,7 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
       up.bind(1, branch).bind(2, *head).bind(3, now_utc());
       return up.run();
     }));
+    crash_point("track.branch");
     for (const auto& c : commits) {
       LTS_ASSIGN_OR_RETURN(auto have, snapshot_by(ws.db(), "commit_id", c.id));
       if (have || queued_commits.count(c.id)) {
@@ -247,6 +249,7 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
       return record_event(ws.db(), ws.command(), "snapshot.add", job.commit.id,
                           std::to_string(job.result->size()) + " packages");
     }));
+    crash_point("track.snapshot");
     ++report.snapshots_added;
   }
   for (const auto& [c, branch] : reuse) {
