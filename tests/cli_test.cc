@@ -307,8 +307,6 @@ TEST_F(Demo, VexDocumentIsValidOpenVex) {
   EXPECT_FALSE(advisories::validate_openvex(broken).empty());
 }
 
-// Issue 8, point 2: a sync whose triage failed after its ingest committed
-// used to leave triage (and VEX) without the new advisory for good.
 // Issue 8, point 1: an OSV feed and a CVE 5 feed (and two OSV folders) both
 // holding CVE-2026-1001 with different ranges. The newer record used to
 // replace the other, and `vex` turned `affected` into `fixed`. Records are now
@@ -394,6 +392,8 @@ TEST_F(Demo, TwoSourcesWithOneIdAreBothJudgedAndNeverLessAffected) {
   EXPECT_EQ(triage_of("1.0")["CVE-2026-1001/libsafe"]["state"], "affected");
 }
 
+// Issue 8, point 2: a sync whose triage failed after its ingest committed
+// used to leave triage (and VEX) without the new advisory for good.
 TEST_F(Demo, TriageFailedAfterTheIngestIsRedoneByTheNextSync) {
   auto map_file = tmp_.path() / "ws/policies/package-map.toml";
   std::ifstream in(map_file);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <fstream>
 #include <sstream>
@@ -64,6 +65,20 @@ TEST(WriteOutputFile, RefusesAFolder) {
   Status s = write_output_file(dir / "d", "x");
   ASSERT_FALSE(s.ok());
   EXPECT_TRUE(fs::is_directory(dir / "d"));
+}
+
+// Issue 8, point 4: `vex -o /dev/null` as root replaced the device with a
+// regular file. A character device (a copy of /dev/null made in a temporary
+// folder, so that a regression cannot harm the machine) is written through.
+TEST(WriteOutputFile, WritesThroughACharacterDevice) {
+  TempDir dir;
+  fs::path null = dir / "null";
+  if (::mknod(null.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0)
+    GTEST_SKIP() << "cannot create a device node here (needs CAP_MKNOD)";
+  Status s = write_output_file(null, "discarded");
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  EXPECT_TRUE(fs::is_character_file(null));
+  EXPECT_EQ(slurp(null), "");
 }
 
 }  // namespace
