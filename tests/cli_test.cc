@@ -657,9 +657,173 @@ TEST_F(Demo, AReadOnlyWorkspaceCanBeReadAndWritingCommandsSayWhyNot) {
   sh({"chmod", "-R", "u+w", (tmp_.path() / "ws").string()});  // so that the folder can be removed
 }
 
+// Issue 9 on the demo: the patch-level fix for CVE-2026-1001 is found and
+// lands on lts/1.0 in memory with git's -x line, VEX then says fixed, a
+// second apply is a no-op; the fix for CVE-2026-1003 behind the file move
+// conflicts and lands nothing; the libsafe 2.0 major release is refused.
+TEST_F(Demo, BackportsFindApplyConflictRefuseAndList) {
+  auto git = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"git", "-C", (tmp_.path() / "pkgs").string()});
+    auto r = run_process(args);
+    EXPECT_TRUE(r.ok() && r->success());
+    std::string out = r.ok() ? r->out : "";
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+  };
+  std::string before = git({"rev-parse", "lts/1.0"});
+  json found = ltskit_json({"backport", "find", "CVE-2026-1001", "--channel", "1.0", "--json"});
+  ASSERT_FALSE(found["candidates"].empty()) << found.dump();
+  EXPECT_EQ(found["candidates"][0]["commit"], commits_["cve-2026-1001"]) << found.dump(1);
+  EXPECT_EQ(found["candidates"][0]["branch"], "main");
+  std::string reasons = found["candidates"][0]["reasons"].dump();
+  EXPECT_NE(reasons.find("lists it as a fix"), std::string::npos) << reasons;
+  EXPECT_NE(reasons.find("message names the advisory"), std::string::npos) << reasons;
+
+  // A dry run moves nothing.
+  json dry = ltskit_json({"backport", "apply", "CVE-2026-1001", "--channel", "1.0", "--dry-run", "--json"});
+  EXPECT_EQ(dry["outcome"], "dry-run") << dry.dump();
+  EXPECT_EQ(git({"rev-parse", "lts/1.0"}), before);
+
+  CliRun applied = ltskit({"backport", "apply", "CVE-2026-1001", "--channel", "1.0", "--json"});
+  ASSERT_EQ(applied.code, 0) << applied.err;
+  json a = json::parse(applied.out, nullptr, false);
+  EXPECT_EQ(a["outcome"], "applied") << applied.out;
+  std::string head = git({"rev-parse", "lts/1.0"});
+  EXPECT_EQ(a["result"], head);
+  EXPECT_EQ(git({"rev-parse", "lts/1.0^"}), before);
+  EXPECT_EQ(git({"log", "-1", "--format=%an", "lts/1.0"}), "Demo Upstream");
+  std::string message = git({"log", "-1", "--format=%B", "lts/1.0"});
+  EXPECT_NE(message.find("\n\n(cherry picked from commit " + commits_["cve-2026-1001"] + ")\nAdvisory: CVE-2026-1001"),
+            std::string::npos)
+      << message;
+  // The work tree of the repository was not touched.
+  EXPECT_EQ(git({"status", "--porcelain"}), "");
+  auto t = triage_of("1.0");
+  EXPECT_EQ(t["CVE-2026-1001/libsafe"]["state"], "fixed") << t["CVE-2026-1001/libsafe"].dump();
+  CliRun vex = ltskit({"vex", "1.0"});
+  ASSERT_EQ(vex.code, 0) << vex.err;
+  json doc = json::parse(vex.out);
+  for (const auto& st : doc["statements"])
+    if (st["vulnerability"]["name"] == "CVE-2026-1001") {
+      EXPECT_EQ(st["status"], "fixed") << st.dump();
+    }
+  // Again: a no-op.
+  json again = ltskit_json({"backport", "apply", "CVE-2026-1001", "--channel", "1.0", "--json"});
+  EXPECT_EQ(again["outcome"], "no-op") << again.dump();
+  EXPECT_EQ(git({"rev-parse", "lts/1.0"}), head);
+
+  // Behind the file move: a conflict, every path named, nothing moved.
+  CliRun conflict = ltskit({"backport", "apply", "CVE-2026-1003", "--channel", "1.0", "--json"});
+  EXPECT_EQ(conflict.code, 3) << conflict.err;
+  json c = json::parse(conflict.out, nullptr, false);
+  EXPECT_EQ(c["outcome"], "conflict") << conflict.out;
+  ASSERT_FALSE(c["conflicts"].empty()) << conflict.out;
+  EXPECT_EQ(c["conflicts"][0]["path"], "pkgs/libgreet/src/core/format.c");
+  EXPECT_EQ(c["conflicts"][0]["ours"], false);
+  EXPECT_EQ(git({"rev-parse", "lts/1.0"}), head);
+
+  // libsafe 2.0.0 is a major change: refused by the strict policy.
+  CliRun major =
+      ltskit({"backport", "apply", "CVE-2026-1001", "--channel", "1.0", "--commit", commits_["abi-break"], "--json"});
+  EXPECT_EQ(major.code, 3) << major.err;
+  json m = json::parse(major.out, nullptr, false);
+  EXPECT_EQ(m["outcome"], "refused") << major.out;
+  EXPECT_EQ(m["rule"], "version_changes");
+  EXPECT_NE(m["detail"].get<std::string>().find("libsafe 1.0.1 -> 2.0.0 is a major change"), std::string::npos)
+      << major.out;
+  EXPECT_EQ(git({"rev-parse", "lts/1.0"}), head);
+
+  json list = ltskit_json({"backport", "list", "1.0", "--json"});
+  ASSERT_EQ(list.size(), 5u) << list.dump(1);
+  EXPECT_EQ(list[0]["outcome"], "dry-run");
+  EXPECT_EQ(list[1]["outcome"], "applied");
+  EXPECT_EQ(list[2]["outcome"], "no-op");
+  EXPECT_EQ(list[3]["outcome"], "conflict");
+  EXPECT_EQ(list[3]["conflicts"][0]["path"], "pkgs/libgreet/src/core/format.c");
+
+  // An EOL channel refuses.
+  ASSERT_EQ(ltskit({"channel", "eol", "1.0"}).code, 0);
+  CliRun eol = ltskit({"backport", "apply", "CVE-2026-1003", "--channel", "1.0", "--json"});
+  EXPECT_EQ(eol.code, 3) << eol.err;
+  EXPECT_EQ(json::parse(eol.out, nullptr, false)["rule"], "eol") << eol.out;
+}
+
 // Issue 8, point 3: with several attributes of one pname only the first was
 // judged, so `libsafe2 = libsafe-0.9` went unreported while the channel
 // came out `fixed`.
+// Issue 9: with channels 1.0 and 1.1 both affected, landing the fix on 1.0
+// first is refused (never_skip_newer_channels) unless forced; landed on 1.1
+// first it is allowed. A fix that changes no version is `fixed` through the
+// backport's Advisory trailer on every re-evaluation, and a revert on the
+// branch makes the channel affected again.
+TEST(CliBackport, NeverSkipNewerChannelsTrailersKeepFixedARevertUndoes) {
+  TempDir tmp;
+  testing::GitRepoBuilder repo{tmp / "pkgs"};
+  repo.write("default.nix", testing::test_package_set(R"(  libx = mk "libx" "1.0.0";)"));
+  repo.write("src/x.c", "int x(char *b) { return b[8]; }\n");
+  std::string cut10 = repo.commit("libx 1.0.0");
+  repo.write("README", "x\n");
+  std::string cut11 = repo.commit("readme");
+  repo.write("src/x.c", "int x(char *b) { return b[7]; }\n");
+  std::string fix = repo.commit("libx: fix out-of-bounds read\n\nReported as ADV-7.");
+  tmp.write("feed/adv.json", R"({"id": "ADV-7", "modified": "2026-02-01T00:00:00Z", "summary": "libx oob read",
+      "database_specific": {"severity": "HIGH"},
+      "affected": [{"package": {"ecosystem": "Nix", "name": "libx"},
+                    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]})");
+  auto ltskit = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {LTSKIT_BINARY, "-C", (tmp / "ws").string()});
+    ProcessOptions opt;
+    opt.env["LTSKIT_USER"] = "bob";
+    opt.env["LTSKIT_COMMITTER_NAME"] = "LTS Team";
+    opt.env["LTSKIT_COMMITTER_EMAIL"] = "lts@example.org";
+    auto r = run_process(args, opt);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? CliRun{r->exit_code, r->out, r->err} : CliRun{-1, "", ""};
+  };
+  ASSERT_EQ(ltskit({"init", "--repo", (tmp / "pkgs").string()}).code, 0);
+  ASSERT_EQ(ltskit({"channel", "create", "1.0", "--branch", "lts/1.0", "--from", cut10}).code, 0);
+  ASSERT_EQ(ltskit({"channel", "create", "1.1", "--branch", "lts/1.1", "--from", cut11}).code, 0);
+  ASSERT_EQ(ltskit({"advisories", "source", "add", "feed", (tmp / "feed").string()}).code, 0);
+  ASSERT_EQ(ltskit({"track"}).code, 0);
+  ASSERT_EQ(ltskit({"advisories", "sync"}).code, 0);
+  auto state = [&](const std::string& channel) {
+    CliRun t = ltskit({"triage", channel, "--json"});
+    EXPECT_EQ(t.code, 0) << t.err;
+    json rows = json::parse(t.out, nullptr, false);
+    return rows.size() == 1 ? rows[0]["state"].get<std::string>() + " | " + rows[0]["auto_reason"].get<std::string>()
+                            : rows.dump();
+  };
+  EXPECT_EQ(state("1.0").substr(0, 8), "affected");
+  // Found by its message, refused on the older channel while 1.1 lacks it.
+  CliRun refused = ltskit({"backport", "apply", "ADV-7", "--channel", "1.0", "--json"});
+  EXPECT_EQ(refused.code, 3) << refused.err;
+  json r = json::parse(refused.out, nullptr, false);
+  EXPECT_EQ(r["rule"], "never_skip_newer_channels") << refused.out;
+  EXPECT_EQ(r["sources"], json::array({fix}));
+  EXPECT_NE(r["detail"].get<std::string>().find("newer channel 1.1"), std::string::npos) << refused.out;
+  EXPECT_EQ(repo.git({"rev-parse", "lts/1.0"}), cut10);
+  // Landed on 1.1 first, then on 1.0.
+  CliRun on11 = ltskit({"backport", "apply", "ADV-7", "--channel", "1.1", "--json"});
+  ASSERT_EQ(on11.code, 0) << on11.err;
+  EXPECT_EQ(repo.git({"log", "-1", "--format=%an|%cn", "lts/1.1"}), "Test Author|LTS Team");
+  std::string s11 = state("1.1");
+  EXPECT_EQ(s11.substr(0, 5), "fixed") << s11;
+  EXPECT_NE(s11.find("backported in"), std::string::npos) << s11;
+  CliRun on10 = ltskit({"backport", "apply", "ADV-7", "--channel", "1.0", "--json"});
+  ASSERT_EQ(on10.code, 0) << on10.err;
+  EXPECT_EQ(json::parse(on10.out, nullptr, false)["outcome"], "applied");
+  // Re-evaluation keeps it fixed: no version changed, no patch file.
+  ASSERT_EQ(ltskit({"triage", "refresh"}).code, 0);
+  EXPECT_EQ(state("1.0").substr(0, 5), "fixed");
+  // A revert on the branch undoes it.
+  repo.git({"checkout", "-q", "lts/1.1"});
+  repo.git({"revert", "--no-edit", "HEAD"});
+  repo.git({"checkout", "-q", "main"});
+  ASSERT_EQ(ltskit({"track"}).code, 0);
+  EXPECT_EQ(state("1.1").substr(0, 8), "affected") << state("1.1");
+  EXPECT_EQ(state("1.0").substr(0, 5), "fixed");
+}
+
 TEST(CliTriage, EveryAttributeIsJudgedAndVexNamesEveryProduct) {
   TempDir tmp;
   testing::GitRepoBuilder repo{tmp / "pkgs"};

@@ -96,6 +96,37 @@ struct Auto {
   std::string match_reason;
 };
 
+// Advisory id (lower case) -> (backport commit, the commit it picked), for
+// the commits on a channel branch since its cut.
+using Backports = std::map<std::string, std::pair<std::string, std::string>>;
+
+std::string lower_id(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return s;
+}
+
+// The backports on `head` since `cut`: commits whose "Advisory:" trailers
+// name an advisory, less those a later commit reverted ("This reverts commit
+// X.", as git revert writes it).
+Result<Backports> branch_backports(git::Repository& repo, const std::string& head, const std::string& cut) {
+  Backports out;
+  if (cut.empty()) return out;
+  LTS_ASSIGN_OR_RETURN(auto commits, repo.walk_since(head, cut));
+  std::set<std::string> reverted;
+  for (const auto& c : commits) {  // newest first: a revert comes before what it reverts
+    const std::string marker = "This reverts commit ";
+    for (size_t pos = c.message.find(marker); pos != std::string::npos; pos = c.message.find(marker, pos + 1))
+      reverted.insert(c.message.substr(pos + marker.size(), 40));
+    if (reverted.count(c.id)) continue;
+    std::string picked;
+    const std::string prefix = "(cherry picked from commit ";
+    if (auto p = c.message.rfind(prefix); p != std::string::npos) picked = c.message.substr(p + prefix.size(), 40);
+    for (const auto& [key, value] : git::message_trailers(c.message))
+      if (lower_id(key) == "advisory") out.emplace(lower_id(value), std::make_pair(c.id, picked));
+  }
+  return out;
+}
+
 bool mentions(const std::string& patch, const std::string& id) {
   if (id.empty()) return false;
   auto lower = [](std::string s) {
@@ -111,12 +142,26 @@ bool mentions(const std::string& patch, const std::string& id) {
 }
 
 Auto evaluate(const Candidate& c, const Pkg& pkg, const std::vector<std::string>& patches,
-              const std::vector<std::string>& aliases) {
+              const std::vector<std::string>& aliases, const Backports& backports) {
   Auto a;
   a.pname = pkg.pname;
   a.attr = pkg.attr;
   a.version = pkg.version;
   a.match_reason = c.match_reason;
+  // A backport on the channel branch (its trailer names the advisory or an
+  // alias, and it was not reverted) fixes it, whatever the version says.
+  for (const auto& id : [&] {
+         std::vector<std::string> all = aliases;
+         all.push_back(c.advisory);
+         return all;
+       }()) {
+    auto b = backports.find(lower_id(id));
+    if (b == backports.end()) continue;
+    a.state = TriageState::kFixed;
+    a.reason = "backported in " + b->second.first.substr(0, 12) +
+               (b->second.second.empty() ? "" : " from " + b->second.second.substr(0, 12));
+    return a;
+  }
   for (const auto& p : patches) {
     bool hit = mentions(p, c.advisory);
     for (const auto& al : aliases) hit = hit || mentions(p, al);
@@ -277,7 +322,7 @@ Status match_channel(Database& db, const SnapshotRef& snapshot, const PackageMap
 // Writes one channel's triage from its matches and patches; call inside a transaction.
 Status write_channel_triage(Database& db, const std::string& channel, Matches& m,
                             std::map<std::string, std::vector<std::string>>& patches,
-                            const std::map<std::string, std::vector<std::string>>& aliases,
+                            const std::map<std::string, std::vector<std::string>>& aliases, const Backports& backports,
                             TriageRefreshReport& report) {
   auto& by_pname = m.by_pname;
   auto& cands = m.cands;
@@ -287,8 +332,8 @@ Status write_channel_triage(Database& db, const std::string& channel, Matches& m
   for (const auto& [key, c] : cands) {
     auto al = aliases.find(c.advisory);
     for (const Pkg* pkg : by_pname[c.pname])
-      autos[{c.advisory, pkg->attr}] =
-          evaluate(c, *pkg, patches[pkg->attr], al == aliases.end() ? std::vector<std::string>{} : al->second);
+      autos[{c.advisory, pkg->attr}] = evaluate(
+          c, *pkg, patches[pkg->attr], al == aliases.end() ? std::vector<std::string>{} : al->second, backports);
   }
 
   std::map<std::pair<std::string, std::string>, Existing> existing;
@@ -438,8 +483,10 @@ Result<TriageRefreshReport> refresh_triage(Workspace& ws, git::Repository& repo,
       for (const Pkg* p : m.by_pname[c.pname]) attrs.insert(p->attr);
     auto patches = package_patches(ws, repo, *h.snapshot, attrs);
     if (!patches.ok()) return fail(std::move(patches).error());
+    auto backports = branch_backports(repo, h.snapshot->commit, h.cut_commit);
+    if (!backports.ok()) return fail(std::move(backports).error());
     Status s = ws.db().transaction([&]() -> Status {
-      LTS_RETURN_IF_ERROR(write_channel_triage(ws.db(), h.channel, m, *patches, aliases, report));
+      LTS_RETURN_IF_ERROR(write_channel_triage(ws.db(), h.channel, m, *patches, aliases, *backports, report));
       LTS_ASSIGN_OR_RETURN(Statement basis, ws.db().prepare("INSERT INTO triage_basis(channel, head_commit, judged_at) "
                                                             "VALUES (?, ?, ?) ON CONFLICT(channel) DO UPDATE SET "
                                                             "head_commit = excluded.head_commit, "

@@ -81,5 +81,6 @@ void define_vercmp(CLI::App& app, CommandContext& ctx);
 void define_advisories(CLI::App& app, CommandContext& ctx);
 void define_triage(CLI::App& app, CommandContext& ctx);
 void define_vex(CLI::App& app, CommandContext& ctx);
+void define_backport(CLI::App& app, CommandContext& ctx);
 
 }  // namespace ltskit::cli

@@ -1,4 +1,5 @@
 #include "tools/advisories/schema.h"
+#include "tools/backport/backport.h"
 #include "tools/cli/command.h"
 
 namespace ltskit::cli {
@@ -7,13 +8,13 @@ const std::vector<CommandGroup>& command_groups() {
   static const std::vector<CommandGroup> kGroups = {
       {"init", define_init},         {"channel", define_channel}, {"track", define_track},
       {"versions", define_versions}, {"vercmp", define_vercmp},   {"advisories", define_advisories},
-      {"triage", define_triage},     {"vex", define_vex},
+      {"triage", define_triage},     {"vex", define_vex},         {"backport", define_backport},
   };
   return kGroups;
 }
 
 const std::vector<const Schema*>& workspace_schemas() {
-  static const std::vector<const Schema*> kSchemas = {&advisories::advisories_schema()};
+  static const std::vector<const Schema*> kSchemas = {&advisories::advisories_schema(), &backport::backport_schema()};
   return kSchemas;
 }
 

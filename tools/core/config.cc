@@ -310,6 +310,10 @@ Result<PolicyConfig> load_policy_config(const fs::path& file) {
     }
     LTS_ASSIGN_OR_RETURN(auto nsk, backport->opt_bool("never_skip_newer_channels"));
     if (nsk) p.never_skip_newer_channels = *nsk;
+    LTS_ASSIGN_OR_RETURN(auto added, backport->opt_bool("packages_added"));
+    if (added) p.packages_added = *added;
+    LTS_ASSIGN_OR_RETURN(auto removed, backport->opt_bool("packages_removed"));
+    if (removed) p.packages_removed = *removed;
     LTS_RETURN_IF_ERROR(backport->finish());
   }
   LTS_ASSIGN_OR_RETURN(auto abi, t.opt_table("abi"));

@@ -106,6 +106,8 @@ struct PolicyConfig {
   std::string auto_apply = "high";  // none | low | medium | high | critical
   VersionChangePolicy version_changes = VersionChangePolicy::kPatch;
   bool never_skip_newer_channels = true;
+  bool packages_added = false;    // may a backport add a package?
+  bool packages_removed = false;  // may a backport remove one?
   // [abi]: change kinds and groups as abi-check names them (docs/abi-check.md)
   std::vector<std::string> abi_allow = {"added-symbols"};
   std::vector<abi::ChangeKind> abi_allowed_kinds;  // abi_allow, groups expanded

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <mutex>
 #include <random>
@@ -60,6 +61,10 @@ using BlobH = Handle<git_blob, git_blob_free>;
 using RefH = Handle<git_reference, git_reference_free>;
 using RevwalkH = Handle<git_revwalk, git_revwalk_free>;
 using BranchIterH = Handle<git_branch_iterator, git_branch_iterator_free>;
+using IndexH = Handle<git_index, git_index_free>;
+using ConflictIterH = Handle<git_index_conflict_iterator, git_index_conflict_iterator_free>;
+using SignatureH = Handle<git_signature, git_signature_free>;
+using DiffH = Handle<git_diff, git_diff_free>;
 
 CommitInfo info_of(git_commit* c) {
   CommitInfo info;
@@ -256,6 +261,25 @@ Status Repository::delete_branch(const std::string& name) {
   return ok_status();
 }
 
+Result<std::vector<CommitInfo>> Repository::walk_since(const std::string& from, const std::string& since) const {
+  LTS_ASSIGN_OR_RETURN(git_oid from_oid, parse_oid(from));
+  LTS_ASSIGN_OR_RETURN(git_oid since_oid, parse_oid(since));
+  RevwalkH walk;
+  if (git_revwalk_new(walk.out(), repo_) != 0) return io_error("revwalk: " + last_error_text());
+  git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+  if (git_revwalk_push(walk.get(), &from_oid) != 0 || git_revwalk_hide(walk.get(), &since_oid) != 0)
+    return io_error("revwalk: " + last_error_text());
+  std::vector<CommitInfo> out;
+  git_oid next;
+  while (git_revwalk_next(&next, walk.get()) == 0) {
+    CommitH c;
+    if (git_commit_lookup(c.out(), repo_, &next) != 0)
+      return io_error("cannot read commit " + oid_str(&next) + ": " + last_error_text());
+    out.push_back(info_of(c.get()));
+  }
+  return out;
+}
+
 Result<std::vector<CommitInfo>> Repository::walk(const std::string& from, WalkMode mode, size_t limit) const {
   LTS_ASSIGN_OR_RETURN(std::string start, resolve_commit(from));
   LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(start));
@@ -366,6 +390,163 @@ Result<Repository::Export> Repository::export_tree(const std::string& commit_id,
   if (!s.ok() || ex.reused) fs::remove_all(tmp, ec);
   if (!s.ok()) return std::move(s).error().add_context("while exporting commit " + commit_id);
   return ex;
+}
+
+std::vector<std::pair<std::string, std::string>> message_trailers(const std::string& message) {
+  ensure_init();
+  std::vector<std::pair<std::string, std::string>> out;
+  git_message_trailer_array arr{};
+  if (git_message_trailers(&arr, message.c_str()) != 0) return out;
+  for (size_t i = 0; i < arr.count; ++i) out.emplace_back(arr.trailers[i].key, arr.trailers[i].value);
+  git_message_trailer_array_free(&arr);
+  return out;
+}
+
+namespace {
+
+constexpr std::string_view kPickedPrefix = "(cherry picked from commit ";
+
+// Whether `message` (ending with a newline) ends with a trailer block, as
+// git's has_conforming_footer decides: a last paragraph, after the subject,
+// of trailers (libgit2 parses those with git's rules) or of lines git itself
+// writes there ("(cherry picked from commit …)").
+bool has_conforming_footer(const std::string& message) {
+  if (!message_trailers(message).empty()) return true;
+  std::string body = message;
+  while (!body.empty() && body.back() == '\n') body.pop_back();
+  size_t para = body.rfind("\n\n");
+  if (para == std::string::npos) return false;  // the subject alone is no footer
+  std::string last = body.substr(para + 2);
+  if (last.empty()) return false;
+  size_t start = 0;
+  while (start <= last.size()) {
+    size_t end = last.find('\n', start);
+    std::string line = last.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (line.rfind(kPickedPrefix, 0) != 0) return false;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string cherry_pick_message(const std::string& message, const std::string& picked) {
+  std::string out = message;
+  if (!out.empty() && out.back() != '\n') out += '\n';
+  if (!has_conforming_footer(out)) out += '\n';
+  out += std::string(kPickedPrefix) + picked + ")\n";
+  return out;
+}
+
+Result<PickResult> Repository::cherry_pick(const std::string& commit, const std::string& onto) const {
+  LTS_ASSIGN_OR_RETURN(git_oid pick_oid, parse_oid(commit));
+  LTS_ASSIGN_OR_RETURN(git_oid onto_oid, parse_oid(onto));
+  CommitH pick, ours;
+  if (git_commit_lookup(pick.out(), repo_, &pick_oid) != 0) return not_found("no commit " + commit);
+  if (git_commit_lookup(ours.out(), repo_, &onto_oid) != 0) return not_found("no commit " + onto);
+  if (git_commit_parentcount(pick.get()) != 1)
+    return invalid("commit " + commit.substr(0, 12) + " has " + std::to_string(git_commit_parentcount(pick.get())) +
+                   " parents; only a commit with one parent can be picked");
+  git_merge_options opts;
+  git_merge_options_init(&opts, GIT_MERGE_OPTIONS_VERSION);
+  opts.flags |= GIT_MERGE_FIND_RENAMES;
+  opts.target_limit = 7000;  // git's merge.renameLimit default
+  IndexH index;
+  if (git_cherrypick_commit(index.out(), repo_, pick.get(), ours.get(), 0, &opts) != 0)
+    return io_error("cannot cherry-pick " + commit.substr(0, 12) + " onto " + onto.substr(0, 12) + ": " +
+                    last_error_text());
+  PickResult r;
+  if (git_index_has_conflicts(index.get())) {
+    ConflictIterH it;
+    if (git_index_conflict_iterator_new(it.out(), index.get()) != 0)
+      return io_error("cannot list conflicts: " + last_error_text());
+    const git_index_entry *anc = nullptr, *our = nullptr, *their = nullptr;
+    while (git_index_conflict_next(&anc, &our, &their, it.get()) == 0) {
+      const git_index_entry* any = our ? our : their ? their : anc;
+      r.conflicts.push_back({any->path, anc != nullptr, our != nullptr, their != nullptr});
+    }
+    std::sort(r.conflicts.begin(), r.conflicts.end(),
+              [](const PickConflict& a, const PickConflict& b) { return a.path < b.path; });
+    return r;
+  }
+  git_oid tree;
+  if (git_index_write_tree_to(&tree, index.get(), repo_) != 0)
+    return io_error("cannot write the picked tree: " + last_error_text());
+  r.tree_id = oid_str(&tree);
+  return r;
+}
+
+Result<std::string> Repository::create_commit(const std::string& tree_id, const std::vector<std::string>& parents,
+                                              const Signature& author, const Signature& committer,
+                                              const std::string& message) {
+  LTS_ASSIGN_OR_RETURN(git_oid tree_oid, parse_oid(tree_id));
+  TreeH tree;
+  if (git_tree_lookup(tree.out(), repo_, &tree_oid) != 0) return not_found("no tree " + tree_id);
+  std::vector<CommitH> parent_commits(parents.size());
+  std::vector<const git_commit*> parent_ptrs;
+  for (size_t i = 0; i < parents.size(); ++i) {
+    LTS_ASSIGN_OR_RETURN(git_oid p, parse_oid(parents[i]));
+    if (git_commit_lookup(parent_commits[i].out(), repo_, &p) != 0) return not_found("no commit " + parents[i]);
+    parent_ptrs.push_back(parent_commits[i].get());
+  }
+  SignatureH a, c;
+  if (git_signature_new(a.out(), author.name.c_str(), author.email.c_str(), author.time, author.offset_minutes) != 0 ||
+      git_signature_new(c.out(), committer.name.c_str(), committer.email.c_str(), committer.time,
+                        committer.offset_minutes) != 0)
+    return invalid("invalid author or committer: " + last_error_text());
+  git_oid out;
+  if (git_commit_create(&out, repo_, nullptr, a.get(), c.get(), nullptr, message.c_str(), tree.get(),
+                        parent_ptrs.size(), parent_ptrs.data()) != 0)
+    return io_error("cannot write a commit: " + last_error_text());
+  return oid_str(&out);
+}
+
+Result<Signature> Repository::author(const std::string& commit_id) const {
+  LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(commit_id));
+  CommitH c;
+  if (git_commit_lookup(c.out(), repo_, &oid) != 0) return not_found("no commit " + commit_id);
+  const git_signature* s = git_commit_author(c.get());
+  return Signature{s->name ? s->name : "", s->email ? s->email : "", static_cast<int64_t>(s->when.time),
+                   s->when.offset};
+}
+
+Status Repository::update_branch(const std::string& name, const std::string& target, const std::string& expected,
+                                 const std::string& reflog_message) {
+  LTS_ASSIGN_OR_RETURN(git_oid new_oid, parse_oid(target));
+  LTS_ASSIGN_OR_RETURN(git_oid old_oid, parse_oid(expected));
+  RefH ref;
+  std::string refname = "refs/heads/" + name;
+  int rc =
+      git_reference_create_matching(ref.out(), repo_, refname.c_str(), &new_oid, 1, &old_oid, reflog_message.c_str());
+  if (rc == GIT_EMODIFIED || rc == GIT_ENOTFOUND)
+    return conflict("branch '" + name + "' moved while it was being updated (it no longer points to " +
+                    expected.substr(0, 12) + "); nothing was changed");
+  if (rc == GIT_ELOCKED) return conflict("branch '" + name + "' is locked by another git process; try again");
+  if (rc != 0) return io_error("cannot move branch '" + name + "': " + last_error_text());
+  return ok_status();
+}
+
+Result<std::vector<std::string>> Repository::added_paths(const std::string& commit_id) const {
+  LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(commit_id));
+  CommitH c;
+  if (git_commit_lookup(c.out(), repo_, &oid) != 0) return not_found("no commit " + commit_id);
+  TreeH tree, parent_tree;
+  if (git_commit_tree(tree.out(), c.get()) != 0) return io_error("cannot read tree: " + last_error_text());
+  if (git_commit_parentcount(c.get()) > 0) {
+    CommitH parent;
+    if (git_commit_parent(parent.out(), c.get(), 0) != 0 || git_commit_tree(parent_tree.out(), parent.get()) != 0)
+      return io_error("cannot read parent tree: " + last_error_text());
+  }
+  DiffH diff;
+  if (git_diff_tree_to_tree(diff.out(), repo_, parent_tree.get(), tree.get(), nullptr) != 0)
+    return io_error("cannot diff commit " + commit_id + ": " + last_error_text());
+  std::vector<std::string> out;
+  for (size_t i = 0; i < git_diff_num_deltas(diff.get()); ++i) {
+    const git_diff_delta* d = git_diff_get_delta(diff.get(), i);
+    if (d->status == GIT_DELTA_ADDED) out.push_back(d->new_file.path);
+  }
+  return out;
 }
 
 }  // namespace ltskit::git

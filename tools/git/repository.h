@@ -32,6 +32,33 @@ struct Branch {
 
 enum class WalkMode { kFirstParent, kFull };
 
+struct Signature {
+  std::string name;
+  std::string email;
+  int64_t time = 0;        // Unix seconds
+  int offset_minutes = 0;  // from UTC
+};
+
+// A path left conflicted by a cherry-pick, with the sides that hold it.
+struct PickConflict {
+  std::string path;
+  bool ancestor = false, ours = false, theirs = false;
+};
+
+struct PickResult {
+  std::optional<std::string> tree_id;   // set when the pick merged cleanly
+  std::vector<PickConflict> conflicts;  // otherwise, every conflicted path, sorted
+};
+
+// The message `git cherry-pick -x` gives a pick of a commit with `message`
+// and id `picked`: the message, completed to end with a newline, then
+// "(cherry picked from commit <picked>)", after a blank line unless the
+// message already ends with a trailer block (git's trailer rules).
+std::string cherry_pick_message(const std::string& message, const std::string& picked);
+
+// The trailers (key, value) of the last paragraph of `message`, by git's rules.
+std::vector<std::pair<std::string, std::string>> message_trailers(const std::string& message);
+
 class Repository {
  public:
   // Opens the repository at `path` (a work tree, its .git, or a bare
@@ -61,11 +88,28 @@ class Repository {
   // Commits reachable from `from`, newest first; at most `limit` (0: all).
   // kFirstParent follows only first parents, as `git log --first-parent`.
   Result<std::vector<CommitInfo>> walk(const std::string& from, WalkMode mode, size_t limit = 0) const;
+  // The commits reachable from `from` but not from `since` (git log since..from), newest first.
+  Result<std::vector<CommitInfo>> walk_since(const std::string& from, const std::string& since) const;
   // The newest commit on the first-parent history of `from` whose committer
   // time is at most `unix_time`; kNotFound if every commit is newer.
   Result<std::string> last_commit_at_or_before(const std::string& from, int64_t unix_time) const;
   // True when `ancestor` is `descendant` or one of its ancestors.
   Result<bool> is_ancestor(const std::string& ancestor, const std::string& descendant) const;
+
+  // Cherry-picks `commit` onto `onto` in memory: no work tree, no index file,
+  // no ref is touched. Renames are detected as git does, up to git's default
+  // limit of 7000 candidates (libgit2's own default is 1000).
+  Result<PickResult> cherry_pick(const std::string& commit, const std::string& onto) const;
+  // Writes a commit object; no ref moves.
+  Result<std::string> create_commit(const std::string& tree_id, const std::vector<std::string>& parents,
+                                    const Signature& author, const Signature& committer, const std::string& message);
+  Result<Signature> author(const std::string& commit_id) const;
+  // Moves local branch `name` to `target` if it still points to `expected`
+  // (compare-and-swap): kConflict when it moved meanwhile or is gone.
+  Status update_branch(const std::string& name, const std::string& target, const std::string& expected,
+                       const std::string& reflog_message);
+  // Paths `commit_id` adds relative to its first parent (all its paths for a root commit).
+  Result<std::vector<std::string>> added_paths(const std::string& commit_id) const;
 
   // The contents of the file at `path` in commit `commit_id`; kNotFound if absent.
   Result<std::string> read_file(const std::string& commit_id, const std::string& path) const;

@@ -190,5 +190,118 @@ TEST(Repository, RefusesTreeEntriesThatEscapeTheExport) {
   EXPECT_FALSE(std::filesystem::exists(tmp / "ok.txt"));
 }
 
+// The message of what `git cherry-pick -x` made at HEAD of `b`.
+std::string head_message(GitRepoBuilder& b) {
+  std::string raw = b.git({"cat-file", "commit", "HEAD"}) + "\n";
+  return raw.substr(raw.find("\n\n") + 2);
+}
+
+// Issue 9: the -x line is written exactly as git writes it, blank-line rules
+// included, for every shape of message.
+TEST(CherryPick, MessageIsByteIdenticalToGitCherryPickX) {
+  TempDir tmp;
+  GitRepoBuilder b(tmp / "repo");
+  b.write("f.txt", "0\n");
+  std::string base = b.commit("base");
+  auto repo = Repository::open(b.dir());
+  ASSERT_TRUE(repo.ok());
+  int n = 0;
+  for (std::string message : {
+           std::string("subject only"),
+           std::string("subject\n\nbody line\nmore body"),
+           std::string("fix it\n\nlong text\n\nSigned-off-by: A U Thor <a@example.org>"),
+           std::string("fix it\n\nReviewed-by: R <r@example.org>\nFixes: CVE-2026-1"),
+           std::string("picked before\n\nbody\n\n(cherry picked from commit 0123456789012345678901234567890123456789)"),
+           std::string("mixed\n\nnot a trailer line here\nSigned-off-by: A <a@example.org>"),
+           std::string("subject\n\nKey: value but\nthis is prose, not trailers at all"),
+       }) {
+    SCOPED_TRACE(message);
+    b.git({"checkout", "-q", "main"});
+    b.write("f" + std::to_string(++n) + ".txt", "x\n");
+    std::string c = b.commit(message);
+    b.git({"checkout", "-q", "-B", "pick", base});
+    b.git({"cherry-pick", "-x", c});
+    auto info = repo->commit(c);
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(cherry_pick_message(info->message, c), head_message(b));
+  }
+}
+
+// A pick in memory gives the tree `git cherry-pick` gives, follows a rename
+// made on the target branch, keeps the author, and moves the branch only by
+// compare-and-swap.
+TEST(CherryPick, InMemoryPickFollowsRenamesAndMovesTheBranchByCompareAndSwap) {
+  TempDir tmp;
+  GitRepoBuilder b(tmp / "repo");
+  b.write("lib/a.c", "int a(void) {\n  return 1;\n}\n/* padding so that the rename is detected */\n/* 1 */\n/* 2 */\n");
+  b.write("other.c", "int o;\n");
+  std::string base = b.commit("base");
+  b.git({"checkout", "-q", "-b", "lts", base});
+  b.write("src/a.c", "int a(void) {\n  return 1;\n}\n/* padding so that the rename is detected */\n/* 1 */\n/* 2 */\n");
+  b.git({"rm", "-q", "lib/a.c"});
+  std::string lts = b.commit("lts: move a.c");
+  b.git({"checkout", "-q", "main"});
+  b.write("lib/a.c", "int a(void) {\n  return 2;\n}\n/* padding so that the rename is detected */\n/* 1 */\n/* 2 */\n");
+  std::string fix = b.commit("a: return 2");
+  auto repo = Repository::open(b.dir());
+  ASSERT_TRUE(repo.ok());
+  auto pick = repo->cherry_pick(fix, lts);
+  ASSERT_TRUE(pick.ok()) << pick.error().describe();
+  ASSERT_TRUE(pick->tree_id.has_value());
+  // git, in a work tree, agrees.
+  b.git({"checkout", "-q", "-b", "gitpick", lts});
+  b.git({"cherry-pick", "-x", fix});
+  EXPECT_EQ(*pick->tree_id, b.git({"rev-parse", "HEAD^{tree}"}));
+  EXPECT_EQ(b.git({"show", "HEAD:src/a.c"}).substr(0, 25), "int a(void) {\n  return 2;");
+  auto author = repo->author(fix);
+  ASSERT_TRUE(author.ok());
+  EXPECT_EQ(author->email, "author@example.org");
+  Signature committer{"LTS Bot", "lts@example.org", 1800000000, 60};
+  auto info = repo->commit(fix);
+  ASSERT_TRUE(info.ok());
+  auto made = repo->create_commit(*pick->tree_id, {lts}, *author, committer, cherry_pick_message(info->message, fix));
+  ASSERT_TRUE(made.ok()) << made.error().describe();
+  EXPECT_EQ(b.git({"log", "-1", "--format=%an <%ae>|%cn <%ce>|%P", *made}),
+            "Test Author <author@example.org>|LTS Bot <lts@example.org>|" + lts);
+  // Compare-and-swap: a stale expectation changes nothing.
+  Status stale = repo->update_branch("lts", *made, base, "backport");
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().kind(), ErrorKind::kConflict);
+  EXPECT_EQ(b.git({"rev-parse", "lts"}), lts);
+  ASSERT_TRUE(repo->update_branch("lts", *made, lts, "backport").ok());
+  EXPECT_EQ(b.git({"rev-parse", "lts"}), *made);
+  auto added = repo->added_paths(lts);
+  ASSERT_TRUE(added.ok());
+  EXPECT_EQ(*added, std::vector<std::string>{"src/a.c"});
+}
+
+TEST(CherryPick, AConflictNamesEveryPathAndItsSidesAndWritesNothing) {
+  TempDir tmp;
+  GitRepoBuilder b(tmp / "repo");
+  b.write("a.c", "int a = 0;\n");
+  b.write("gone.c", "int g = 0;\n");
+  std::string base = b.commit("base");
+  b.git({"checkout", "-q", "-b", "lts", base});
+  b.write("a.c", "int a = 1; /* lts */\n");
+  b.git({"rm", "-q", "gone.c"});
+  std::string lts = b.commit("lts edits");
+  b.git({"checkout", "-q", "main"});
+  b.write("a.c", "int a = 2; /* main */\n");
+  b.write("gone.c", "int g = 2;\n");
+  std::string fix = b.commit("main edits");
+  auto repo = Repository::open(b.dir());
+  ASSERT_TRUE(repo.ok());
+  auto pick = repo->cherry_pick(fix, lts);
+  ASSERT_TRUE(pick.ok()) << pick.error().describe();
+  EXPECT_FALSE(pick->tree_id.has_value());
+  ASSERT_EQ(pick->conflicts.size(), 2u);
+  EXPECT_EQ(pick->conflicts[0].path, "a.c");
+  EXPECT_TRUE(pick->conflicts[0].ancestor && pick->conflicts[0].ours && pick->conflicts[0].theirs);
+  EXPECT_EQ(pick->conflicts[1].path, "gone.c");
+  EXPECT_TRUE(pick->conflicts[1].ancestor && !pick->conflicts[1].ours && pick->conflicts[1].theirs);
+  EXPECT_EQ(b.git({"rev-parse", "lts"}), lts);
+  EXPECT_EQ(b.git({"status", "--porcelain"}), "");
+}
+
 }  // namespace
 }  // namespace ltskit::git

@@ -8,13 +8,15 @@ namespace ltskit {
 
 Result<std::vector<ChannelHead>> channel_heads(Database& db) {
   std::vector<ChannelHead> out;
-  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT c.name, c.branch, s.id, s.commit_id, s.tree_id FROM channels c "
-                                               "LEFT JOIN tracked_branches t ON t.branch = c.branch "
-                                               "LEFT JOIN snapshots s ON s.commit_id = t.head ORDER BY c.name"));
+  LTS_ASSIGN_OR_RETURN(Statement q,
+                       db.prepare("SELECT c.name, c.branch, s.id, s.commit_id, s.tree_id, c.cut_commit FROM channels c "
+                                  "LEFT JOIN tracked_branches t ON t.branch = c.branch "
+                                  "LEFT JOIN snapshots s ON s.commit_id = t.head ORDER BY c.name"));
   LTS_RETURN_IF_ERROR(q.each_row([&] {
     ChannelHead h;
     h.channel = q.text(0);
     h.branch = q.text(1);
+    h.cut_commit = q.text(5);
     if (!q.is_null(2)) h.snapshot = SnapshotRef{q.integer(2), q.text(3), q.text(4)};
     out.push_back(std::move(h));
   }));

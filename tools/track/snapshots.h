@@ -26,6 +26,7 @@ struct SnapshotRef {
 struct ChannelHead {
   std::string channel;
   std::string branch;
+  std::string cut_commit;
   // The snapshot of the head the branch had when it was last tracked;
   // nullopt when the branch was never tracked or its head failed to evaluate.
   std::optional<SnapshotRef> snapshot;

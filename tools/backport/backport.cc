@@ -1,0 +1,481 @@
+#include "tools/backport/backport.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "tools/advisories/ranges.h"
+#include "tools/advisories/schema.h"
+#include "tools/advisories/store.h"
+#include "tools/advisories/triage.h"
+#include "tools/core/events.h"
+#include "tools/core/fs.h"
+#include "tools/core/version.h"
+#include "tools/nix/evaluator.h"
+#include "tools/nix/state.h"
+#include "tools/track/channels.h"
+#include "tools/track/version_index.h"
+
+namespace ltskit::backport {
+
+const Schema& backport_schema() {
+  static const Schema kSchema = {"backport",
+                                 {
+                                     {1, R"sql(
+-- Every backport attempt, whatever came of it.
+CREATE TABLE backports (
+  id             INTEGER PRIMARY KEY,
+  advisory_id    TEXT NOT NULL,
+  channel        TEXT NOT NULL,
+  source_commits TEXT NOT NULL,  -- space-separated, in the order picked
+  onto_commit    TEXT NOT NULL,  -- the branch head it was applied onto
+  result_commit  TEXT,           -- the new head (applied) or the commit made (dry run)
+  outcome        TEXT NOT NULL CHECK (outcome IN ('applied', 'no-op', 'conflict', 'refused', 'failed', 'dry-run')),
+  detail         TEXT NOT NULL,
+  paths          TEXT NOT NULL,  -- JSON: conflicting paths and their sides
+  by             TEXT NOT NULL,
+  at             TEXT NOT NULL
+);
+CREATE INDEX backports_channel ON backports(channel, advisory_id);
+)sql"},
+                                 },
+                                 {&advisories::advisories_schema()}};
+  return kSchema;
+}
+
+const char* pick_outcome_name(PickOutcome o) {
+  switch (o) {
+    case PickOutcome::kApplied: return "applied";
+    case PickOutcome::kNoOp: return "no-op";
+    case PickOutcome::kConflict: return "conflict";
+    case PickOutcome::kRefused: return "refused";
+    case PickOutcome::kFailed: return "failed";
+    case PickOutcome::kDryRun: return "dry-run";
+  }
+  return "failed";
+}
+
+namespace {
+
+PickOutcome parse_outcome(const std::string& s) {
+  for (PickOutcome o : {PickOutcome::kApplied, PickOutcome::kNoOp, PickOutcome::kConflict, PickOutcome::kRefused,
+                        PickOutcome::kFailed, PickOutcome::kDryRun})
+    if (s == pick_outcome_name(o)) return o;
+  return PickOutcome::kFailed;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// `text` names `id` (case-insensitively, not as a prefix of a longer number:
+// "CVE-2026-1" is not in "CVE-2026-10").
+bool names(const std::string& text, const std::string& id) {
+  if (id.empty()) return false;
+  std::string t = lower(text), i = lower(id);
+  for (size_t pos = t.find(i); pos != std::string::npos; pos = t.find(i, pos + 1)) {
+    size_t end = pos + i.size();
+    bool left = pos == 0 || !std::isalnum(static_cast<unsigned char>(t[pos - 1]));
+    bool right = end == t.size() || !std::isalnum(static_cast<unsigned char>(t[end]));
+    if (left && right) return true;
+  }
+  return false;
+}
+
+bool names_any(const std::string& text, const std::vector<std::string>& ids) {
+  for (const auto& id : ids)
+    if (names(text, id)) return true;
+  return false;
+}
+
+// The ids of the commits `message` says it was cherry-picked from.
+std::vector<std::string> picked_from(const std::string& message) {
+  std::vector<std::string> out;
+  const std::string prefix = "(cherry picked from commit ";
+  for (size_t pos = message.find(prefix); pos != std::string::npos; pos = message.find(prefix, pos + 1)) {
+    std::string id = message.substr(pos + prefix.size(), 40);
+    if (id.size() == 40 && std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(c); }))
+      out.push_back(id);
+  }
+  return out;
+}
+
+Result<PolicyConfig> channel_policy(Workspace& ws, const ChannelState& ch) {
+  return load_policy_config(ws.config().policies_dir / (ch.config.policy + ".toml"));
+}
+
+std::string upstream_head_or(git::Repository& repo, const std::string& branch, std::string& error) {
+  auto head = repo.branch_target(branch);
+  if (!head.ok() || !*head) {
+    error = "upstream branch '" + branch + "' does not exist";
+    return "";
+  }
+  return **head;
+}
+
+}  // namespace
+
+int version_change_level(const std::string& from, const std::string& to) {
+  int cmp = compare_versions(from, to);
+  if (cmp == 0) return 0;
+  if (cmp > 0) return 3;  // a downgrade
+  auto a = split_version(from), b = split_version(to);
+  if (a.empty() || b.empty() || a[0] != b[0]) return 3;
+  if (a.size() < 2 || b.size() < 2 || a[1] != b[1]) return 2;
+  return 1;
+}
+
+Result<FindResult> find_fixes(Workspace& ws, git::Repository& repo, const FindOptions& o) {
+  LTS_ASSIGN_OR_RETURN(advisories::AdvisoryDetail adv, advisories::get_advisory(ws.db(), o.advisory));
+  FindResult out;
+  out.advisory = adv.summary.id;
+  out.aliases = adv.summary.aliases;
+  std::vector<std::string> ids = {adv.summary.id};
+  ids.insert(ids.end(), adv.summary.aliases.begin(), adv.summary.aliases.end());
+  std::set<std::string> listed_fixes(adv.fix_commits.begin(), adv.fix_commits.end());
+
+  LTS_ASSIGN_OR_RETURN(auto channels, list_channels(ws, repo));
+  std::vector<ChannelState> chosen;
+  for (const auto& ch : channels) {
+    if (o.channel && ch.config.name != *o.channel) continue;
+    if (!o.channel && ch.status != ChannelStatus::kActive) continue;
+    chosen.push_back(ch);
+  }
+  if (o.channel && chosen.empty()) return not_found("no channel '" + *o.channel + "'");
+
+  std::map<std::string, Candidate> found;  // by commit
+  auto add = [&](const git::CommitInfo& c, const std::string& branch, int score, const std::string& why) {
+    Candidate& cand = found[c.id];
+    if (cand.commit.empty()) {
+      cand.commit = c.id;
+      cand.branch = branch;
+      cand.summary = c.summary;
+      cand.time = c.time;
+    }
+    cand.score += score;
+    cand.reasons.push_back(why);
+  };
+  std::set<std::pair<std::string, std::string>> walked;  // (upstream, cut)
+  for (const auto& ch : chosen) {
+    out.channels.push_back(ch.config.name);
+    std::string err;
+    std::string head = upstream_head_or(repo, ch.config.upstream, err);
+    if (head.empty()) return not_found(err);
+    if (!walked.insert({ch.config.upstream, ch.cut_commit}).second) continue;
+    LTS_ASSIGN_OR_RETURN(auto commits, repo.walk_since(head, ch.cut_commit));
+    for (const auto& c : commits) {
+      if (listed_fixes.count(c.id)) add(c, ch.config.upstream, 120, "the advisory lists it as a fix");
+      if (names_any(c.message, ids)) add(c, ch.config.upstream, 100, "its message names the advisory");
+      LTS_ASSIGN_OR_RETURN(auto added, repo.added_paths(c.id));
+      for (const auto& p : added) {
+        std::string base = p.substr(p.rfind('/') + 1);
+        if (names_any(base, ids) && (base.ends_with(".patch") || base.ends_with(".diff"))) {
+          add(c, ch.config.upstream, 90, "it adds the patch " + p);
+          break;
+        }
+      }
+    }
+  }
+
+  // The first upstream commit whose tracked version of an affected package
+  // is fixed (from the version index).
+  std::set<std::string> pnames;
+  LTS_ASSIGN_OR_RETURN(auto rows, advisories::list_triage(ws.db(), {std::nullopt, std::nullopt, out.advisory}));
+  for (const auto& r : rows)
+    if (std::find(out.channels.begin(), out.channels.end(), r.channel) != out.channels.end()) pnames.insert(r.pname);
+  for (const auto& pname : pnames) {
+    auto answer = query_versions(ws, {pname, std::nullopt});
+    if (!answer.ok()) continue;
+    for (const auto& ch : chosen) {
+      for (const auto& b : answer->branches) {
+        if (b.branch != ch.config.upstream) continue;
+        const VersionSeen* first = nullptr;
+        for (const auto& v : b.versions) {
+          bool fixed = false;
+          for (const auto& e : adv.affected) {
+            auto d = advisories::decide(e, v.version);
+            if (d.state == advisories::Decision::State::kAffected) {
+              fixed = false;
+              break;
+            }
+            if (d.state == advisories::Decision::State::kFixed) fixed = true;
+          }
+          if (fixed && (!first || v.first_time < first->first_time)) first = &v;
+        }
+        if (!first) continue;
+        auto c = repo.commit(first->first_commit);
+        if (!c.ok()) continue;
+        // Only commits after the cut can be picked.
+        auto before = repo.is_ancestor(first->first_commit, ch.cut_commit);
+        if (before.ok() && *before) continue;
+        add(*c, b.branch, 80,
+            "first tracked upstream commit with " + pname + " " + first->version + ", a fixed version");
+      }
+    }
+  }
+
+  // Newer channels that already carry one of these fixes: their pick is
+  // the better source.
+  std::vector<Candidate> upstream;
+  for (auto& [id, c] : found) upstream.push_back(c);
+  for (const auto& ch : channels) {
+    if (std::find(out.channels.begin(), out.channels.end(), ch.config.name) != out.channels.end() && o.channel)
+      continue;
+    if (!ch.branch_head) continue;
+    auto commits = repo.walk_since(*ch.branch_head, ch.cut_commit);
+    if (!commits.ok()) continue;
+    for (const auto& c : *commits) {
+      for (const auto& from : picked_from(c.message)) {
+        auto it = found.find(from);
+        if (it == found.end()) continue;
+        Candidate pick;
+        pick.commit = c.id;
+        pick.branch = ch.config.branch;
+        pick.summary = c.summary;
+        pick.time = c.time;
+        pick.score = it->second.score + 10;
+        pick.upstream_commit = from;
+        pick.reasons = {"channel " + ch.config.name + " already carries upstream " + from.substr(0, 12) +
+                        " (cherry picked); picking from the nearest newer line conflicts less"};
+        found.emplace(c.id, pick);
+      }
+    }
+  }
+  for (auto& [id, c] : found) out.candidates.push_back(std::move(c));
+  std::sort(out.candidates.begin(), out.candidates.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (a.time != b.time) return a.time < b.time;
+    return a.commit < b.commit;
+  });
+  return out;
+}
+
+namespace {
+
+struct Gate {
+  bool ok = true;
+  std::string rule, detail;
+};
+
+// The policy gate: the packages of `candidate` against those of `head`.
+Result<Gate> policy_gate(Workspace& ws, git::Repository& repo, const PolicyConfig& policy, const std::string& head,
+                         const std::string& candidate) {
+  LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
+  std::filesystem::path cache = ws.config().cache_dir() / "trees";
+  LTS_RETURN_IF_ERROR(make_dirs(cache));
+  auto evaluate = [&](const std::string& commit) -> Result<std::map<std::string, nix::Package>> {
+    LTS_ASSIGN_OR_RETURN(auto ex, repo.export_tree(commit, cache));
+    auto pkgs = nix::evaluate_package_set(ex.dir, ws.config().nix);
+    if (!pkgs.ok()) return std::move(pkgs).error().add_context("while evaluating " + commit.substr(0, 12));
+    std::map<std::string, nix::Package> out;
+    for (auto& p : *pkgs) out.emplace(p.attr, std::move(p));
+    return out;
+  };
+  LTS_ASSIGN_OR_RETURN(auto before, evaluate(head));
+  LTS_ASSIGN_OR_RETURN(auto after, evaluate(candidate));
+  int allowed = 0;
+  switch (policy.version_changes) {
+    case VersionChangePolicy::kNone: allowed = 0; break;
+    case VersionChangePolicy::kPatch: allowed = 1; break;
+    case VersionChangePolicy::kMinor: allowed = 2; break;
+    case VersionChangePolicy::kAny: allowed = 3; break;
+  }
+  static const char* kLevel[] = {"no", "a patch-level", "a minor", "a major"};
+  for (const auto& [attr, p] : before) {
+    auto it = after.find(attr);
+    if (it == after.end()) {
+      if (!policy.packages_removed)
+        return Gate{false, "packages_removed", "it removes package " + attr + " (" + p.name + ")"};
+      continue;
+    }
+    int level = version_change_level(p.version, it->second.version);
+    if (level > allowed)
+      return Gate{false, "version_changes",
+                  attr + " " + p.version + " -> " + it->second.version + " is " + kLevel[level] + " change; policy '" +
+                      policy.name + "' allows version_changes = \"" +
+                      version_change_policy_name(policy.version_changes) + "\""};
+  }
+  for (const auto& [attr, p] : after)
+    if (!before.count(attr) && !policy.packages_added)
+      return Gate{false, "packages_added", "it adds package " + attr + " (" + p.name + ")"};
+  return Gate{};
+}
+
+Status record(Workspace& ws, const ApplyResult& r, const std::string& by) {
+  nlohmann::json paths = nlohmann::json::array();
+  for (const auto& c : r.conflicts)
+    paths.push_back({{"path", c.path}, {"ancestor", c.ancestor}, {"ours", c.ours}, {"theirs", c.theirs}});
+  std::string sources;
+  for (const auto& s : r.sources) sources += (sources.empty() ? "" : " ") + s;
+  return ws.db().transaction([&]() -> Status {
+    LTS_ASSIGN_OR_RETURN(
+        Statement ins,
+        ws.db().prepare("INSERT INTO backports(advisory_id, channel, source_commits, onto_commit, result_commit, "
+                        "outcome, detail, paths, by, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    ins.bind(1, r.advisory)
+        .bind(2, r.channel)
+        .bind(3, sources)
+        .bind(4, r.onto)
+        .bind(5, r.result)
+        .bind(6, pick_outcome_name(r.outcome))
+        .bind(7, r.detail)
+        .bind(8, paths.dump())
+        .bind(9, by)
+        .bind(10, now_utc());
+    LTS_RETURN_IF_ERROR(ins.run());
+    return record_event(ws.db(), ws.command(), std::string("backport.") + pick_outcome_name(r.outcome),
+                        r.channel + " " + r.advisory, r.detail);
+  });
+}
+
+}  // namespace
+
+Result<ApplyResult> apply_backport(Workspace& ws, git::Repository& repo, const ApplyOptions& o) {
+  LTS_ASSIGN_OR_RETURN(advisories::AdvisoryDetail adv, advisories::get_advisory(ws.db(), o.advisory));
+  LTS_ASSIGN_OR_RETURN(ChannelState ch, get_channel(ws, repo, o.channel));
+  ApplyResult r;
+  r.advisory = adv.summary.id;
+  r.channel = ch.config.name;
+  r.branch = ch.config.branch;
+  auto done = [&](PickOutcome outcome, std::string detail, std::string rule = "") -> Result<ApplyResult> {
+    r.outcome = outcome;
+    r.detail = std::move(detail);
+    r.rule = std::move(rule);
+    LTS_RETURN_IF_ERROR(record(ws, r, o.by));
+    return r;
+  };
+  if (!ch.branch_head)
+    return not_found("branch '" + ch.config.branch + "' of channel '" + ch.config.name + "' is gone");
+  r.onto = *ch.branch_head;
+  if (ch.status == ChannelStatus::kEol)
+    return done(PickOutcome::kRefused,
+                "channel " + ch.config.name + " reached end of life on " + ch.eol_at.value_or("?") +
+                    "; it takes no more backports",
+                "eol");
+  LTS_ASSIGN_OR_RETURN(PolicyConfig policy, channel_policy(ws, ch));
+
+  // What to pick: the given commits, or the best candidates found.
+  std::vector<std::string> commits;
+  for (const auto& c : o.commits) {
+    auto id = repo.resolve_commit(c);
+    if (!id.ok()) return usage_error("--commit " + c + ": " + id.error().message());
+    commits.push_back(*id);
+  }
+  if (commits.empty()) {
+    LTS_ASSIGN_OR_RETURN(FindResult found, find_fixes(ws, repo, {r.advisory, ch.config.name}));
+    if (found.candidates.empty())
+      return not_found("no fix found for " + r.advisory + " on the upstream of channel " + ch.config.name +
+                       " since its cut; name the commit with --commit");
+    // The best candidate, and every other one as good from the same branch
+    // (a fix in several commits), oldest first.
+    const Candidate& best = found.candidates[0];
+    std::vector<const Candidate*> chosen;
+    for (const auto& c : found.candidates)
+      if (c.score == best.score && c.branch == best.branch) chosen.push_back(&c);
+    std::sort(chosen.begin(), chosen.end(), [](const Candidate* a, const Candidate* b) { return a->time < b->time; });
+    for (const Candidate* c : chosen) commits.push_back(c->commit);
+  }
+  r.sources = commits;
+
+  // Users upgrading from this channel to a newer one must not regress.
+  if (policy.never_skip_newer_channels && !o.force_reason) {
+    LTS_ASSIGN_OR_RETURN(auto channels, list_channels(ws, repo));
+    LTS_ASSIGN_OR_RETURN(auto rows, advisories::list_triage(ws.db(), {std::nullopt, std::nullopt, r.advisory}));
+    for (const auto& other : channels) {
+      if (other.config.name == ch.config.name || other.status != ChannelStatus::kActive) continue;
+      auto newer = repo.is_ancestor(ch.cut_commit, other.cut_commit);
+      if (!newer.ok() || !*newer || other.cut_commit == ch.cut_commit) continue;
+      for (const auto& row : rows)
+        if (row.channel == other.config.name && (row.state == advisories::TriageState::kAffected ||
+                                                 row.state == advisories::TriageState::kUnderInvestigation))
+          return done(PickOutcome::kRefused,
+                      "newer channel " + other.config.name + " is still " + triage_state_name(row.state) + " by " +
+                          r.advisory + " (" + row.pname + " " + row.version +
+                          "); fix it there first, or pass --force with a reason",
+                      "never_skip_newer_channels");
+    }
+  }
+
+  // Already there: the commit itself, or a pick of it (its -x line).
+  LTS_ASSIGN_OR_RETURN(auto on_branch, repo.walk_since(r.onto, ch.cut_commit));
+  std::set<std::string> present;
+  for (const auto& c : on_branch) {
+    present.insert(c.id);
+    for (const auto& from : picked_from(c.message)) present.insert(from);
+  }
+  std::vector<std::string> todo;
+  for (const auto& c : commits) {
+    auto anc = repo.is_ancestor(c, r.onto);
+    if (present.count(c) || (anc.ok() && *anc)) continue;
+    // A pick from a newer channel carries the upstream commit it picked.
+    auto info = repo.commit(c);
+    bool via = false;
+    if (info.ok())
+      for (const auto& from : picked_from(info->message)) via = via || present.count(from);
+    if (!via) todo.push_back(c);
+  }
+  if (todo.empty()) return done(PickOutcome::kNoOp, "the fix is already on " + r.branch);
+
+  // Pick in memory, one commit onto the other.
+  std::string head = r.onto;
+  for (const auto& c : todo) {
+    LTS_ASSIGN_OR_RETURN(git::PickResult pick, repo.cherry_pick(c, head));
+    if (!pick.tree_id) {
+      r.conflicts = pick.conflicts;
+      std::string paths;
+      for (const auto& p : pick.conflicts) paths += (paths.empty() ? "" : ", ") + p.path;
+      return done(PickOutcome::kConflict,
+                  "picking " + c.substr(0, 12) + " onto " + r.branch + " conflicts in " + paths + "; nothing landed");
+    }
+    LTS_ASSIGN_OR_RETURN(git::CommitInfo info, repo.commit(c));
+    LTS_ASSIGN_OR_RETURN(git::Signature author, repo.author(c));
+    std::string message = git::cherry_pick_message(info.message, c) + kAdvisoryTrailer + ": " + r.advisory + "\n";
+    LTS_ASSIGN_OR_RETURN(head, repo.create_commit(*pick.tree_id, {head}, author, o.committer, message));
+  }
+  r.result = head;
+
+  LTS_ASSIGN_OR_RETURN(Gate gate, policy_gate(ws, repo, policy, r.onto, head));
+  if (!gate.ok) {
+    r.result.reset();
+    return done(PickOutcome::kRefused, "refused by policy '" + policy.name + "': " + gate.detail, gate.rule);
+  }
+  if (o.dry_run) return done(PickOutcome::kDryRun, "would move " + r.branch + " to " + head.substr(0, 12));
+  Status moved = repo.update_branch(
+      r.branch, head, r.onto, "ltskit backport " + r.advisory + " (" + std::to_string(todo.size()) + " commit(s))");
+  if (!moved.ok()) {
+    r.result.reset();
+    return done(PickOutcome::kFailed, moved.error().message());
+  }
+  std::string detail = "backported in " + head.substr(0, 12) + " from " + todo.back().substr(0, 12);
+  if (o.force_reason) detail += " (forced: " + *o.force_reason + ")";
+  return done(PickOutcome::kApplied, detail);
+}
+
+Result<std::vector<Attempt>> list_backports(Database& db, const std::optional<std::string>& channel) {
+  std::vector<Attempt> out;
+  LTS_ASSIGN_OR_RETURN(
+      Statement q, db.prepare("SELECT id, advisory_id, channel, source_commits, onto_commit, result_commit, outcome, "
+                              "detail, paths, by, at FROM backports WHERE ?1 IS NULL OR channel = ?1 ORDER BY id"));
+  q.bind(1, channel);
+  LTS_RETURN_IF_ERROR(q.each_row([&] {
+    Attempt a;
+    a.id = q.integer(0);
+    a.advisory = q.text(1);
+    a.channel = q.text(2);
+    a.source_commits = q.text(3);
+    a.onto = q.text(4);
+    a.result = q.opt_text(5);
+    a.outcome = parse_outcome(q.text(6));
+    a.detail = q.text(7);
+    a.paths = q.text(8);
+    a.by = q.text(9);
+    a.at = q.text(10);
+    out.push_back(std::move(a));
+  }));
+  return out;
+}
+
+}  // namespace ltskit::backport

@@ -1,0 +1,202 @@
+// ltskit backport find|apply|list
+#include <ctime>
+#include <iostream>
+
+#include "tools/advisories/triage.h"
+#include "tools/backport/backport.h"
+#include "tools/cli/command.h"
+#include "tools/cli/output.h"
+#include "tools/core/workspace.h"
+#include "tools/track/tracker.h"
+
+namespace ltskit::cli {
+
+namespace {
+
+// The committer of backports: LTSKIT_COMMITTER_NAME / _EMAIL, else git's
+// usual variables, else "ltskit <ltskit@localhost>"; now.
+git::Signature committer() {
+  auto env = [](const char* a, const char* b, const char* fallback) {
+    if (const char* v = std::getenv(a); v && *v) return std::string(v);
+    if (const char* v = std::getenv(b); v && *v) return std::string(v);
+    return std::string(fallback);
+  };
+  git::Signature s;
+  s.name = env("LTSKIT_COMMITTER_NAME", "GIT_COMMITTER_NAME", "ltskit");
+  s.email = env("LTSKIT_COMMITTER_EMAIL", "GIT_COMMITTER_EMAIL", "ltskit@localhost");
+  s.time = static_cast<int64_t>(std::time(nullptr));
+  return s;
+}
+
+nlohmann::json result_json(const backport::ApplyResult& r) {
+  nlohmann::json conflicts = nlohmann::json::array();
+  for (const auto& c : r.conflicts)
+    conflicts.push_back({{"path", c.path}, {"ancestor", c.ancestor}, {"ours", c.ours}, {"theirs", c.theirs}});
+  return {{"advisory", r.advisory},
+          {"channel", r.channel},
+          {"branch", r.branch},
+          {"outcome", backport::pick_outcome_name(r.outcome)},
+          {"onto", r.onto},
+          {"sources", r.sources},
+          {"result", r.result ? nlohmann::json(*r.result) : nlohmann::json()},
+          {"rule", r.rule.empty() ? nlohmann::json() : nlohmann::json(r.rule)},
+          {"conflicts", conflicts},
+          {"detail", r.detail}};
+}
+
+}  // namespace
+
+void define_backport(CLI::App& app, CommandContext& ctx) {
+  CLI::App* group = app.add_subcommand("backport", "Find upstream fixes and apply them to channel branches");
+  group->require_subcommand(1);
+  attach_help(*group, "backport");
+  {
+    struct Opts {
+      std::string advisory, channel;
+      bool json = false;
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = group->add_subcommand("find", "List candidate fix commits for an advisory, ranked");
+    cmd->add_option("advisory", o->advisory, "Advisory id or alias")->required();
+    cmd->add_option("--channel", o->channel, "Only for this channel");
+    cmd->add_flag("--json", o->json, "JSON output");
+    cmd->callback([&ctx, o]() {
+      ctx.action = [&ctx, o]() -> Status {
+        LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit backport find"));
+        LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
+        backport::FindOptions fo;
+        fo.advisory = o->advisory;
+        if (!o->channel.empty()) fo.channel = o->channel;
+        LTS_ASSIGN_OR_RETURN(backport::FindResult r, backport::find_fixes(ws, repo, fo));
+        if (o->json) {
+          nlohmann::json arr = nlohmann::json::array();
+          for (const auto& c : r.candidates)
+            arr.push_back(
+                {{"commit", c.commit},
+                 {"branch", c.branch},
+                 {"summary", c.summary},
+                 {"time", c.time},
+                 {"score", c.score},
+                 {"reasons", c.reasons},
+                 {"upstream_commit", c.upstream_commit ? nlohmann::json(*c.upstream_commit) : nlohmann::json()}});
+          print_json({{"advisory", r.advisory}, {"aliases", r.aliases}, {"channels", r.channels}, {"candidates", arr}});
+          return ok_status();
+        }
+        if (r.candidates.empty()) {
+          std::cout << "no candidate fix for " << r.advisory << " since the cut of the channel(s)\n";
+          return ok_status();
+        }
+        std::vector<std::vector<std::string>> rows = {{"COMMIT", "BRANCH", "SCORE", "SUMMARY", "WHY"}};
+        for (const auto& c : r.candidates) {
+          std::string why;
+          for (const auto& w : c.reasons) why += (why.empty() ? "" : "; ") + w;
+          rows.push_back({short_id(c.commit), c.branch, std::to_string(c.score), c.summary, why});
+        }
+        std::cout << format_table(rows);
+        return ok_status();
+      };
+    });
+  }
+  {
+    struct Opts {
+      std::string advisory, channel, force;
+      std::vector<std::string> commits;
+      bool dry_run = false, json = false;
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = group->add_subcommand("apply", "Cherry-pick an advisory's fix onto a channel branch, in memory");
+    cmd->add_option("advisory", o->advisory, "Advisory id or alias")->required();
+    cmd->add_option("--channel", o->channel, "Channel")->required();
+    cmd->add_option("--commit", o->commits, "Commit(s) to pick, in order (default: the best found)");
+    cmd->add_flag("--dry-run", o->dry_run, "Pick and check, move nothing");
+    cmd->add_option("--force", o->force, "Land even though a newer channel still lacks the fix (give the reason)");
+    cmd->add_flag("--json", o->json, "JSON output");
+    cmd->callback([&ctx, o]() {
+      ctx.action = [&ctx, o]() -> Status {
+        LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kWrite, "ltskit backport apply"));
+        LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
+        backport::ApplyOptions ao;
+        ao.advisory = o->advisory;
+        ao.channel = o->channel;
+        ao.commits = o->commits;
+        ao.dry_run = o->dry_run;
+        if (!o->force.empty()) ao.force_reason = o->force;
+        ao.committer = committer();
+        ao.by = advisories::current_user();
+        LTS_ASSIGN_OR_RETURN(backport::ApplyResult r, backport::apply_backport(ws, repo, ao));
+        Outcome outcome("backport " + r.advisory + " to " + r.channel);
+        switch (r.outcome) {
+          case backport::PickOutcome::kApplied:
+          case backport::PickOutcome::kNoOp:
+          case backport::PickOutcome::kDryRun: break;
+          case backport::PickOutcome::kConflict:
+            outcome.needs_human("channel " + r.channel, r.detail,
+                                "resolve by hand, or pick other commits with --commit");
+            break;
+          case backport::PickOutcome::kRefused: outcome.needs_human("channel " + r.channel, r.detail); break;
+          case backport::PickOutcome::kFailed: outcome.fail("channel " + r.channel, r.detail); break;
+        }
+        ctx.report(outcome);
+        if (o->json) print_json(result_json(r));
+        else {
+          std::cout << backport::pick_outcome_name(r.outcome) << ": " << r.detail << "\n";
+          for (const auto& c : r.conflicts)
+            std::cout << "  conflict: " << c.path << " (ancestor " << (c.ancestor ? "yes" : "no") << ", ours "
+                      << (c.ours ? "yes" : "no") << ", theirs " << (c.theirs ? "yes" : "no") << ")\n";
+        }
+        if (r.outcome != backport::PickOutcome::kApplied) return ok_status();
+        // The branch moved: record its new head and judge it again, so that
+        // triage and VEX say `fixed` now.
+        TerminalProgress progress(ctx.global.quiet || o->json);
+        TrackOptions topt;
+        topt.channels = {r.channel};
+        LTS_ASSIGN_OR_RETURN(TrackReport tr, track(ws, repo, topt, progress));
+        ctx.report(tr.outcome);
+        return refresh_triage_and_report(ctx, ws, repo, progress, !o->json);
+      };
+    });
+  }
+  {
+    struct Opts {
+      std::string channel;
+      bool json = false;
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = group->add_subcommand("list", "List backport attempts");
+    cmd->add_option("channel", o->channel, "Only this channel");
+    cmd->add_flag("--json", o->json, "JSON output");
+    cmd->callback([&ctx, o]() {
+      ctx.action = [&ctx, o]() -> Status {
+        LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit backport list"));
+        std::optional<std::string> ch;
+        if (!o->channel.empty()) ch = o->channel;
+        LTS_ASSIGN_OR_RETURN(auto list, backport::list_backports(ws.db(), ch));
+        if (o->json) {
+          nlohmann::json arr = nlohmann::json::array();
+          for (const auto& a : list)
+            arr.push_back({{"id", a.id},
+                           {"advisory", a.advisory},
+                           {"channel", a.channel},
+                           {"outcome", backport::pick_outcome_name(a.outcome)},
+                           {"sources", a.source_commits},
+                           {"onto", a.onto},
+                           {"result", a.result ? nlohmann::json(*a.result) : nlohmann::json()},
+                           {"detail", a.detail},
+                           {"conflicts", nlohmann::json::parse(a.paths, nullptr, false)},
+                           {"by", a.by},
+                           {"at", a.at}});
+          print_json(arr);
+          return ok_status();
+        }
+        std::vector<std::vector<std::string>> rows = {{"WHEN", "CHANNEL", "ADVISORY", "OUTCOME", "RESULT", "DETAIL"}};
+        for (const auto& a : list)
+          rows.push_back({a.at, a.channel, a.advisory, backport::pick_outcome_name(a.outcome),
+                          a.result ? short_id(*a.result) : "-", a.detail});
+        std::cout << format_table(rows);
+        return ok_status();
+      };
+    });
+  }
+}
+
+}  // namespace ltskit::cli
