@@ -741,6 +741,36 @@ TEST_F(Demo, BackportsFindApplyConflictRefuseAndList) {
   EXPECT_EQ(list[3]["outcome"], "conflict");
   EXPECT_EQ(list[3]["conflicts"][0]["path"], "pkgs/libgreet/src/core/format.c");
 
+  // With --candidate the conflicted result goes to a branch for a human;
+  // `land` refuses it while a conflict marker is left, then lands it.
+  CliRun cand = ltskit({"backport", "apply", "CVE-2026-1003", "--channel", "1.0", "--candidate", "--json"});
+  EXPECT_EQ(cand.code, 3) << cand.err;
+  EXPECT_EQ(json::parse(cand.out, nullptr, false)["candidate_branch"], "backport/1.0/CVE-2026-1003") << cand.out;
+  EXPECT_EQ(git({"rev-parse", "lts/1.0"}), head);
+  EXPECT_EQ(git({"rev-parse", "backport/1.0/CVE-2026-1003^"}), head);
+  EXPECT_NE(git({"show", "backport/1.0/CVE-2026-1003:pkgs/libgreet/src/core/format.c"}).find("greet_format"),
+            std::string::npos);
+  git({"checkout", "-q", "backport/1.0/CVE-2026-1003"});
+  std::ofstream(tmp_.path() / "pkgs/pkgs/libgreet/src/greet.c", std::ios::app)
+      << "<<<<<<< lts/1.0\n/* ours */\n=======\n/* theirs */\n>>>>>>> e20986ca8333\n";
+  git({"rm", "-q", "pkgs/libgreet/src/core/format.c"});
+  git({"-c", "user.name=Sec", "-c", "user.email=sec@example.invalid", "commit", "-qam", "port the fix to greet.c"});
+  CliRun markers = ltskit({"backport", "land", "1.0", "CVE-2026-1003", "--json"});
+  EXPECT_EQ(markers.code, 3) << markers.err;
+  EXPECT_EQ(json::parse(markers.out, nullptr, false)["rule"], "conflict-markers") << markers.out;
+  EXPECT_EQ(git({"rev-parse", "lts/1.0"}), head);
+  git({"checkout", "-q", "HEAD~1", "--", "pkgs/libgreet/src/greet.c"});
+  std::ofstream(tmp_.path() / "pkgs/pkgs/libgreet/src/greet.c", std::ios::app) << "/* format string fixed */\n";
+  git({"-c", "user.name=Sec", "-c", "user.email=sec@example.invalid", "commit", "-qam", "resolve"});
+  std::string finished = git({"rev-parse", "HEAD"});
+  git({"checkout", "-q", "main"});
+  CliRun landed = ltskit({"backport", "land", "1.0", "CVE-2026-1003", "--json"});
+  ASSERT_EQ(landed.code, 0) << landed.err << landed.out;
+  EXPECT_EQ(json::parse(landed.out, nullptr, false)["outcome"], "applied") << landed.out;
+  EXPECT_EQ(git({"rev-parse", "lts/1.0"}), finished);
+  EXPECT_EQ(git({"branch", "--list", "backport/*"}), "");
+  EXPECT_EQ(triage_of("1.0")["CVE-2026-1003/libgreet"]["state"], "fixed");
+
   // An EOL channel refuses.
   ASSERT_EQ(ltskit({"channel", "eol", "1.0"}).code, 0);
   CliRun eol = ltskit({"backport", "apply", "CVE-2026-1003", "--channel", "1.0", "--json"});

@@ -304,6 +304,26 @@ Result<Gate> policy_gate(Workspace& ws, git::Repository& repo, const PolicyConfi
   return Gate{};
 }
 
+// A newer active channel (cut after this one's) still affected by the
+// advisory: the refusal, naming it; nullopt when there is none.
+Result<std::optional<std::string>> newer_channel_lacking_fix(Workspace& ws, git::Repository& repo,
+                                                             const ChannelState& ch, const std::string& advisory) {
+  LTS_ASSIGN_OR_RETURN(auto channels, list_channels(ws, repo));
+  LTS_ASSIGN_OR_RETURN(auto rows, advisories::list_triage(ws.db(), {std::nullopt, std::nullopt, advisory}));
+  for (const auto& other : channels) {
+    if (other.config.name == ch.config.name || other.status != ChannelStatus::kActive) continue;
+    auto newer = repo.is_ancestor(ch.cut_commit, other.cut_commit);
+    if (!newer.ok() || !*newer || other.cut_commit == ch.cut_commit) continue;
+    for (const auto& row : rows)
+      if (row.channel == other.config.name && (row.state == advisories::TriageState::kAffected ||
+                                               row.state == advisories::TriageState::kUnderInvestigation))
+        return std::optional<std::string>("newer channel " + other.config.name + " is still " +
+                                          triage_state_name(row.state) + " by " + advisory + " (" + row.pname + " " +
+                                          row.version + "); fix it there first, or pass --force with a reason");
+  }
+  return std::optional<std::string>();
+}
+
 Status record(Workspace& ws, const ApplyResult& r, const std::string& by) {
   nlohmann::json paths = nlohmann::json::array();
   for (const auto& c : r.conflicts)
@@ -382,21 +402,8 @@ Result<ApplyResult> apply_backport(Workspace& ws, git::Repository& repo, const A
 
   // Users upgrading from this channel to a newer one must not regress.
   if (policy.never_skip_newer_channels && !o.force_reason) {
-    LTS_ASSIGN_OR_RETURN(auto channels, list_channels(ws, repo));
-    LTS_ASSIGN_OR_RETURN(auto rows, advisories::list_triage(ws.db(), {std::nullopt, std::nullopt, r.advisory}));
-    for (const auto& other : channels) {
-      if (other.config.name == ch.config.name || other.status != ChannelStatus::kActive) continue;
-      auto newer = repo.is_ancestor(ch.cut_commit, other.cut_commit);
-      if (!newer.ok() || !*newer || other.cut_commit == ch.cut_commit) continue;
-      for (const auto& row : rows)
-        if (row.channel == other.config.name && (row.state == advisories::TriageState::kAffected ||
-                                                 row.state == advisories::TriageState::kUnderInvestigation))
-          return done(PickOutcome::kRefused,
-                      "newer channel " + other.config.name + " is still " + triage_state_name(row.state) + " by " +
-                          r.advisory + " (" + row.pname + " " + row.version +
-                          "); fix it there first, or pass --force with a reason",
-                      "never_skip_newer_channels");
-    }
+    LTS_ASSIGN_OR_RETURN(auto refusal, newer_channel_lacking_fix(ws, repo, ch, r.advisory));
+    if (refusal) return done(PickOutcome::kRefused, *refusal, "never_skip_newer_channels");
   }
 
   // Already there: the commit itself, or a pick of it (its -x line).
@@ -423,16 +430,29 @@ Result<ApplyResult> apply_backport(Workspace& ws, git::Repository& repo, const A
   std::string head = r.onto;
   for (const auto& c : todo) {
     LTS_ASSIGN_OR_RETURN(git::PickResult pick, repo.cherry_pick(c, head));
+    LTS_ASSIGN_OR_RETURN(git::CommitInfo info, repo.commit(c));
+    LTS_ASSIGN_OR_RETURN(git::Signature author, repo.author(c));
+    std::string message = git::cherry_pick_message(info.message, c) + kAdvisoryTrailer + ": " + r.advisory + "\n";
     if (!pick.tree_id) {
       r.conflicts = pick.conflicts;
       std::string paths;
       for (const auto& p : pick.conflicts) paths += (paths.empty() ? "" : ", ") + p.path;
-      return done(PickOutcome::kConflict,
-                  "picking " + c.substr(0, 12) + " onto " + r.branch + " conflicts in " + paths + "; nothing landed");
+      std::string detail =
+          "picking " + c.substr(0, 12) + " onto " + r.branch + " conflicts in " + paths + "; nothing landed";
+      if (o.candidate && !o.dry_run) {
+        LTS_ASSIGN_OR_RETURN(std::string tree,
+                             repo.conflicted_pick_tree(c, head, r.branch, c.substr(0, 12) + " " + info.summary));
+        LTS_ASSIGN_OR_RETURN(std::string made, repo.create_commit(tree, {head}, author, o.committer, message));
+        std::string name = candidate_branch(r.channel, r.advisory);
+        LTS_RETURN_IF_ERROR(repo.set_branch(name, made, "ltskit backport candidate " + r.advisory));
+        r.candidate_branch = name;
+        detail += "; the conflicted result is on branch " + name +
+                  ": resolve the markers there, commit, then run "
+                  "'ltskit backport land " +
+                  r.channel + " " + r.advisory + "'";
+      }
+      return done(PickOutcome::kConflict, detail);
     }
-    LTS_ASSIGN_OR_RETURN(git::CommitInfo info, repo.commit(c));
-    LTS_ASSIGN_OR_RETURN(git::Signature author, repo.author(c));
-    std::string message = git::cherry_pick_message(info.message, c) + kAdvisoryTrailer + ": " + r.advisory + "\n";
     LTS_ASSIGN_OR_RETURN(head, repo.create_commit(*pick.tree_id, {head}, author, o.committer, message));
   }
   r.result = head;
@@ -452,6 +472,61 @@ Result<ApplyResult> apply_backport(Workspace& ws, git::Repository& repo, const A
   std::string detail = "backported in " + head.substr(0, 12) + " from " + todo.back().substr(0, 12);
   if (o.force_reason) detail += " (forced: " + *o.force_reason + ")";
   return done(PickOutcome::kApplied, detail);
+}
+
+std::string candidate_branch(const std::string& channel, const std::string& advisory) {
+  return "backport/" + channel + "/" + advisory;
+}
+
+Result<ApplyResult> land_backport(Workspace& ws, git::Repository& repo, const LandOptions& o) {
+  LTS_ASSIGN_OR_RETURN(advisories::AdvisoryDetail adv, advisories::get_advisory(ws.db(), o.advisory));
+  LTS_ASSIGN_OR_RETURN(ChannelState ch, get_channel(ws, repo, o.channel));
+  ApplyResult r;
+  r.advisory = adv.summary.id;
+  r.channel = ch.config.name;
+  r.branch = ch.config.branch;
+  std::string name = candidate_branch(r.channel, r.advisory);
+  LTS_ASSIGN_OR_RETURN(auto cand, repo.branch_target(name));
+  if (!cand) return not_found("no candidate branch '" + name + "'; run 'ltskit backport apply --candidate' first");
+  if (!ch.branch_head) return not_found("branch '" + r.branch + "' of channel '" + r.channel + "' is gone");
+  r.onto = *ch.branch_head;
+  r.candidate_branch = name;
+  auto done = [&](PickOutcome outcome, std::string detail, std::string rule = "") -> Result<ApplyResult> {
+    r.outcome = outcome;
+    r.detail = std::move(detail);
+    r.rule = std::move(rule);
+    LTS_RETURN_IF_ERROR(record(ws, r, o.by));
+    return r;
+  };
+  if (ch.status == ChannelStatus::kEol)
+    return done(PickOutcome::kRefused, "channel " + r.channel + " reached end of life; it takes no more backports",
+                "eol");
+  LTS_ASSIGN_OR_RETURN(auto commits, repo.walk_since(*cand, r.onto));
+  for (const auto& c : commits) r.sources.push_back(c.id);
+  LTS_ASSIGN_OR_RETURN(bool ff, repo.is_ancestor(r.onto, *cand));
+  if (!ff)
+    return done(PickOutcome::kRefused,
+                name + " does not build on the head of " + r.branch +
+                    " (it moved since); run 'ltskit backport apply --candidate' again",
+                "fast-forward");
+  if (commits.empty()) return done(PickOutcome::kNoOp, name + " holds nothing new");
+  LTS_ASSIGN_OR_RETURN(auto lines, repo.added_lines(r.onto, *cand));
+  for (const auto& l : lines)
+    if (l.rfind("<<<<<<< ", 0) == 0 || l.rfind(">>>>>>> ", 0) == 0 || l == "=======\n" || l == "=======")
+      return done(PickOutcome::kRefused, name + " still holds conflict markers", "conflict-markers");
+  LTS_ASSIGN_OR_RETURN(PolicyConfig policy, channel_policy(ws, ch));
+  if (policy.never_skip_newer_channels && !o.force_reason) {
+    LTS_ASSIGN_OR_RETURN(auto refusal, newer_channel_lacking_fix(ws, repo, ch, r.advisory));
+    if (refusal) return done(PickOutcome::kRefused, *refusal, "never_skip_newer_channels");
+  }
+  LTS_ASSIGN_OR_RETURN(Gate gate, policy_gate(ws, repo, policy, r.onto, *cand));
+  if (!gate.ok)
+    return done(PickOutcome::kRefused, "refused by policy '" + policy.name + "': " + gate.detail, gate.rule);
+  Status moved = repo.update_branch(r.branch, *cand, r.onto, "ltskit backport land " + r.advisory);
+  if (!moved.ok()) return done(PickOutcome::kFailed, moved.error().message());
+  r.result = *cand;
+  (void)repo.delete_branch(name);
+  return done(PickOutcome::kApplied, "backported in " + cand->substr(0, 12) + " (landed from " + name + ")");
 }
 
 Result<std::vector<Attempt>> list_backports(Database& db, const std::optional<std::string>& channel) {

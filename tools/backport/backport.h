@@ -59,6 +59,9 @@ struct ApplyOptions {
   std::string channel;
   std::vector<std::string> commits;  // empty: the best candidates of find_fixes
   bool dry_run = false;
+  // On a conflict, write the conflicted result (with markers) to branch
+  // backport/CHANNEL/ADVISORY for a human to finish, then `land` it.
+  bool candidate = false;
   std::optional<std::string> force_reason;  // overrides never_skip_newer_channels
   git::Signature committer;
   std::string by;  // who asked (recorded)
@@ -69,13 +72,30 @@ struct ApplyResult {
   std::string advisory;
   std::string channel;
   std::string branch;
-  std::string onto;                          // the branch head it was applied onto
-  std::vector<std::string> sources;          // the commits picked (or found already there)
-  std::optional<std::string> result;         // the new head (kApplied), or the commit made (kDryRun)
-  std::vector<git::PickConflict> conflicts;  // kConflict
-  std::string detail;                        // why: the rule, the conflict, the error
-  std::string rule;                          // kRefused: which rule
+  std::string onto;                             // the branch head it was applied onto
+  std::vector<std::string> sources;             // the commits picked (or found already there)
+  std::optional<std::string> result;            // the new head (kApplied), or the commit made (kDryRun)
+  std::vector<git::PickConflict> conflicts;     // kConflict
+  std::string detail;                           // why: the rule, the conflict, the error
+  std::string rule;                             // kRefused: which rule
+  std::optional<std::string> candidate_branch;  // kConflict with `candidate`
 };
+
+// The branch a conflicted backport is finished on.
+std::string candidate_branch(const std::string& channel, const std::string& advisory);
+
+struct LandOptions {
+  std::string advisory;
+  std::string channel;
+  std::optional<std::string> force_reason;
+  std::string by;
+};
+
+// Lands a candidate branch a human finished: it must build on the channel
+// head (fast-forward), hold no conflict marker, and pass the policy gate;
+// then the channel branch moves to it (compare-and-swap) and the candidate
+// branch is deleted.
+Result<ApplyResult> land_backport(Workspace& ws, git::Repository& repo, const LandOptions& options);
 
 // Applies the fix to the channel's branch. Every outcome except a usage
 // error is recorded (backport list) and returned; nothing lands unless the

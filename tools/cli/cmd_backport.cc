@@ -41,7 +41,43 @@ nlohmann::json result_json(const backport::ApplyResult& r) {
           {"result", r.result ? nlohmann::json(*r.result) : nlohmann::json()},
           {"rule", r.rule.empty() ? nlohmann::json() : nlohmann::json(r.rule)},
           {"conflicts", conflicts},
+          {"candidate_branch", r.candidate_branch ? nlohmann::json(*r.candidate_branch) : nlohmann::json()},
           {"detail", r.detail}};
+}
+
+// Prints the result, reports its outcome and, when the branch moved, tracks
+// the channel and judges it again, so that triage and VEX say `fixed` now.
+Status report_result(CommandContext& ctx, Workspace& ws, git::Repository& repo, const backport::ApplyResult& r,
+                     bool json) {
+  Outcome outcome("backport " + r.advisory + " to " + r.channel);
+  switch (r.outcome) {
+    case backport::PickOutcome::kApplied:
+    case backport::PickOutcome::kNoOp:
+    case backport::PickOutcome::kDryRun: break;
+    case backport::PickOutcome::kConflict:
+      outcome.needs_human("channel " + r.channel, r.detail,
+                          r.candidate_branch
+                              ? "ltskit backport land " + r.channel + " " + r.advisory
+                              : "ltskit backport apply " + r.advisory + " --channel " + r.channel + " --candidate");
+      break;
+    case backport::PickOutcome::kRefused: outcome.needs_human("channel " + r.channel, r.detail); break;
+    case backport::PickOutcome::kFailed: outcome.fail("channel " + r.channel, r.detail); break;
+  }
+  ctx.report(outcome);
+  if (json) print_json(result_json(r));
+  else {
+    std::cout << backport::pick_outcome_name(r.outcome) << ": " << r.detail << "\n";
+    for (const auto& c : r.conflicts)
+      std::cout << "  conflict: " << c.path << " (ancestor " << (c.ancestor ? "yes" : "no") << ", ours "
+                << (c.ours ? "yes" : "no") << ", theirs " << (c.theirs ? "yes" : "no") << ")\n";
+  }
+  if (r.outcome != backport::PickOutcome::kApplied) return ok_status();
+  TerminalProgress progress(ctx.global.quiet || json);
+  TrackOptions topt;
+  topt.channels = {r.channel};
+  LTS_ASSIGN_OR_RETURN(TrackReport tr, track(ws, repo, topt, progress));
+  ctx.report(tr.outcome);
+  return refresh_triage_and_report(ctx, ws, repo, progress, !json);
 }
 
 }  // namespace
@@ -101,7 +137,7 @@ void define_backport(CLI::App& app, CommandContext& ctx) {
     struct Opts {
       std::string advisory, channel, force;
       std::vector<std::string> commits;
-      bool dry_run = false, json = false;
+      bool dry_run = false, candidate = false, json = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = group->add_subcommand("apply", "Cherry-pick an advisory's fix onto a channel branch, in memory");
@@ -109,6 +145,8 @@ void define_backport(CLI::App& app, CommandContext& ctx) {
     cmd->add_option("--channel", o->channel, "Channel")->required();
     cmd->add_option("--commit", o->commits, "Commit(s) to pick, in order (default: the best found)");
     cmd->add_flag("--dry-run", o->dry_run, "Pick and check, move nothing");
+    cmd->add_flag("--candidate", o->candidate,
+                  "On a conflict, write the conflicted result to branch backport/CHANNEL/ADVISORY");
     cmd->add_option("--force", o->force, "Land even though a newer channel still lacks the fix (give the reason)");
     cmd->add_flag("--json", o->json, "JSON output");
     cmd->callback([&ctx, o]() {
@@ -120,39 +158,38 @@ void define_backport(CLI::App& app, CommandContext& ctx) {
         ao.channel = o->channel;
         ao.commits = o->commits;
         ao.dry_run = o->dry_run;
+        ao.candidate = o->candidate;
         if (!o->force.empty()) ao.force_reason = o->force;
         ao.committer = committer();
         ao.by = advisories::current_user();
         LTS_ASSIGN_OR_RETURN(backport::ApplyResult r, backport::apply_backport(ws, repo, ao));
-        Outcome outcome("backport " + r.advisory + " to " + r.channel);
-        switch (r.outcome) {
-          case backport::PickOutcome::kApplied:
-          case backport::PickOutcome::kNoOp:
-          case backport::PickOutcome::kDryRun: break;
-          case backport::PickOutcome::kConflict:
-            outcome.needs_human("channel " + r.channel, r.detail,
-                                "resolve by hand, or pick other commits with --commit");
-            break;
-          case backport::PickOutcome::kRefused: outcome.needs_human("channel " + r.channel, r.detail); break;
-          case backport::PickOutcome::kFailed: outcome.fail("channel " + r.channel, r.detail); break;
-        }
-        ctx.report(outcome);
-        if (o->json) print_json(result_json(r));
-        else {
-          std::cout << backport::pick_outcome_name(r.outcome) << ": " << r.detail << "\n";
-          for (const auto& c : r.conflicts)
-            std::cout << "  conflict: " << c.path << " (ancestor " << (c.ancestor ? "yes" : "no") << ", ours "
-                      << (c.ours ? "yes" : "no") << ", theirs " << (c.theirs ? "yes" : "no") << ")\n";
-        }
-        if (r.outcome != backport::PickOutcome::kApplied) return ok_status();
-        // The branch moved: record its new head and judge it again, so that
-        // triage and VEX say `fixed` now.
-        TerminalProgress progress(ctx.global.quiet || o->json);
-        TrackOptions topt;
-        topt.channels = {r.channel};
-        LTS_ASSIGN_OR_RETURN(TrackReport tr, track(ws, repo, topt, progress));
-        ctx.report(tr.outcome);
-        return refresh_triage_and_report(ctx, ws, repo, progress, !o->json);
+        return report_result(ctx, ws, repo, r, o->json);
+      };
+    });
+  }
+  {
+    struct Opts {
+      std::string channel, advisory, force;
+      bool json = false;
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd =
+        group->add_subcommand("land", "Land a finished candidate branch backport/CHANNEL/ADVISORY on the channel");
+    cmd->add_option("channel", o->channel, "Channel")->required();
+    cmd->add_option("advisory", o->advisory, "Advisory id or alias")->required();
+    cmd->add_option("--force", o->force, "Land even though a newer channel still lacks the fix (give the reason)");
+    cmd->add_flag("--json", o->json, "JSON output");
+    cmd->callback([&ctx, o]() {
+      ctx.action = [&ctx, o]() -> Status {
+        LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kWrite, "ltskit backport land"));
+        LTS_ASSIGN_OR_RETURN(git::Repository repo, git::Repository::open(ws.config().repo));
+        backport::LandOptions lo;
+        lo.channel = o->channel;
+        lo.advisory = o->advisory;
+        if (!o->force.empty()) lo.force_reason = o->force;
+        lo.by = advisories::current_user();
+        LTS_ASSIGN_OR_RETURN(backport::ApplyResult r, backport::land_backport(ws, repo, lo));
+        return report_result(ctx, ws, repo, r, o->json);
       };
     });
   }

@@ -549,4 +549,106 @@ Result<std::vector<std::string>> Repository::added_paths(const std::string& comm
   return out;
 }
 
+Result<std::string> Repository::conflicted_pick_tree(const std::string& commit, const std::string& onto,
+                                                     const std::string& ours_label, const std::string& theirs_label) {
+  LTS_ASSIGN_OR_RETURN(git_oid pick_oid, parse_oid(commit));
+  LTS_ASSIGN_OR_RETURN(git_oid onto_oid, parse_oid(onto));
+  CommitH pick, ours;
+  if (git_commit_lookup(pick.out(), repo_, &pick_oid) != 0) return not_found("no commit " + commit);
+  if (git_commit_lookup(ours.out(), repo_, &onto_oid) != 0) return not_found("no commit " + onto);
+  git_merge_options opts;
+  git_merge_options_init(&opts, GIT_MERGE_OPTIONS_VERSION);
+  opts.flags |= GIT_MERGE_FIND_RENAMES;
+  opts.target_limit = 7000;
+  IndexH index;
+  if (git_cherrypick_commit(index.out(), repo_, pick.get(), ours.get(), 0, &opts) != 0)
+    return io_error("cannot cherry-pick " + commit.substr(0, 12) + ": " + last_error_text());
+  struct Resolved {
+    std::string path;
+    git_oid blob;
+    uint32_t mode;
+  };
+  std::vector<Resolved> resolved;
+  {
+    ConflictIterH it;
+    if (git_index_conflict_iterator_new(it.out(), index.get()) != 0)
+      return io_error("cannot list conflicts: " + last_error_text());
+    const git_index_entry *anc = nullptr, *our = nullptr, *their = nullptr;
+    while (git_index_conflict_next(&anc, &our, &their, it.get()) == 0) {
+      Resolved r;
+      r.path = (our ? our : their ? their : anc)->path;
+      if (our && their) {
+        git_merge_file_options fo;
+        git_merge_file_options_init(&fo, GIT_MERGE_FILE_OPTIONS_VERSION);
+        fo.our_label = ours_label.c_str();
+        fo.their_label = theirs_label.c_str();
+        git_merge_file_result res{};
+        if (git_merge_file_from_index(&res, repo_, anc, our, their, &fo) != 0)
+          return io_error("cannot merge '" + r.path + "': " + last_error_text());
+        int rc = git_blob_create_from_buffer(&r.blob, repo_, res.ptr, res.len);
+        r.mode = res.mode ? res.mode : our->mode;
+        git_merge_file_result_free(&res);
+        if (rc != 0) return io_error("cannot write '" + r.path + "': " + last_error_text());
+      } else {
+        const git_index_entry* side = our ? our : their;
+        if (!side) continue;  // deleted on both sides
+        git_oid_cpy(&r.blob, &side->id);
+        r.mode = side->mode;
+      }
+      resolved.push_back(std::move(r));
+    }
+  }
+  for (const auto& r : resolved) {
+    git_index_conflict_remove(index.get(), r.path.c_str());
+    git_index_entry e{};
+    e.path = r.path.c_str();
+    e.mode = r.mode;
+    git_oid_cpy(&e.id, &r.blob);
+    if (git_index_add(index.get(), &e) != 0) return io_error("cannot stage '" + r.path + "': " + last_error_text());
+  }
+  // Paths deleted on both sides are simply gone.
+  git_index_conflict_cleanup(index.get());
+  git_oid tree;
+  if (git_index_write_tree_to(&tree, index.get(), repo_) != 0)
+    return io_error("cannot write the conflicted tree: " + last_error_text());
+  return oid_str(&tree);
+}
+
+Status Repository::set_branch(const std::string& name, const std::string& target, const std::string& reflog_message) {
+  LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(target));
+  RefH ref;
+  std::string refname = "refs/heads/" + name;
+  if (git_reference_create(ref.out(), repo_, refname.c_str(), &oid, 1, reflog_message.c_str()) != 0)
+    return io_error("cannot set branch '" + name + "': " + last_error_text());
+  return ok_status();
+}
+
+Result<std::vector<std::string>> Repository::added_lines(const std::string& from, const std::string& to) const {
+  auto tree_of = [&](const std::string& id, TreeH& tree) -> Status {
+    LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(id));
+    CommitH c;
+    if (git_commit_lookup(c.out(), repo_, &oid) != 0 || git_commit_tree(tree.out(), c.get()) != 0)
+      return not_found("no commit " + id);
+    return ok_status();
+  };
+  TreeH a, b;
+  LTS_RETURN_IF_ERROR(tree_of(from, a));
+  LTS_RETURN_IF_ERROR(tree_of(to, b));
+  git_diff_options o;
+  git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
+  o.context_lines = 0;
+  DiffH diff;
+  if (git_diff_tree_to_tree(diff.out(), repo_, a.get(), b.get(), &o) != 0)
+    return io_error("cannot diff: " + last_error_text());
+  std::vector<std::string> out;
+  auto on_line = [](const git_diff_delta*, const git_diff_hunk*, const git_diff_line* line, void* payload) -> int {
+    if (line->origin == GIT_DIFF_LINE_ADDITION)
+      static_cast<std::vector<std::string>*>(payload)->emplace_back(line->content, line->content_len);
+    return 0;
+  };
+  if (git_diff_foreach(diff.get(), nullptr, nullptr, nullptr, on_line, &out) != 0)
+    return io_error("cannot read diff: " + last_error_text());
+  return out;
+}
+
 }  // namespace ltskit::git

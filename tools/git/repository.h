@@ -100,6 +100,11 @@ class Repository {
   // no ref is touched. Renames are detected as git does, up to git's default
   // limit of 7000 candidates (libgit2's own default is 1000).
   Result<PickResult> cherry_pick(const std::string& commit, const std::string& onto) const;
+  // The tree a conflicted pick leaves for a human: every conflicted file
+  // holds git's conflict markers (labels "ours_label" and "theirs_label"),
+  // a file that one side deleted holds the other side's text.
+  Result<std::string> conflicted_pick_tree(const std::string& commit, const std::string& onto,
+                                           const std::string& ours_label, const std::string& theirs_label);
   // Writes a commit object; no ref moves.
   Result<std::string> create_commit(const std::string& tree_id, const std::vector<std::string>& parents,
                                     const Signature& author, const Signature& committer, const std::string& message);
@@ -108,6 +113,12 @@ class Repository {
   // (compare-and-swap): kConflict when it moved meanwhile or is gone.
   Status update_branch(const std::string& name, const std::string& target, const std::string& expected,
                        const std::string& reflog_message);
+  // Moves or creates local branch `name` at `target` (force), for branches
+  // ltskit owns (backport candidates).
+  Status set_branch(const std::string& name, const std::string& target, const std::string& reflog_message);
+  // The added lines of the diff from `from` to `to` (no context), for checks
+  // such as "no conflict markers left".
+  Result<std::vector<std::string>> added_lines(const std::string& from, const std::string& to) const;
   // Paths `commit_id` adds relative to its first parent (all its paths for a root commit).
   Result<std::vector<std::string>> added_paths(const std::string& commit_id) const;
 
