@@ -1,6 +1,7 @@
 // End to end: the real ltskit binary on the demo package set (real git, real
 // nix-env), as a user runs it.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "tools/advisories/vex.h"
 #include "tools/core/lock.h"
@@ -852,6 +854,62 @@ TEST(CliBackport, NeverSkipNewerChannelsTrailersKeepFixedARevertUndoes) {
   ASSERT_EQ(ltskit({"track"}).code, 0);
   EXPECT_EQ(state("1.1").substr(0, 8), "affected") << state("1.1");
   EXPECT_EQ(state("1.0").substr(0, 5), "fixed");
+}
+
+// Issue 9: the branch moves while a backport is being checked (here: while
+// the policy gate's evaluation waits on a FIFO the test holds). The
+// compare-and-swap sees it: the outcome is `failed`, the branch keeps the
+// concurrent commit, and nothing else landed.
+TEST(CliBackport, AConcurrentBranchMoveIsDetectedAndNothingLands) {
+  TempDir tmp;
+  std::string gate = (tmp / "gate").string();
+  testing::GitRepoBuilder repo{tmp / "pkgs"};
+  repo.write("default.nix",
+             testing::test_package_set("  libx = mk \"libx\" (if builtins.pathExists " + gate +
+                                       " then builtins.replaceStrings [\"\\n\"] [\"\"] (builtins.readFile " + gate +
+                                       ") else \"1.0.0\");"));
+  repo.write("src/x.c", "int x(char *b) { return b[8]; }\n");
+  std::string cut = repo.commit("libx 1.0.0");
+  repo.write("src/x.c", "int x(char *b) { return b[7]; }\n");
+  std::string fix = repo.commit("libx: fix ADV-9");
+  tmp.write("feed/adv.json", R"({"id": "ADV-9", "modified": "2026-02-01T00:00:00Z",
+      "affected": [{"package": {"ecosystem": "Nix", "name": "libx"},
+                    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]})");
+  auto ltskit = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {LTSKIT_BINARY, "-C", (tmp / "ws").string()});
+    auto r = run_process(args);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? CliRun{r->exit_code, r->out, r->err} : CliRun{-1, "", ""};
+  };
+  ASSERT_EQ(ltskit({"init", "--repo", (tmp / "pkgs").string()}).code, 0);
+  ASSERT_EQ(ltskit({"channel", "create", "1.0", "--branch", "lts/1.0", "--from", cut}).code, 0);
+  ASSERT_EQ(ltskit({"advisories", "source", "add", "feed", (tmp / "feed").string()}).code, 0);
+  ASSERT_EQ(ltskit({"track"}).code, 0);
+  ASSERT_EQ(ltskit({"advisories", "sync"}).code, 0);
+  // Somebody else's commit, which lands while the backport is checked.
+  repo.git({"checkout", "-q", "lts/1.0"});
+  repo.write("NOTES", "concurrent\n");
+  std::string other = repo.commit("concurrent change");
+  repo.git({"checkout", "-q", "main"});
+  repo.git({"update-ref", "refs/heads/lts/1.0", cut});
+  ASSERT_EQ(::mkfifo(gate.c_str(), 0600), 0);
+  CliRun apply;
+  std::thread t([&] { apply = ltskit({"backport", "apply", "ADV-9", "--channel", "1.0", "--json"}); });
+  {
+    std::ofstream w(gate);  // opens once the gate's evaluation reads: the head was read before
+    repo.git({"update-ref", "refs/heads/lts/1.0", other});
+    w << "1.0.0\n";
+  }
+  t.join();
+  EXPECT_EQ(apply.code, 1) << apply.err << apply.out;
+  json r = json::parse(apply.out, nullptr, false);
+  EXPECT_EQ(r["outcome"], "failed") << apply.out;
+  EXPECT_NE(r["detail"].get<std::string>().find("moved while it was being updated"), std::string::npos) << apply.out;
+  EXPECT_EQ(repo.git({"rev-parse", "lts/1.0"}), other);
+  json list = json::parse(ltskit({"backport", "list", "--json"}).out, nullptr, false);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["outcome"], "failed");
+  EXPECT_EQ(list[0]["sources"], fix);
 }
 
 TEST(CliTriage, EveryAttributeIsJudgedAndVexNamesEveryProduct) {

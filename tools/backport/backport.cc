@@ -16,6 +16,7 @@
 #include "tools/nix/evaluator.h"
 #include "tools/nix/state.h"
 #include "tools/track/channels.h"
+#include "tools/track/snapshots.h"
 #include "tools/track/version_index.h"
 
 namespace ltskit::backport {
@@ -274,7 +275,27 @@ Result<Gate> policy_gate(Workspace& ws, git::Repository& repo, const PolicyConfi
     for (auto& p : *pkgs) out.emplace(p.attr, std::move(p));
     return out;
   };
-  LTS_ASSIGN_OR_RETURN(auto before, evaluate(head));
+  // The head as tracked, when it is: one evaluation instead of two.
+  std::map<std::string, nix::Package> before;
+  bool from_snapshot = false;
+  LTS_ASSIGN_OR_RETURN(auto heads, channel_heads(ws.db()));
+  for (const auto& h : heads) {
+    if (!h.snapshot || h.snapshot->commit != head) continue;
+    LTS_ASSIGN_OR_RETURN(auto pkgs, snapshot_packages(ws.db(), h.snapshot->id));
+    for (auto& p : pkgs) {
+      nix::Package n;
+      n.attr = p.attr;
+      n.pname = p.pname;
+      n.version = p.version;
+      n.name = p.pname + "-" + p.version;
+      before.emplace(p.attr, std::move(n));
+    }
+    from_snapshot = true;
+    break;
+  }
+  if (!from_snapshot) {
+    LTS_ASSIGN_OR_RETURN(before, evaluate(head));
+  }
   LTS_ASSIGN_OR_RETURN(auto after, evaluate(candidate));
   int allowed = 0;
   switch (policy.version_changes) {
