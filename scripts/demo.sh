@@ -25,6 +25,11 @@ step "$ltskit" -C "$demo/ws" advisories list
 step "$ltskit" -C "$demo/ws" triage 1.0
 step "$ltskit" -C "$demo/ws" triage set 1.0 CVE-2026-1002 libgreet under_investigation \
   --reason "checking whether any caller passes NULL"
+step "$ltskit" -C "$demo/ws" backport find CVE-2026-1001 --channel 1.0
+step "$ltskit" -C "$demo/ws" backport apply CVE-2026-1001 --channel 1.0
+# Behind a file move upstream: a conflict that needs a human (exit status 3).
+step "$ltskit" -C "$demo/ws" backport apply CVE-2026-1003 --channel 1.0 || echo "(exit status $?)"
+step "$ltskit" -C "$demo/ws" backport list 1.0
 step "$ltskit" -C "$demo/ws" vex 1.0 -o "$demo/vex-1.0.json"
 step "$ltskit" -C "$demo/ws" vercmp 1.0.1 1.0.1pre
 
