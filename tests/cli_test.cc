@@ -813,6 +813,8 @@ TEST(CliBackport, NeverSkipNewerChannelsTrailersKeepFixedARevertUndoes) {
     return r.ok() ? CliRun{r->exit_code, r->out, r->err} : CliRun{-1, "", ""};
   };
   ASSERT_EQ(ltskit({"init", "--repo", (tmp / "pkgs").string()}).code, 0);
+  // Without its file, the default policy is the built-in strict one.
+  std::filesystem::remove(tmp / "ws/policies/lts-strict.toml");
   ASSERT_EQ(ltskit({"channel", "create", "1.0", "--branch", "lts/1.0", "--from", cut10}).code, 0);
   ASSERT_EQ(ltskit({"channel", "create", "1.1", "--branch", "lts/1.1", "--from", cut11}).code, 0);
   ASSERT_EQ(ltskit({"advisories", "source", "add", "feed", (tmp / "feed").string()}).code, 0);

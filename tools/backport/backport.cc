@@ -105,7 +105,7 @@ std::vector<std::string> picked_from(const std::string& message) {
 }
 
 Result<PolicyConfig> channel_policy(Workspace& ws, const ChannelState& ch) {
-  return load_policy_config(ws.config().policies_dir / (ch.config.policy + ".toml"));
+  return load_named_policy(ws.config().policies_dir, ch.config.policy);
 }
 
 std::string upstream_head_or(git::Repository& repo, const std::string& branch, std::string& error) {

@@ -281,12 +281,33 @@ const char* version_change_policy_name(VersionChangePolicy p) {
   return "?";
 }
 
+namespace {
+Result<PolicyConfig> policy_from(const TomlDocument& doc, const fs::path& file, const std::string& name);
+}  // namespace
+
 Result<PolicyConfig> load_policy_config(const fs::path& file) {
   LTS_ASSIGN_OR_RETURN(TomlDocument doc, TomlDocument::parse_file(file));
+  return policy_from(doc, file, file.stem().string());
+}
+
+Result<PolicyConfig> load_named_policy(const fs::path& policies_dir, const std::string& name) {
+  fs::path file = policies_dir / (name + ".toml");
+  std::error_code ec;
+  if (fs::exists(file, ec)) return load_policy_config(file);
+  if (name == kDefaultPolicyName) {
+    LTS_ASSIGN_OR_RETURN(TomlDocument doc,
+                         TomlDocument::parse(default_policy_text(), "the built-in lts-strict policy"));
+    return policy_from(doc, "", name);
+  }
+  return not_found("policy '" + name + "' not found ('" + file.string() + "')");
+}
+
+namespace {
+Result<PolicyConfig> policy_from(const TomlDocument& doc, const fs::path& file, const std::string& name) {
   TomlTable t = doc.root();
   PolicyConfig p;
   p.file = file;
-  p.name = file.stem().string();
+  p.name = name;
   LTS_ASSIGN_OR_RETURN(auto backport, t.opt_table("backport"));
   if (backport) {
     LTS_ASSIGN_OR_RETURN(auto aa, backport->opt_string("auto_apply"));
@@ -354,5 +375,6 @@ Result<PolicyConfig> load_policy_config(const fs::path& file) {
   LTS_RETURN_IF_ERROR(t.finish());
   return p;
 }
+}  // namespace
 
 }  // namespace ltskit

@@ -117,6 +117,10 @@ struct PolicyConfig {
 };
 
 Result<PolicyConfig> load_policy_config(const std::filesystem::path& file);
+// The policy `name` of a workspace: POLICIES_DIR/NAME.toml, or, for the
+// default name when that file is missing, the built-in strict LTS policy.
+inline constexpr const char* kDefaultPolicyName = "lts-strict";
+Result<PolicyConfig> load_named_policy(const std::filesystem::path& policies_dir, const std::string& name);
 // The default policy file written by `init` (lts-strict).
 std::string default_policy_text();
 

@@ -77,11 +77,8 @@ Result<ChannelState> materialize(Workspace& ws, git::Repository& repo, ChannelCo
         .add_context(where("cut"));
 
   // Its policy is read (and checked) on every load too, not only at create.
-  fs::path policy = ws.config().policies_dir / (config.policy + ".toml");
-  if (!fs::exists(policy))
-    return not_found("policy '" + config.policy + "' not found ('" + policy.string() + "')")
-        .add_context(where("policy"));
-  if (auto p = load_policy_config(policy); !p.ok()) return std::move(p).error().add_context(where("policy"));
+  if (auto p = load_named_policy(ws.config().policies_dir, config.policy); !p.ok())
+    return std::move(p).error().add_context(where("policy"));
 
   LTS_ASSIGN_OR_RETURN(auto row, load_row(ws.db(), config.name));
   ChannelState st;
@@ -136,10 +133,7 @@ Result<ChannelState> create_channel(Workspace& ws, git::Repository& repo, const 
   LTS_ASSIGN_OR_RETURN(auto existing, load_channel_configs(cfg.channels_dir));
   for (const auto& c : existing)
     if (c.branch == o.branch) return conflict("branch '" + o.branch + "' already belongs to channel '" + c.name + "'");
-  fs::path policy_file = cfg.policies_dir / (o.policy + ".toml");
-  if (!fs::exists(policy_file, ec))
-    return not_found("policy '" + o.policy + "' not found ('" + policy_file.string() + "')");
-  LTS_RETURN_IF_ERROR(load_policy_config(policy_file));
+  LTS_RETURN_IF_ERROR(load_named_policy(cfg.policies_dir, o.policy));
 
   ChannelConfig c;
   c.file = file;
