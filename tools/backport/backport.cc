@@ -170,14 +170,10 @@ Result<FindResult> find_fixes(Workspace& ws, git::Repository& repo, const FindOp
     for (const auto& c : commits) {
       if (listed_fixes.count(c.id)) add(c, ch.config.upstream, 120, "the advisory lists it as a fix");
       if (names_any(c.message, ids)) add(c, ch.config.upstream, 100, "its message names the advisory");
-      LTS_ASSIGN_OR_RETURN(auto added, repo.added_paths(c.id));
-      for (const auto& p : added) {
-        std::string base = p.substr(p.rfind('/') + 1);
-        if (names_any(base, ids) && (base.ends_with(".patch") || base.ends_with(".diff"))) {
-          add(c, ch.config.upstream, 90, "it adds the patch " + p);
-          break;
-        }
-      }
+      LTS_ASSIGN_OR_RETURN(auto patches, repo.added_files_named(c.id, [&](std::string_view name) {
+        return (name.ends_with(".patch") || name.ends_with(".diff")) && names_any(std::string(name), ids);
+      }));
+      if (!patches.empty()) add(c, ch.config.upstream, 90, "it adds the patch " + patches[0]);
     }
   }
 

@@ -651,4 +651,51 @@ Result<std::vector<std::string>> Repository::added_lines(const std::string& from
   return out;
 }
 
+namespace {
+
+// Collects the files under `now` (a tree whose ids differ from `before`, or
+// `before` null) that `before` lacks and whose name `wanted` accepts.
+Status added_in(git_repository* repo, const git_tree* before, const git_tree* now, const std::string& prefix,
+                const std::function<bool(std::string_view)>& wanted, std::vector<std::string>& out) {
+  size_t n = git_tree_entrycount(now);
+  for (size_t i = 0; i < n; ++i) {
+    const git_tree_entry* e = git_tree_entry_byindex(now, i);
+    const char* name = git_tree_entry_name(e);
+    const git_tree_entry* old = before ? git_tree_entry_byname(before, name) : nullptr;
+    if (old && git_oid_equal(git_tree_entry_id(old), git_tree_entry_id(e))) continue;  // unchanged
+    git_object_t type = git_tree_entry_type(e);
+    if (type == GIT_OBJECT_TREE) {
+      TreeH sub, old_sub;
+      if (git_tree_lookup(sub.out(), repo, git_tree_entry_id(e)) != 0)
+        return io_error("cannot read tree: " + last_error_text());
+      if (old && git_tree_entry_type(old) == GIT_OBJECT_TREE &&
+          git_tree_lookup(old_sub.out(), repo, git_tree_entry_id(old)) != 0)
+        return io_error("cannot read tree: " + last_error_text());
+      LTS_RETURN_IF_ERROR(added_in(repo, old_sub.get(), sub.get(), prefix + name + "/", wanted, out));
+    } else if (type == GIT_OBJECT_BLOB && !old && wanted(name)) {
+      out.push_back(prefix + name);
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> Repository::added_files_named(
+    const std::string& commit_id, const std::function<bool(std::string_view)>& wanted) const {
+  LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(commit_id));
+  CommitH c;
+  if (git_commit_lookup(c.out(), repo_, &oid) != 0) return not_found("no commit " + commit_id);
+  TreeH tree, parent_tree;
+  if (git_commit_tree(tree.out(), c.get()) != 0) return io_error("cannot read tree: " + last_error_text());
+  if (git_commit_parentcount(c.get()) > 0) {
+    CommitH parent;
+    if (git_commit_parent(parent.out(), c.get(), 0) != 0 || git_commit_tree(parent_tree.out(), parent.get()) != 0)
+      return io_error("cannot read parent tree: " + last_error_text());
+  }
+  std::vector<std::string> out;
+  LTS_RETURN_IF_ERROR(added_in(repo_, parent_tree.get(), tree.get(), "", wanted, out));
+  return out;
+}
+
 }  // namespace ltskit::git

@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tools/core/error.h"
@@ -119,6 +121,11 @@ class Repository {
   // The added lines of the diff from `from` to `to` (no context), for checks
   // such as "no conflict markers left".
   Result<std::vector<std::string>> added_lines(const std::string& from, const std::string& to) const;
+  // The paths of files `commit_id` adds (relative to its first parent) whose
+  // file name satisfies `wanted`. Only subtrees whose ids differ are read, so
+  // a commit costs what it changed, not the size of its tree.
+  Result<std::vector<std::string>> added_files_named(const std::string& commit_id,
+                                                     const std::function<bool(std::string_view)>& wanted) const;
   // Paths `commit_id` adds relative to its first parent (all its paths for a root commit).
   Result<std::vector<std::string>> added_paths(const std::string& commit_id) const;
 
