@@ -88,12 +88,20 @@ class ArchiveReader {
 
   // The next *.json member, or nullopt at the end. The members together
   // may expand to at most `max_size` bytes.
+  // After the end (or an error) it keeps saying so: several readers may ask.
   Result<std::optional<Document>> next() {
+    if (ended_) return std::optional<Document>();
     struct archive_entry* entry;
     while (true) {
       int rc = archive_read_next_header(a_, &entry);
-      if (rc == ARCHIVE_EOF) return std::optional<Document>();
-      if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return invalid(name_ + ": corrupt archive (" + error_text() + ")");
+      if (rc == ARCHIVE_EOF) {
+        ended_ = true;
+        return std::optional<Document>();
+      }
+      if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+        ended_ = true;
+        return invalid(name_ + ": corrupt archive (" + error_text() + ")");
+      }
       if (archive_entry_filetype(entry) != AE_IFREG) continue;
       std::string member = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
       if (!member.ends_with(".json")) continue;
@@ -103,10 +111,15 @@ class ArchiveReader {
       while ((n = archive_read_data(a_, buf, sizeof buf)) > 0) {
         content.append(buf, static_cast<size_t>(n));
         total_ += static_cast<size_t>(n);
-        if (total_ > max_size_)
+        if (total_ > max_size_) {
+          ended_ = true;
           return io_error(name_ + ": archive expands beyond the limit of " + std::to_string(max_size_) + " bytes");
+        }
       }
-      if (n < 0) return invalid(name_ + ": corrupt archive member '" + member + "' (" + error_text() + ")");
+      if (n < 0) {
+        ended_ = true;
+        return invalid(name_ + ": corrupt archive member '" + member + "' (" + error_text() + ")");
+      }
       Document d;
       d.name = name_ + "!" + member;
       d.content = std::move(content);
@@ -128,6 +141,7 @@ class ArchiveReader {
   std::string name_;
   size_t max_size_;
   size_t total_ = 0;
+  bool ended_ = false;
   std::string body_;
 };
 
