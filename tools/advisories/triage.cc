@@ -118,9 +118,8 @@ Result<Backports> branch_backports(git::Repository& repo, const std::string& hea
     for (size_t pos = c.message.find(marker); pos != std::string::npos; pos = c.message.find(marker, pos + 1))
       reverted.insert(c.message.substr(pos + marker.size(), 40));
     if (reverted.count(c.id)) continue;
-    std::string picked;
-    const std::string prefix = "(cherry picked from commit ";
-    if (auto p = c.message.rfind(prefix); p != std::string::npos) picked = c.message.substr(p + prefix.size(), 40);
+    auto from = git::picked_from(c.message);
+    std::string picked = from.empty() ? "" : from.back();
     for (const auto& [key, value] : git::message_trailers(c.message))
       if (lower_id(key) == "advisory") out.emplace(lower_id(value), std::make_pair(c.id, picked));
   }

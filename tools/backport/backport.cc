@@ -92,18 +92,6 @@ bool names_any(const std::string& text, const std::vector<std::string>& ids) {
   return false;
 }
 
-// The ids of the commits `message` says it was cherry-picked from.
-std::vector<std::string> picked_from(const std::string& message) {
-  std::vector<std::string> out;
-  const std::string prefix = "(cherry picked from commit ";
-  for (size_t pos = message.find(prefix); pos != std::string::npos; pos = message.find(prefix, pos + 1)) {
-    std::string id = message.substr(pos + prefix.size(), 40);
-    if (id.size() == 40 && std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(c); }))
-      out.push_back(id);
-  }
-  return out;
-}
-
 Result<PolicyConfig> channel_policy(Workspace& ws, const ChannelState& ch) {
   return load_named_policy(ws.config().policies_dir, ch.config.policy);
 }
@@ -225,7 +213,7 @@ Result<FindResult> find_fixes(Workspace& ws, git::Repository& repo, const FindOp
     auto commits = repo.walk_since(*ch.branch_head, ch.cut_commit);
     if (!commits.ok()) continue;
     for (const auto& c : *commits) {
-      for (const auto& from : picked_from(c.message)) {
+      for (const auto& from : git::picked_from(c.message)) {
         auto it = found.find(from);
         if (it == found.end()) continue;
         Candidate pick;
@@ -341,13 +329,18 @@ Result<std::optional<std::string>> newer_channel_lacking_fix(Workspace& ws, git:
   return std::optional<std::string>();
 }
 
-Status record(Workspace& ws, const ApplyResult& r, const std::string& by) {
+// Sets the outcome of `r`, records the attempt (a row and an event) and returns `r`.
+Result<ApplyResult> conclude(Workspace& ws, ApplyResult& r, const std::string& by, PickOutcome outcome,
+                             std::string detail, std::string rule) {
+  r.outcome = outcome;
+  r.detail = std::move(detail);
+  r.rule = std::move(rule);
   nlohmann::json paths = nlohmann::json::array();
   for (const auto& c : r.conflicts)
     paths.push_back({{"path", c.path}, {"ancestor", c.ancestor}, {"ours", c.ours}, {"theirs", c.theirs}});
   std::string sources;
   for (const auto& s : r.sources) sources += (sources.empty() ? "" : " ") + s;
-  return ws.db().transaction([&]() -> Status {
+  Status s = ws.db().transaction([&]() -> Status {
     LTS_ASSIGN_OR_RETURN(
         Statement ins,
         ws.db().prepare("INSERT INTO backports(advisory_id, channel, source_commits, onto_commit, result_commit, "
@@ -366,6 +359,8 @@ Status record(Workspace& ws, const ApplyResult& r, const std::string& by) {
     return record_event(ws.db(), ws.command(), std::string("backport.") + pick_outcome_name(r.outcome),
                         r.channel + " " + r.advisory, r.detail);
   });
+  if (!s.ok()) return std::move(s).error();
+  return r;
 }
 
 }  // namespace
@@ -377,12 +372,8 @@ Result<ApplyResult> apply_backport(Workspace& ws, git::Repository& repo, const A
   r.advisory = adv.summary.id;
   r.channel = ch.config.name;
   r.branch = ch.config.branch;
-  auto done = [&](PickOutcome outcome, std::string detail, std::string rule = "") -> Result<ApplyResult> {
-    r.outcome = outcome;
-    r.detail = std::move(detail);
-    r.rule = std::move(rule);
-    LTS_RETURN_IF_ERROR(record(ws, r, o.by));
-    return r;
+  auto done = [&](PickOutcome outcome, std::string detail, std::string rule = "") {
+    return conclude(ws, r, o.by, outcome, std::move(detail), std::move(rule));
   };
   if (!ch.branch_head)
     return not_found("branch '" + ch.config.branch + "' of channel '" + ch.config.name + "' is gone");
@@ -428,7 +419,7 @@ Result<ApplyResult> apply_backport(Workspace& ws, git::Repository& repo, const A
   std::set<std::string> present;
   for (const auto& c : on_branch) {
     present.insert(c.id);
-    for (const auto& from : picked_from(c.message)) present.insert(from);
+    for (const auto& from : git::picked_from(c.message)) present.insert(from);
   }
   std::vector<std::string> todo;
   for (const auto& c : commits) {
@@ -438,7 +429,7 @@ Result<ApplyResult> apply_backport(Workspace& ws, git::Repository& repo, const A
     auto info = repo.commit(c);
     bool via = false;
     if (info.ok())
-      for (const auto& from : picked_from(info->message)) via = via || present.count(from);
+      for (const auto& from : git::picked_from(info->message)) via = via || present.count(from);
     if (!via) todo.push_back(c);
   }
   if (todo.empty()) return done(PickOutcome::kNoOp, "the fix is already on " + r.branch);
@@ -508,12 +499,8 @@ Result<ApplyResult> land_backport(Workspace& ws, git::Repository& repo, const La
   if (!ch.branch_head) return not_found("branch '" + r.branch + "' of channel '" + r.channel + "' is gone");
   r.onto = *ch.branch_head;
   r.candidate_branch = name;
-  auto done = [&](PickOutcome outcome, std::string detail, std::string rule = "") -> Result<ApplyResult> {
-    r.outcome = outcome;
-    r.detail = std::move(detail);
-    r.rule = std::move(rule);
-    LTS_RETURN_IF_ERROR(record(ws, r, o.by));
-    return r;
+  auto done = [&](PickOutcome outcome, std::string detail, std::string rule = "") {
+    return conclude(ws, r, o.by, outcome, std::move(detail), std::move(rule));
   };
   if (ch.status == ChannelStatus::kEol)
     return done(PickOutcome::kRefused, "channel " + r.channel + " reached end of life; it takes no more backports",

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <mutex>
 #include <random>
@@ -431,6 +432,16 @@ bool has_conforming_footer(const std::string& message) {
 
 }  // namespace
 
+std::vector<std::string> picked_from(const std::string& message) {
+  std::vector<std::string> out;
+  for (size_t pos = message.find(kPickedPrefix); pos != std::string::npos; pos = message.find(kPickedPrefix, pos + 1)) {
+    std::string id = message.substr(pos + kPickedPrefix.size(), 40);
+    if (id.size() == 40 && std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(c); }))
+      out.push_back(id);
+  }
+  return out;
+}
+
 std::string cherry_pick_message(const std::string& message, const std::string& picked) {
   std::string out = message;
   if (!out.empty() && out.back() != '\n') out += '\n';
@@ -439,23 +450,35 @@ std::string cherry_pick_message(const std::string& message, const std::string& p
   return out;
 }
 
-Result<PickResult> Repository::cherry_pick(const std::string& commit, const std::string& onto) const {
+namespace {
+
+// The index `git cherry-pick` would leave: `commit` picked onto `onto`, in
+// memory, with git's rename detection (limit 7000, git's merge.renameLimit
+// default; libgit2's own is 1000).
+Status cherrypick_index(git_repository* repo, const std::string& commit, const std::string& onto, IndexH& index) {
   LTS_ASSIGN_OR_RETURN(git_oid pick_oid, parse_oid(commit));
   LTS_ASSIGN_OR_RETURN(git_oid onto_oid, parse_oid(onto));
   CommitH pick, ours;
-  if (git_commit_lookup(pick.out(), repo_, &pick_oid) != 0) return not_found("no commit " + commit);
-  if (git_commit_lookup(ours.out(), repo_, &onto_oid) != 0) return not_found("no commit " + onto);
+  if (git_commit_lookup(pick.out(), repo, &pick_oid) != 0) return not_found("no commit " + commit);
+  if (git_commit_lookup(ours.out(), repo, &onto_oid) != 0) return not_found("no commit " + onto);
   if (git_commit_parentcount(pick.get()) != 1)
     return invalid("commit " + commit.substr(0, 12) + " has " + std::to_string(git_commit_parentcount(pick.get())) +
                    " parents; only a commit with one parent can be picked");
   git_merge_options opts;
   git_merge_options_init(&opts, GIT_MERGE_OPTIONS_VERSION);
   opts.flags |= GIT_MERGE_FIND_RENAMES;
-  opts.target_limit = 7000;  // git's merge.renameLimit default
-  IndexH index;
-  if (git_cherrypick_commit(index.out(), repo_, pick.get(), ours.get(), 0, &opts) != 0)
+  opts.target_limit = 7000;
+  if (git_cherrypick_commit(index.out(), repo, pick.get(), ours.get(), 0, &opts) != 0)
     return io_error("cannot cherry-pick " + commit.substr(0, 12) + " onto " + onto.substr(0, 12) + ": " +
                     last_error_text());
+  return ok_status();
+}
+
+}  // namespace
+
+Result<PickResult> Repository::cherry_pick(const std::string& commit, const std::string& onto) const {
+  IndexH index;
+  LTS_RETURN_IF_ERROR(cherrypick_index(repo_, commit, onto, index));
   PickResult r;
   if (git_index_has_conflicts(index.get())) {
     ConflictIterH it;
@@ -527,42 +550,10 @@ Status Repository::update_branch(const std::string& name, const std::string& tar
   return ok_status();
 }
 
-Result<std::vector<std::string>> Repository::added_paths(const std::string& commit_id) const {
-  LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(commit_id));
-  CommitH c;
-  if (git_commit_lookup(c.out(), repo_, &oid) != 0) return not_found("no commit " + commit_id);
-  TreeH tree, parent_tree;
-  if (git_commit_tree(tree.out(), c.get()) != 0) return io_error("cannot read tree: " + last_error_text());
-  if (git_commit_parentcount(c.get()) > 0) {
-    CommitH parent;
-    if (git_commit_parent(parent.out(), c.get(), 0) != 0 || git_commit_tree(parent_tree.out(), parent.get()) != 0)
-      return io_error("cannot read parent tree: " + last_error_text());
-  }
-  DiffH diff;
-  if (git_diff_tree_to_tree(diff.out(), repo_, parent_tree.get(), tree.get(), nullptr) != 0)
-    return io_error("cannot diff commit " + commit_id + ": " + last_error_text());
-  std::vector<std::string> out;
-  for (size_t i = 0; i < git_diff_num_deltas(diff.get()); ++i) {
-    const git_diff_delta* d = git_diff_get_delta(diff.get(), i);
-    if (d->status == GIT_DELTA_ADDED) out.push_back(d->new_file.path);
-  }
-  return out;
-}
-
 Result<std::string> Repository::conflicted_pick_tree(const std::string& commit, const std::string& onto,
                                                      const std::string& ours_label, const std::string& theirs_label) {
-  LTS_ASSIGN_OR_RETURN(git_oid pick_oid, parse_oid(commit));
-  LTS_ASSIGN_OR_RETURN(git_oid onto_oid, parse_oid(onto));
-  CommitH pick, ours;
-  if (git_commit_lookup(pick.out(), repo_, &pick_oid) != 0) return not_found("no commit " + commit);
-  if (git_commit_lookup(ours.out(), repo_, &onto_oid) != 0) return not_found("no commit " + onto);
-  git_merge_options opts;
-  git_merge_options_init(&opts, GIT_MERGE_OPTIONS_VERSION);
-  opts.flags |= GIT_MERGE_FIND_RENAMES;
-  opts.target_limit = 7000;
   IndexH index;
-  if (git_cherrypick_commit(index.out(), repo_, pick.get(), ours.get(), 0, &opts) != 0)
-    return io_error("cannot cherry-pick " + commit.substr(0, 12) + ": " + last_error_text());
+  LTS_RETURN_IF_ERROR(cherrypick_index(repo_, commit, onto, index));
   struct Resolved {
     std::string path;
     git_oid blob;

@@ -58,6 +58,10 @@ struct PickResult {
 // message already ends with a trailer block (git's trailer rules).
 std::string cherry_pick_message(const std::string& message, const std::string& picked);
 
+// The ids of the commits `message` says it was cherry-picked from (its
+// "(cherry picked from commit <id>)" lines), in order.
+std::vector<std::string> picked_from(const std::string& message);
+
 // The trailers (key, value) of the last paragraph of `message`, by git's rules.
 std::vector<std::pair<std::string, std::string>> message_trailers(const std::string& message);
 
@@ -126,8 +130,6 @@ class Repository {
   // a commit costs what it changed, not the size of its tree.
   Result<std::vector<std::string>> added_files_named(const std::string& commit_id,
                                                      const std::function<bool(std::string_view)>& wanted) const;
-  // Paths `commit_id` adds relative to its first parent (all its paths for a root commit).
-  Result<std::vector<std::string>> added_paths(const std::string& commit_id) const;
 
   // The contents of the file at `path` in commit `commit_id`; kNotFound if absent.
   Result<std::string> read_file(const std::string& commit_id, const std::string& path) const;
