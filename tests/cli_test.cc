@@ -858,6 +858,94 @@ TEST(CliBackport, NeverSkipNewerChannelsTrailersKeepFixedARevertUndoes) {
   EXPECT_EQ(state("1.0").substr(0, 5), "fixed");
 }
 
+// `backport find` keeps what it read of the upstream history in
+// .ltskit/cache/history.db: a second search reads only the commits that are
+// new, finds the old matches (message and added patch) through the index,
+// and an upstream rewritten under it is read again from the cut. Without
+// the cache the answer is the same.
+TEST(CliBackport, FindReadsOnlyNewHistoryAndRereadsARewrittenUpstream) {
+  TempDir tmp;
+  testing::GitRepoBuilder repo{tmp / "pkgs"};
+  repo.write("default.nix", testing::test_package_set(R"(  libx = mk "libx" "1.0.0";)"));
+  std::string cut = repo.commit("libx 1.0.0");
+  std::string named, patched;
+  for (int i = 0; i < 24; ++i) {
+    repo.write("pkgs/p" + std::to_string(i % 5) + "/file", std::to_string(i) + "\n");
+    if (i == 7) {
+      named = repo.commit("libx: bounds check\n\nFixes ADV-9 (reported upstream as CVE-2026-0909).");
+    } else if (i == 15) {
+      repo.write("pkgs/libx/CVE-2026-0909.patch", "--- a\n+++ b\n");
+      patched = repo.commit("libx: add the upstream patch");
+    } else {
+      repo.commit("p" + std::to_string(i % 5) + ": update (ADV-90, CVE-2026-09090 are other issues)");
+    }
+  }
+  tmp.write("feed/adv.json", R"({"id": "ADV-9", "aliases": ["CVE-2026-0909"], "modified": "2026-02-01T00:00:00Z",
+      "affected": [{"package": {"ecosystem": "Nix", "name": "libx"},
+                    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]})");
+  auto ltskit = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {LTSKIT_BINARY, "-C", (tmp / "ws").string()});
+    auto r = run_process(args);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? CliRun{r->exit_code, r->out, r->err} : CliRun{-1, "", ""};
+  };
+  ASSERT_EQ(ltskit({"init", "--repo", (tmp / "pkgs").string()}).code, 0);
+  ASSERT_EQ(ltskit({"channel", "create", "1.0", "--branch", "lts/1.0", "--from", cut}).code, 0);
+  ASSERT_EQ(ltskit({"advisories", "source", "add", "feed", (tmp / "feed").string()}).code, 0);
+  ASSERT_EQ(ltskit({"advisories", "sync", "--skip-triage"}).code, 0);
+  auto find = [&](const std::string& id) {
+    CliRun f = ltskit({"backport", "find", id, "--json"});
+    EXPECT_EQ(f.code, 0) << f.err;
+    return json::parse(f.out, nullptr, false);
+  };
+  auto found = [](const json& f) {
+    std::map<std::string, std::string> out;  // commit -> reasons
+    for (const auto& c : f["candidates"]) {
+      std::string why;
+      for (const auto& r : c["reasons"]) why += r.get<std::string>() + ";";
+      out[c["commit"].get<std::string>()] = why;
+    }
+    return out;
+  };
+  json first = find("ADV-9");
+  EXPECT_EQ(first["searched_commits"], 24);
+  EXPECT_EQ(first["read_commits"], 24);
+  auto expected = std::map<std::string, std::string>{{named, "its message names the advisory;"},
+                                                     {patched, "it adds the patch pkgs/libx/CVE-2026-0909.patch;"}};
+  EXPECT_EQ(found(first), expected) << first.dump();
+  ASSERT_TRUE(std::filesystem::exists(tmp / "ws/.ltskit/cache/history.db"));
+
+  // Three new upstream commits: only they are read; the old matches come
+  // from the index (by the alias too).
+  repo.write("pkgs/p1/file", "new\n");
+  std::string later = repo.commit("libx: follow-up for CVE-2026-0909");
+  repo.write("pkgs/p2/file", "new\n");
+  repo.commit("p2: update");
+  repo.write("pkgs/p3/file", "new\n");
+  repo.commit("p3: update");
+  json second = find("CVE-2026-0909");
+  EXPECT_EQ(second["searched_commits"], 27);
+  EXPECT_EQ(second["read_commits"], 3);
+  expected[later] = "its message names the advisory;";
+  EXPECT_EQ(found(second), expected) << second.dump();
+
+  // Without the cache: every commit read, the same answer.
+  std::filesystem::remove(tmp / "ws/.ltskit/cache/history.db");
+  json uncached = find("ADV-9");
+  EXPECT_EQ(uncached["read_commits"], 27);
+  EXPECT_EQ(found(uncached), expected) << uncached.dump();
+
+  // Upstream rewritten under the cache: back to before the named commit,
+  // then new work. The range is read again; what is gone is not offered.
+  repo.git({"reset", "-q", "--hard", repo.git({"rev-parse", named + "~1"})});
+  repo.write("pkgs/p4/file", "rewritten\n");
+  repo.commit("p4: rewritten history");
+  json rewritten = find("ADV-9");
+  EXPECT_EQ(rewritten["read_commits"], 8);
+  EXPECT_EQ(rewritten["searched_commits"], 8);
+  EXPECT_TRUE(rewritten["candidates"].empty()) << rewritten.dump();
+}
+
 // Issue 9: the branch moves while a backport is being checked (here: while
 // the policy gate's evaluation waits on a FIFO the test holds). The
 // compare-and-swap sees it: the outcome is `failed`, the branch keeps the

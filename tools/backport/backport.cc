@@ -10,6 +10,7 @@
 #include "tools/advisories/schema.h"
 #include "tools/advisories/store.h"
 #include "tools/advisories/triage.h"
+#include "tools/backport/history.h"
 #include "tools/core/events.h"
 #include "tools/core/fs.h"
 #include "tools/core/version.h"
@@ -67,31 +68,6 @@ PickOutcome parse_outcome(const std::string& s) {
   return PickOutcome::kFailed;
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-// `text` names `id` (case-insensitively, not as a prefix of a longer number:
-// "CVE-2026-1" is not in "CVE-2026-10").
-bool names(const std::string& text, const std::string& id) {
-  if (id.empty()) return false;
-  std::string t = lower(text), i = lower(id);
-  for (size_t pos = t.find(i); pos != std::string::npos; pos = t.find(i, pos + 1)) {
-    size_t end = pos + i.size();
-    bool left = pos == 0 || !std::isalnum(static_cast<unsigned char>(t[pos - 1]));
-    bool right = end == t.size() || !std::isalnum(static_cast<unsigned char>(t[end]));
-    if (left && right) return true;
-  }
-  return false;
-}
-
-bool names_any(const std::string& text, const std::vector<std::string>& ids) {
-  for (const auto& id : ids)
-    if (names(text, id)) return true;
-  return false;
-}
-
 Result<PolicyConfig> channel_policy(Workspace& ws, const ChannelState& ch) {
   return load_named_policy(ws.config().policies_dir, ch.config.policy);
 }
@@ -118,6 +94,8 @@ int version_change_level(const std::string& from, const std::string& to) {
 }
 
 Result<FindResult> find_fixes(Workspace& ws, git::Repository& repo, const FindOptions& o) {
+  NullProgress quiet;
+  Progress& progress = o.progress ? *o.progress : quiet;
   LTS_ASSIGN_OR_RETURN(advisories::AdvisoryDetail adv, advisories::get_advisory(ws.db(), o.advisory));
   FindResult out;
   out.advisory = adv.summary.id;
@@ -154,14 +132,22 @@ Result<FindResult> find_fixes(Workspace& ws, git::Repository& repo, const FindOp
     std::string head = upstream_head_or(repo, ch.config.upstream, err);
     if (head.empty()) return not_found(err);
     if (!walked.insert({ch.config.upstream, ch.cut_commit}).second) continue;
-    LTS_ASSIGN_OR_RETURN(auto commits, repo.walk_since(head, ch.cut_commit));
-    for (const auto& c : commits) {
-      if (listed_fixes.count(c.id)) add(c, ch.config.upstream, 120, "the advisory lists it as a fix");
-      if (names_any(c.message, ids)) add(c, ch.config.upstream, 100, "its message names the advisory");
-      LTS_ASSIGN_OR_RETURN(auto patches, repo.added_files_named(c.id, [&](std::string_view name) {
-        return (name.ends_with(".patch") || name.ends_with(".diff")) && names_any(std::string(name), ids);
-      }));
-      if (!patches.empty()) add(c, ch.config.upstream, 90, "it adds the patch " + patches[0]);
+    HistoryQuery hq;
+    hq.upstream = ch.config.upstream;
+    hq.head = head;
+    hq.cut = ch.cut_commit;
+    hq.ids = ids;
+    hq.listed.assign(listed_fixes.begin(), listed_fixes.end());
+    LTS_ASSIGN_OR_RETURN(HistorySearch hs, search_history(repo, ws.config().cache_dir() / "history.db", hq, progress));
+    out.searched_commits += hs.range_commits;
+    out.read_commits += hs.read_commits;
+    for (const auto& l : hs.listed_present) {
+      auto c = repo.commit(l);
+      if (c.ok()) add(*c, ch.config.upstream, 120, "the advisory lists it as a fix");
+    }
+    for (const auto& m : hs.matches) {
+      if (m.message_names) add(m.commit, ch.config.upstream, 100, "its message names the advisory");
+      if (!m.patches.empty()) add(m.commit, ch.config.upstream, 90, "it adds the patch " + m.patches[0]);
     }
   }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tools/core/error.h"
+#include "tools/core/progress.h"
 #include "tools/core/state.h"
 #include "tools/core/workspace.h"
 #include "tools/git/repository.h"
@@ -34,6 +35,7 @@ struct Candidate {
 struct FindOptions {
   std::string advisory;                // id or alias
   std::optional<std::string> channel;  // default: every active channel
+  Progress* progress = nullptr;        // reading a long history for the first time
 };
 
 struct FindResult {
@@ -41,6 +43,8 @@ struct FindResult {
   std::vector<std::string> aliases;
   std::vector<std::string> channels;
   std::vector<Candidate> candidates;  // best first
+  size_t searched_commits = 0;        // upstream commits since the cut(s)
+  size_t read_commits = 0;            // of those, read by this search (the rest came from the history cache)
 };
 
 // Ranks candidate fix commits: commits on the upstream since the channel's cut

@@ -103,6 +103,8 @@ void define_backport(CLI::App& app, CommandContext& ctx) {
         backport::FindOptions fo;
         fo.advisory = o->advisory;
         if (!o->channel.empty()) fo.channel = o->channel;
+        TerminalProgress progress(ctx.global.quiet || o->json);
+        fo.progress = &progress;
         LTS_ASSIGN_OR_RETURN(backport::FindResult r, backport::find_fixes(ws, repo, fo));
         if (o->json) {
           nlohmann::json arr = nlohmann::json::array();
@@ -115,7 +117,12 @@ void define_backport(CLI::App& app, CommandContext& ctx) {
                  {"score", c.score},
                  {"reasons", c.reasons},
                  {"upstream_commit", c.upstream_commit ? nlohmann::json(*c.upstream_commit) : nlohmann::json()}});
-          print_json({{"advisory", r.advisory}, {"aliases", r.aliases}, {"channels", r.channels}, {"candidates", arr}});
+          print_json({{"advisory", r.advisory},
+                      {"aliases", r.aliases},
+                      {"channels", r.channels},
+                      {"searched_commits", r.searched_commits},
+                      {"read_commits", r.read_commits},
+                      {"candidates", arr}});
           return ok_status();
         }
         if (r.candidates.empty()) {

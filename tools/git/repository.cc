@@ -8,8 +8,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <climits>
+#include <cstring>
+#include <deque>
 #include <mutex>
+#include <queue>
 #include <random>
+#include <tuple>
+#include <unordered_map>
 
 #include "tools/core/fs.h"
 
@@ -277,6 +283,202 @@ Result<std::vector<CommitInfo>> Repository::walk_since(const std::string& from, 
     if (git_commit_lookup(c.out(), repo_, &next) != 0)
       return io_error("cannot read commit " + oid_str(&next) + ": " + last_error_text());
     out.push_back(info_of(c.get()));
+  }
+  return out;
+}
+
+namespace {
+
+using OdbH = Handle<git_odb, git_odb_free>;
+using OdbObjectH = Handle<git_odb_object, git_odb_object_free>;
+
+struct OidHash {
+  size_t operator()(const git_oid& o) const {
+    size_t h;
+    std::memcpy(&h, o.id, sizeof h);
+    return h;
+  }
+};
+struct OidEq {
+  bool operator()(const git_oid& a, const git_oid& b) const { return git_oid_equal(&a, &b) != 0; }
+};
+
+// The fields of a raw commit object that a walk needs.
+struct RawCommit {
+  git_oid tree{};
+  std::vector<git_oid> parents;
+  int64_t time = 0;  // committer time
+  std::string_view message;
+};
+
+bool parse_raw_commit(std::string_view data, RawCommit& out) {
+  auto hex_oid = [](std::string_view hex, git_oid& oid) {
+    return hex.size() == GIT_OID_HEXSZ && git_oid_fromstrn(&oid, hex.data(), hex.size()) == 0;
+  };
+  bool have_tree = false;
+  size_t pos = 0;
+  while (pos < data.size()) {
+    size_t eol = data.find('\n', pos);
+    if (eol == std::string_view::npos) eol = data.size();
+    std::string_view line = data.substr(pos, eol - pos);
+    pos = eol + 1;
+    if (line.empty()) {
+      if (pos <= data.size()) out.message = data.substr(pos);
+      return have_tree;
+    }
+    if (line.starts_with("tree ")) {
+      have_tree = hex_oid(line.substr(5), out.tree);
+      if (!have_tree) return false;
+    } else if (line.starts_with("parent ")) {
+      git_oid p;
+      if (!hex_oid(line.substr(7), p)) return false;
+      out.parents.push_back(p);
+    } else if (line.starts_with("committer ")) {
+      // "committer Name <email> 1700000000 +0000"
+      size_t gt = line.rfind('>');
+      if (gt == std::string_view::npos) return false;
+      size_t i = gt + 1;
+      while (i < line.size() && line[i] == ' ') ++i;
+      int64_t t = 0;
+      while (i < line.size() && line[i] >= '0' && line[i] <= '9') t = t * 10 + (line[i++] - '0');
+      out.time = t;
+    }
+  }
+  return have_tree;  // no message at all
+}
+
+}  // namespace
+
+Result<std::vector<CommitInfo>> Repository::scan_range(const std::string& from,
+                                                       const std::vector<std::string>& hide) const {
+  OdbH odb;
+  if (git_repository_odb(odb.out(), repo_) != 0) return io_error("cannot open objects: " + last_error_text());
+  bool shallow = git_repository_is_shallow(repo_) == 1;
+  struct Node {
+    git_oid id;
+    git_oid tree;
+    int64_t time;
+    std::vector<git_oid> parent_ids;
+    std::vector<uint32_t> parents;  // set once expanded
+    std::string message;
+    bool uninteresting = false, in_queue = false;
+  };
+  std::vector<Node> nodes;
+  std::unordered_map<git_oid, uint32_t, OidHash, OidEq> index;
+  using Entry = std::tuple<int64_t, int64_t, uint32_t>;  // time, -discovery order, node
+  std::priority_queue<Entry> queue;
+  int64_t discovered = 0;
+  size_t interesting_queued = 0;
+  nodes.reserve(4096);
+  index.reserve(4096);
+
+  // Marks `start` and every expanded ancestor uninteresting.
+  auto mark = [&](uint32_t start) {
+    std::vector<uint32_t> stack = {start};
+    while (!stack.empty()) {
+      uint32_t i = stack.back();
+      stack.pop_back();
+      Node& n = nodes[i];
+      if (n.uninteresting) continue;
+      n.uninteresting = true;
+      if (n.in_queue) {  // queued as wanted: no longer counts
+        n.in_queue = false;
+        --interesting_queued;
+      }
+      for (uint32_t p : n.parents) stack.push_back(p);
+    }
+  };
+  // The node of `id`, read (once) and queued when new; nullopt for a parent
+  // cut off by a shallow clone.
+  auto load = [&](const git_oid& id, bool uninteresting) -> Result<std::optional<uint32_t>> {
+    auto it = index.find(id);
+    if (it != index.end()) {
+      if (uninteresting) mark(it->second);
+      return std::optional<uint32_t>(it->second);
+    }
+    OdbObjectH obj;
+    int rc = git_odb_read(obj.out(), odb.get(), &id);
+    if (rc == GIT_ENOTFOUND && shallow) return std::optional<uint32_t>();
+    if (rc != 0) return io_error("cannot read commit " + oid_str(&id) + ": " + last_error_text());
+    if (git_odb_object_type(obj.get()) != GIT_OBJECT_COMMIT) return invalid(oid_str(&id) + " is not a commit");
+    RawCommit raw;
+    std::string_view data(static_cast<const char*>(git_odb_object_data(obj.get())), git_odb_object_size(obj.get()));
+    if (!parse_raw_commit(data, raw)) return io_error("commit " + oid_str(&id) + " is malformed");
+    uint32_t i = static_cast<uint32_t>(nodes.size());
+    Node n;
+    n.id = id;
+    n.tree = raw.tree;
+    n.time = raw.time;
+    n.parent_ids = std::move(raw.parents);
+    n.message.assign(raw.message);
+    n.uninteresting = uninteresting;
+    n.in_queue = !uninteresting;
+    nodes.push_back(std::move(n));
+    index.emplace(id, i);
+    queue.emplace(nodes[i].time, -(discovered++), i);
+    if (!uninteresting) ++interesting_queued;
+    return std::optional<uint32_t>(i);
+  };
+
+  for (const auto& h : hide) {
+    LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(h));
+    LTS_ASSIGN_OR_RETURN(auto hidden, load(oid, true));
+    (void)hidden;
+  }
+  LTS_ASSIGN_OR_RETURN(git_oid from_oid, parse_oid(from));
+  LTS_ASSIGN_OR_RETURN(auto start, load(from_oid, false));
+  (void)start;
+  // When to stop. git's rev-list goes on while anything wanted is queued or
+  // the queue holds commits no older than the last one taken, then a few
+  // more (revision.c, still_interesting); where committer times go
+  // backwards it stops too early and lists commits a hidden one reaches.
+  // Here the margin is the largest backwards step seen on any edge walked:
+  // the walk goes on while the queue holds commits that, by that margin,
+  // could still lead to any commit taken.
+  constexpr int kSlop = 5;
+  int slop = kSlop;
+  int64_t oldest_taken = INT64_MAX;
+  int64_t skew = 0;  // the largest parent-newer-than-child step seen, seconds
+  std::vector<uint32_t> order;
+  while (!queue.empty()) {
+    uint32_t i = std::get<2>(queue.top());
+    queue.pop();
+    if (nodes[i].in_queue) {
+      nodes[i].in_queue = false;
+      --interesting_queued;
+    }
+    bool uninteresting = nodes[i].uninteresting;
+    std::vector<git_oid> parent_ids = std::move(nodes[i].parent_ids);
+    std::vector<uint32_t> parents;
+    for (const auto& p : parent_ids) {
+      LTS_ASSIGN_OR_RETURN(auto pi, load(p, uninteresting));
+      if (!pi) continue;
+      parents.push_back(*pi);
+      skew = std::max(skew, nodes[*pi].time - nodes[i].time);
+    }
+    nodes[i].parents = std::move(parents);
+    if (!uninteresting) {
+      order.push_back(i);
+      oldest_taken = std::min(oldest_taken, nodes[i].time);
+    }
+    if (queue.empty()) break;
+    if (interesting_queued > 0 || std::get<0>(queue.top()) + skew >= oldest_taken) slop = kSlop;
+    else if (--slop <= 0) break;
+  }
+  // A commit taken as wanted may have been reached from a hidden one later
+  // (clock skew): only what is still wanted at the end is returned.
+  std::vector<CommitInfo> out;
+  out.reserve(order.size());
+  for (uint32_t i : order) {
+    Node& n = nodes[i];
+    if (n.uninteresting) continue;
+    CommitInfo info;
+    info.id = oid_str(&n.id);
+    info.tree_id = oid_str(&n.tree);
+    info.time = n.time;
+    info.message = std::move(n.message);
+    for (uint32_t p : n.parents) info.parents.push_back(oid_str(&nodes[p].id));
+    out.push_back(std::move(info));
   }
   return out;
 }
@@ -644,25 +846,94 @@ Result<std::vector<std::string>> Repository::added_lines(const std::string& from
 
 namespace {
 
-// Collects the files under `now` (a tree whose ids differ from `before`, or
-// `before` null) that `before` lacks and whose name `wanted` accepts.
-Status added_in(git_repository* repo, const git_tree* before, const git_tree* now, const std::string& prefix,
+// git's tree order: names compared bytewise, a tree's name as if it ended in '/'.
+int tree_order(const git_tree_entry* a, const git_tree_entry* b) {
+  const char* an = git_tree_entry_name(a);
+  const char* bn = git_tree_entry_name(b);
+  size_t al = std::strlen(an), bl = std::strlen(bn), n = std::min(al, bl);
+  if (int c = std::memcmp(an, bn, n)) return c;
+  auto next = [](const git_tree_entry* e, const char* name, size_t len, size_t at) -> int {
+    if (len > at) return static_cast<unsigned char>(name[at]);
+    return git_tree_entry_type(e) == GIT_OBJECT_TREE ? '/' : 0;
+  };
+  return next(a, an, al, n) - next(b, bn, bl, n);
+}
+
+// Collects the files under `now` that `before` (null: nothing) lacks and
+// whose name `wanted` accepts, reading only subtrees whose ids differ: both
+// trees are walked side by side in git's order.
+// Reads trees, keeping the most recent ones: walking history newest first,
+// a commit's parent trees are read again as the next commit's own.
+class TreeSource {
+ public:
+  explicit TreeSource(git_repository* repo, size_t keep = 0) : repo_(repo), keep_(keep) {}
+  TreeSource(const TreeSource&) = delete;
+  TreeSource& operator=(const TreeSource&) = delete;
+  ~TreeSource() {
+    for (auto& [id, t] : kept_) git_tree_free(t);
+  }
+  // A tree the caller frees with release().
+  git_tree* get(const git_oid* id) {
+    auto it = kept_.find(*id);
+    if (it != kept_.end()) return it->second;
+    git_tree* t = nullptr;
+    if (git_tree_lookup(&t, repo_, id) != 0) return nullptr;
+    if (keep_ == 0) return t;
+    if (order_.size() >= keep_) {
+      auto old = kept_.find(order_.front());
+      git_tree_free(old->second);
+      kept_.erase(old);
+      order_.pop_front();
+    }
+    kept_.emplace(*id, t);
+    order_.push_back(*id);
+    return t;
+  }
+  void release(git_tree* t) {
+    if (keep_ == 0 && t) git_tree_free(t);
+  }
+
+ private:
+  git_repository* repo_;
+  size_t keep_;
+  std::unordered_map<git_oid, git_tree*, OidHash, OidEq> kept_;
+  std::deque<git_oid> order_;
+};
+
+Status added_in(TreeSource& trees, const git_tree* before, const git_tree* now, const std::string& prefix,
                 const std::function<bool(std::string_view)>& wanted, std::vector<std::string>& out) {
   size_t n = git_tree_entrycount(now);
+  size_t m = before ? git_tree_entrycount(before) : 0;
+  size_t j = 0;
   for (size_t i = 0; i < n; ++i) {
     const git_tree_entry* e = git_tree_entry_byindex(now, i);
-    const char* name = git_tree_entry_name(e);
-    const git_tree_entry* old = before ? git_tree_entry_byname(before, name) : nullptr;
+    const git_tree_entry* old = nullptr;
+    while (j < m) {
+      const git_tree_entry* o = git_tree_entry_byindex(before, j);
+      int c = tree_order(o, e);
+      if (c < 0) {
+        ++j;
+        continue;
+      }
+      if (c == 0) {
+        old = o;
+        ++j;
+      }
+      break;
+    }
     if (old && git_oid_equal(git_tree_entry_id(old), git_tree_entry_id(e))) continue;  // unchanged
     git_object_t type = git_tree_entry_type(e);
+    const char* name = git_tree_entry_name(e);
     if (type == GIT_OBJECT_TREE) {
-      TreeH sub, old_sub;
-      if (git_tree_lookup(sub.out(), repo, git_tree_entry_id(e)) != 0)
-        return io_error("cannot read tree: " + last_error_text());
-      if (old && git_tree_entry_type(old) == GIT_OBJECT_TREE &&
-          git_tree_lookup(old_sub.out(), repo, git_tree_entry_id(old)) != 0)
-        return io_error("cannot read tree: " + last_error_text());
-      LTS_RETURN_IF_ERROR(added_in(repo, old_sub.get(), sub.get(), prefix + name + "/", wanted, out));
+      git_tree* sub = trees.get(git_tree_entry_id(e));
+      git_tree* old_sub =
+          old && git_tree_entry_type(old) == GIT_OBJECT_TREE ? trees.get(git_tree_entry_id(old)) : nullptr;
+      Status s = !sub || (old && git_tree_entry_type(old) == GIT_OBJECT_TREE && !old_sub)
+                     ? io_error("cannot read tree: " + last_error_text())
+                     : added_in(trees, old_sub, sub, prefix + name + "/", wanted, out);
+      trees.release(sub);
+      trees.release(old_sub);
+      LTS_RETURN_IF_ERROR(s);
     } else if (type == GIT_OBJECT_BLOB && !old && wanted(name)) {
       out.push_back(prefix + name);
     }
@@ -685,7 +956,29 @@ Result<std::vector<std::string>> Repository::added_files_named(
       return io_error("cannot read parent tree: " + last_error_text());
   }
   std::vector<std::string> out;
-  LTS_RETURN_IF_ERROR(added_in(repo_, parent_tree.get(), tree.get(), "", wanted, out));
+  TreeSource trees(repo_);
+  LTS_RETURN_IF_ERROR(added_in(trees, parent_tree.get(), tree.get(), "", wanted, out));
+  return out;
+}
+
+Result<std::vector<std::vector<std::string>>> Repository::added_files_each(
+    const std::vector<TreePair>& pairs, const std::function<bool(std::string_view)>& wanted,
+    const std::function<void(size_t)>& done) const {
+  TreeSource trees(repo_, 256);
+  std::vector<std::vector<std::string>> out(pairs.size());
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(pairs[i].tree));
+    git_tree* now = trees.get(&oid);
+    if (!now) return not_found("no tree " + pairs[i].tree);
+    git_tree* before = nullptr;
+    if (!pairs[i].before.empty()) {
+      LTS_ASSIGN_OR_RETURN(git_oid b, parse_oid(pairs[i].before));
+      before = trees.get(&b);
+      if (!before) return not_found("no tree " + pairs[i].before);
+    }
+    LTS_RETURN_IF_ERROR(added_in(trees, before, now, "", wanted, out[i]));
+    if (done) done(i + 1);
+  }
   return out;
 }
 

@@ -96,6 +96,15 @@ class Repository {
   Result<std::vector<CommitInfo>> walk(const std::string& from, WalkMode mode, size_t limit = 0) const;
   // The commits reachable from `from` but not from `since` (git log since..from), newest first.
   Result<std::vector<CommitInfo>> walk_since(const std::string& from, const std::string& since) const;
+  // The commits reachable from `from` and from none of `hide` (git rev-list
+  // FROM ^HIDE...), each commit object read once straight from the object
+  // database, without libgit2's revwalk: the walk for long ranges. Like
+  // git, it stops once the hidden side is older than what it took, with a
+  // margin for committer times that go backwards (the largest backwards
+  // step seen), so it lists fewer commits a hidden one reaches than git
+  // does where times are skewed. Newest committer time first; `author` and
+  // `summary` are empty.
+  Result<std::vector<CommitInfo>> scan_range(const std::string& from, const std::vector<std::string>& hide) const;
   // The newest commit on the first-parent history of `from` whose committer
   // time is at most `unix_time`; kNotFound if every commit is newer.
   Result<std::string> last_commit_at_or_before(const std::string& from, int64_t unix_time) const;
@@ -130,6 +139,17 @@ class Repository {
   // a commit costs what it changed, not the size of its tree.
   Result<std::vector<std::string>> added_files_named(const std::string& commit_id,
                                                      const std::function<bool(std::string_view)>& wanted) const;
+
+  // The same for many pairs of trees by id (`before` empty: the empty
+  // tree), best given newest commit first, each pair's `before` being the
+  // next pair's `tree`: recent trees are kept, so each is read once.
+  // `done(n)` is called after each pair.
+  struct TreePair {
+    std::string before, tree;
+  };
+  Result<std::vector<std::vector<std::string>>> added_files_each(
+      const std::vector<TreePair>& pairs, const std::function<bool(std::string_view)>& wanted,
+      const std::function<void(size_t)>& done = nullptr) const;
 
   // The contents of the file at `path` in commit `commit_id`; kNotFound if absent.
   Result<std::string> read_file(const std::string& commit_id, const std::string& path) const;

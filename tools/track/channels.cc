@@ -4,6 +4,7 @@
 
 #include "tools/core/events.h"
 #include "tools/core/fs.h"
+#include "tools/track/ancestry.h"
 
 namespace ltskit {
 namespace fs = std::filesystem;
@@ -71,7 +72,7 @@ Result<ChannelState> materialize(Workspace& ws, git::Repository& repo, ChannelCo
   if (!upstream_head)
     return not_found("upstream branch '" + config.upstream + "' not found in '" + repo.path().string() + "'")
         .add_context(where("upstream"));
-  LTS_ASSIGN_OR_RETURN(bool on_upstream, repo.is_ancestor(cut, *upstream_head));
+  LTS_ASSIGN_OR_RETURN(bool on_upstream, is_ancestor_remembered(ws, repo, cut, *upstream_head));
   if (!on_upstream)
     return invalid("cut commit " + cut.substr(0, 12) + " is not on upstream branch '" + config.upstream + "'")
         .add_context(where("cut"));
