@@ -858,6 +858,72 @@ TEST(CliBackport, NeverSkipNewerChannelsTrailersKeepFixedARevertUndoes) {
   EXPECT_EQ(state("1.0").substr(0, 5), "fixed");
 }
 
+// The version index knows the versions only at tracked commits; between
+// the channel's cut and the first tracked upstream commit with a fixed
+// version, `backport find` evaluates commits (bisecting the first-parent
+// history, then the branch a merge brought in) to name the commit that
+// brought the fixed version, not the head that happened to be tracked.
+TEST(CliBackport, FindNarrowsAGapInTheVersionIndexByEvaluatingCommits) {
+  TempDir tmp;
+  testing::GitRepoBuilder repo{tmp / "pkgs"};
+  repo.write("default.nix", testing::test_package_set(R"(  libx = mk "libx" "1.0.0";)"));
+  std::string cut = repo.commit("libx 1.0.0");
+  for (int i = 0; i < 4; ++i) {
+    repo.write("README", "main " + std::to_string(i) + "\n");
+    repo.commit("main work " + std::to_string(i));
+  }
+  repo.git({"checkout", "-q", "-b", "topic"});
+  repo.write("topic.txt", "1\n");
+  repo.commit("topic: prepare");
+  repo.write("default.nix", testing::test_package_set(R"(  libx = mk "libx" "1.0.1";)"));
+  std::string bump = repo.commit("libx: 1.0.1");
+  repo.write("topic.txt", "2\n");
+  repo.commit("topic: tidy");
+  repo.git({"checkout", "-q", "main"});
+  repo.git({"merge", "-q", "--no-ff", "-m", "Merge topic", "topic"});
+  for (int i = 0; i < 3; ++i) {
+    repo.write("README", "after " + std::to_string(i) + "\n");
+    repo.commit("main after " + std::to_string(i));
+  }
+  std::string head = repo.git({"rev-parse", "HEAD"});
+  tmp.write("feed/adv.json", R"({"id": "ADV-5", "modified": "2026-02-01T00:00:00Z",
+      "affected": [{"package": {"ecosystem": "Nix", "name": "libx"},
+                    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0.1"}]}]}]})");
+  auto ltskit = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {LTSKIT_BINARY, "-C", (tmp / "ws").string()});
+    auto r = run_process(args);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? CliRun{r->exit_code, r->out, r->err} : CliRun{-1, "", ""};
+  };
+  ASSERT_EQ(ltskit({"init", "--repo", (tmp / "pkgs").string()}).code, 0);
+  ASSERT_EQ(ltskit({"channel", "create", "1.0", "--branch", "lts/1.0", "--from", cut}).code, 0);
+  ASSERT_EQ(ltskit({"advisories", "source", "add", "feed", (tmp / "feed").string()}).code, 0);
+  CliRun tracked = ltskit({"track"});  // the heads only: main's is the first with 1.0.1
+  ASSERT_EQ(tracked.code, 0) << tracked.err;
+  ASSERT_EQ(ltskit({"advisories", "sync"}).code, 0);
+
+  CliRun plain = ltskit({"backport", "find", "ADV-5", "--no-evaluate", "--json"});
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  json p = json::parse(plain.out, nullptr, false);
+  ASSERT_EQ(p["candidates"].size(), 1u) << plain.out;
+  EXPECT_EQ(p["candidates"][0]["commit"], head);
+  EXPECT_EQ(p["candidates"][0]["reasons"][0], "first tracked upstream commit with libx 1.0.1, a fixed version");
+
+  CliRun narrowed = ltskit({"backport", "find", "ADV-5", "--json"});
+  ASSERT_EQ(narrowed.code, 0) << narrowed.err;
+  json n = json::parse(narrowed.out, nullptr, false);
+  ASSERT_EQ(n["candidates"].size(), 1u) << narrowed.out;
+  EXPECT_EQ(n["candidates"][0]["commit"], bump) << narrowed.out;
+  std::string why = n["candidates"][0]["reasons"][0];
+  EXPECT_NE(why.find("first upstream commit with libx 1.0.1"), std::string::npos) << why;
+  EXPECT_NE(why.find("gap before " + head.substr(0, 12)), std::string::npos) << why;
+  // 11 commits in the gap: a bisection, not a walk.
+  EXPECT_NE(why.find("found by evaluating"), std::string::npos) << why;
+  int evaluated = std::stoi(why.substr(why.find("evaluating ") + 11));
+  EXPECT_GE(evaluated, 3);
+  EXPECT_LE(evaluated, 7) << why;
+}
+
 // `backport find` keeps what it read of the upstream history in
 // .ltskit/cache/history.db: a second search reads only the commits that are
 // new, finds the old matches (message and added patch) through the index,

@@ -93,6 +93,114 @@ int version_change_level(const std::string& from, const std::string& to) {
   return 1;
 }
 
+namespace {
+
+struct Narrowed {
+  std::string commit;
+  std::string version;
+  size_t evaluated = 0;
+};
+
+// `first_fixed` is the first tracked commit of `branch` whose version of
+// `pname` is fixed. Between it and the tracked commit before it (or the
+// channel's cut) the index knows nothing: bisect that stretch of its
+// first-parent history by evaluating commits, and when the first fixed one
+// is a merge, the first-parent history of the branch it merged.
+Result<Narrowed> narrow_first_fixed(Workspace& ws, git::Repository& repo, const std::string& branch,
+                                    const std::string& cut, const std::string& first_fixed, const std::string& pname,
+                                    const std::function<bool(const std::string&)>& is_fixed, Progress& progress) {
+  Narrowed out;
+  out.commit = first_fixed;
+  // The newest commit known not to be fixed: a tracked one, or the cut.
+  std::set<std::string> known_unfixed = {cut};
+  {
+    LTS_ASSIGN_OR_RETURN(Statement q, ws.db().prepare("SELECT bc.commit_id FROM branch_commits bc JOIN snapshots s ON "
+                                                      "s.commit_id = bc.commit_id WHERE bc.branch = ?"));
+    q.bind(1, branch);
+    LTS_RETURN_IF_ERROR(q.each_row([&] { known_unfixed.insert(q.text(0)); }));
+  }
+  known_unfixed.erase(first_fixed);
+  std::filesystem::path cache = ws.config().cache_dir() / "trees";
+  bool nix_ready = false;
+  auto fixed_at = [&](const std::string& commit) -> Result<std::optional<std::string>> {
+    if (!nix_ready) {
+      LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
+      LTS_RETURN_IF_ERROR(make_dirs(cache));
+      nix_ready = true;
+    }
+    progress.update(out.evaluated, "evaluating " + commit.substr(0, 12));
+    ++out.evaluated;
+    LTS_ASSIGN_OR_RETURN(auto ex, repo.export_tree(commit, cache));
+    auto pkgs = nix::evaluate_package_set(ex.dir, ws.config().nix);
+    if (!pkgs.ok()) return std::move(pkgs).error().add_context("while evaluating " + commit.substr(0, 12));
+    std::optional<std::string> version;
+    for (const auto& p : *pkgs) {
+      if (p.pname != pname) continue;
+      if (!is_fixed(p.version)) return std::optional<std::string>();
+      version = p.version;
+    }
+    return version;  // nullopt: absent or not fixed
+  };
+  // Bisects chain[0..n): chain[0] fixed, the commit after chain[n-1] not.
+  auto bisect = [&](const std::vector<git::CommitInfo>& chain, size_t hi, size_t lo) -> Status {
+    while (lo - hi > 1) {
+      size_t mid = hi + (lo - hi) / 2;
+      LTS_ASSIGN_OR_RETURN(auto v, fixed_at(chain[mid].id));
+      if (v) {
+        hi = mid;
+        out.version = *v;
+      } else {
+        lo = mid;
+      }
+    }
+    out.commit = chain[hi].id;
+    return ok_status();
+  };
+  constexpr size_t kLimit = 20000;
+  auto chain_to_unfixed =
+      [&](const std::string& from,
+          const std::function<bool(const std::string&)>& stop) -> Result<std::optional<std::vector<git::CommitInfo>>> {
+    LTS_ASSIGN_OR_RETURN(auto walked, repo.walk(from, git::WalkMode::kFirstParent, kLimit));
+    for (size_t i = 0; i < walked.size(); ++i)
+      if (stop(walked[i].id)) {
+        walked.resize(i);
+        return std::optional<std::vector<git::CommitInfo>>(std::move(walked));
+      }
+    return std::optional<std::vector<git::CommitInfo>>();
+  };
+  LTS_ASSIGN_OR_RETURN(
+      auto chain, chain_to_unfixed(first_fixed, [&](const std::string& id) { return known_unfixed.count(id) > 0; }));
+  if (!chain || chain->size() <= 1) return out;  // no gap, or the tracked commit before is not on this line
+  progress.begin("narrowing the first fixed " + pname + " on " + branch, 0);
+  LTS_RETURN_IF_ERROR(bisect(*chain, 0, chain->size()));
+  // A merge brought it: look along the branch it merged.
+  LTS_ASSIGN_OR_RETURN(git::CommitInfo found, repo.commit(out.commit));
+  if (found.parents.size() == 2) {
+    LTS_ASSIGN_OR_RETURN(auto side, fixed_at(found.parents[1]));
+    if (side) {
+      std::string v = *side;
+      LTS_ASSIGN_OR_RETURN(auto merged, repo.walk_since(found.parents[1], found.parents[0]));
+      std::set<std::string> on_side;
+      for (const auto& c : merged) on_side.insert(c.id);
+      LTS_ASSIGN_OR_RETURN(auto side_chain, chain_to_unfixed(found.parents[1], [&](const std::string& id) {
+                             return on_side.count(id) == 0;
+                           }));
+      if (side_chain && !side_chain->empty()) {
+        out.version = v;
+        LTS_RETURN_IF_ERROR(bisect(*side_chain, 0, side_chain->size()));
+      }
+    }
+  }
+  progress.end();
+  if (out.version.empty() && out.commit != first_fixed) {
+    LTS_ASSIGN_OR_RETURN(auto v, fixed_at(out.commit));
+    out.version = v.value_or("?");
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<FindResult> find_fixes(Workspace& ws, git::Repository& repo, const FindOptions& o) {
   NullProgress quiet;
   Progress& progress = o.progress ? *o.progress : quiet;
@@ -151,8 +259,19 @@ Result<FindResult> find_fixes(Workspace& ws, git::Repository& repo, const FindOp
     }
   }
 
-  // The first upstream commit whose tracked version of an affected package
-  // is fixed (from the version index).
+  // The first upstream commit whose version of an affected package is
+  // fixed: from the version index, then narrowed by evaluating the commits
+  // between it and the tracked (or cut) commit before it, when tracking
+  // left a gap there.
+  auto is_fixed = [&](const std::string& version) {
+    bool fixed = false;
+    for (const auto& e : adv.affected) {
+      auto d = advisories::decide(e, version);
+      if (d.state == advisories::Decision::State::kAffected) return false;
+      if (d.state == advisories::Decision::State::kFixed) fixed = true;
+    }
+    return fixed;
+  };
   std::set<std::string> pnames;
   LTS_ASSIGN_OR_RETURN(auto rows, advisories::list_triage(ws.db(), {std::nullopt, std::nullopt, out.advisory}));
   for (const auto& r : rows)
@@ -164,26 +283,28 @@ Result<FindResult> find_fixes(Workspace& ws, git::Repository& repo, const FindOp
       for (const auto& b : answer->branches) {
         if (b.branch != ch.config.upstream) continue;
         const VersionSeen* first = nullptr;
-        for (const auto& v : b.versions) {
-          bool fixed = false;
-          for (const auto& e : adv.affected) {
-            auto d = advisories::decide(e, v.version);
-            if (d.state == advisories::Decision::State::kAffected) {
-              fixed = false;
-              break;
-            }
-            if (d.state == advisories::Decision::State::kFixed) fixed = true;
-          }
-          if (fixed && (!first || v.first_time < first->first_time)) first = &v;
-        }
+        for (const auto& v : b.versions)
+          if (is_fixed(v.version) && (!first || v.first_time < first->first_time)) first = &v;
         if (!first) continue;
-        auto c = repo.commit(first->first_commit);
-        if (!c.ok()) continue;
         // Only commits after the cut can be picked.
         auto before = repo.is_ancestor(first->first_commit, ch.cut_commit);
         if (before.ok() && *before) continue;
-        add(*c, b.branch, 80,
-            "first tracked upstream commit with " + pname + " " + first->version + ", a fixed version");
+        std::string why = "first tracked upstream commit with " + pname + " " + first->version + ", a fixed version";
+        std::string commit = first->first_commit;
+        if (o.narrow) {
+          auto narrowed =
+              narrow_first_fixed(ws, repo, b.branch, ch.cut_commit, first->first_commit, pname, is_fixed, progress);
+          if (!narrowed.ok()) {
+            why += " (not narrowed: " + narrowed.error().message() + ")";
+          } else if (narrowed->commit != commit) {
+            commit = narrowed->commit;
+            why = "first upstream commit with " + pname + " " + narrowed->version +
+                  ", a fixed version (the version index had a gap before " + first->first_commit.substr(0, 12) +
+                  "; found by evaluating " + std::to_string(narrowed->evaluated) + " commit(s))";
+          }
+        }
+        auto c = repo.commit(commit);
+        if (c.ok()) add(*c, b.branch, 80, why);
       }
     }
   }
@@ -379,7 +500,15 @@ Result<ApplyResult> apply_backport(Workspace& ws, git::Repository& repo, const A
     commits.push_back(*id);
   }
   if (commits.empty()) {
-    LTS_ASSIGN_OR_RETURN(FindResult found, find_fixes(ws, repo, {r.advisory, ch.config.name}));
+    // Evaluating to narrow the version index is only worth it when nothing
+    // better (a commit naming the advisory, or adding its patch) is found.
+    FindOptions fo{r.advisory, ch.config.name};
+    fo.narrow = false;
+    LTS_ASSIGN_OR_RETURN(FindResult found, find_fixes(ws, repo, fo));
+    if (!found.candidates.empty() && found.candidates[0].score <= 80) {
+      fo.narrow = true;
+      LTS_ASSIGN_OR_RETURN(found, find_fixes(ws, repo, fo));
+    }
     if (found.candidates.empty())
       return not_found("no fix found for " + r.advisory + " on the upstream of channel " + ch.config.name +
                        " since its cut; name the commit with --commit");

@@ -36,6 +36,9 @@ struct FindOptions {
   std::string advisory;                // id or alias
   std::optional<std::string> channel;  // default: every active channel
   Progress* progress = nullptr;        // reading a long history for the first time
+  // Evaluate commits with Nix where the version index has a gap before the
+  // first fixed version, to name the commit that brought it.
+  bool narrow = true;
 };
 
 struct FindResult {

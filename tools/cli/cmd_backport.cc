@@ -89,12 +89,14 @@ void define_backport(CLI::App& app, CommandContext& ctx) {
   {
     struct Opts {
       std::string advisory, channel;
-      bool json = false;
+      bool json = false, no_evaluate = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = group->add_subcommand("find", "List candidate fix commits for an advisory, ranked");
     cmd->add_option("advisory", o->advisory, "Advisory id or alias")->required();
     cmd->add_option("--channel", o->channel, "Only for this channel");
+    cmd->add_flag("--no-evaluate", o->no_evaluate,
+                  "Do not evaluate commits to narrow a gap in the version index before the first fixed version");
     cmd->add_flag("--json", o->json, "JSON output");
     cmd->callback([&ctx, o]() {
       ctx.action = [&ctx, o]() -> Status {
@@ -105,6 +107,7 @@ void define_backport(CLI::App& app, CommandContext& ctx) {
         if (!o->channel.empty()) fo.channel = o->channel;
         TerminalProgress progress(ctx.global.quiet || o->json);
         fo.progress = &progress;
+        fo.narrow = !o->no_evaluate;
         LTS_ASSIGN_OR_RETURN(backport::FindResult r, backport::find_fixes(ws, repo, fo));
         if (o->json) {
           nlohmann::json arr = nlohmann::json::array();
