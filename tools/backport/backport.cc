@@ -18,6 +18,7 @@
 #include "tools/nix/state.h"
 #include "tools/track/channels.h"
 #include "tools/track/snapshots.h"
+#include "tools/track/tracker.h"
 #include "tools/track/version_index.h"
 
 namespace ltskit::backport {
@@ -358,10 +359,16 @@ Result<Gate> policy_gate(Workspace& ws, git::Repository& repo, const PolicyConfi
   LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
   std::filesystem::path cache = ws.config().cache_dir() / "trees";
   LTS_RETURN_IF_ERROR(make_dirs(cache));
+  // Each evaluation is kept as the commit's snapshot (when the workspace is
+  // writable), so tracking the branch after a landing evaluates nothing.
   auto evaluate = [&](const std::string& commit) -> Result<std::map<std::string, nix::Package>> {
     LTS_ASSIGN_OR_RETURN(auto ex, repo.export_tree(commit, cache));
     auto pkgs = nix::evaluate_package_set(ex.dir, ws.config().nix);
     if (!pkgs.ok()) return std::move(pkgs).error().add_context("while evaluating " + commit.substr(0, 12));
+    if (ws.writable()) {
+      LTS_ASSIGN_OR_RETURN(git::CommitInfo info, repo.commit(commit));
+      LTS_RETURN_IF_ERROR(record_snapshot(ws.db(), info, *pkgs));
+    }
     std::map<std::string, nix::Package> out;
     for (auto& p : *pkgs) out.emplace(p.attr, std::move(p));
     return out;

@@ -1,6 +1,7 @@
 #include "tools/nix/state.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <string>
@@ -17,6 +18,18 @@ Status ensure_state_ready(const NixConfig& config) {
   std::string key = env ? env : "";
   std::lock_guard<std::mutex> lock(mu);
   if (ready.count(key)) return ok_status();
+  // A state folder whose database exists is ready; starting nix-store to
+  // say so costs more than many evaluations. (With a `store` option the
+  // database may live elsewhere: ask Nix.)
+  if (!config.options.count("store")) {
+    std::filesystem::path dir = key.empty() ? std::filesystem::path("/nix/var/nix") : std::filesystem::path(key);
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(dir / "db" / "db.sqlite", ec) &&
+        std::filesystem::is_regular_file(dir / "db" / "schema", ec)) {
+      ready.insert(key);
+      return ok_status();
+    }
+  }
   std::vector<std::string> argv = {"nix-store", "--init"};
   append_options(argv, config);
   ProcessOptions opt;

@@ -102,6 +102,14 @@ Result<std::optional<std::string>> forget_rewritten_branch(Database& db, git::Re
 
 }  // namespace
 
+Status record_snapshot(Database& db, const git::CommitInfo& commit, const std::vector<nix::Package>& packages) {
+  return db.transaction([&]() -> Status {
+    LTS_ASSIGN_OR_RETURN(auto have, snapshot_by(db, "commit_id", commit.id));
+    if (have) return ok_status();
+    return insert_snapshot(db, commit, packages);
+  });
+}
+
 Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptions& options, Progress& progress) {
   // Which branches, and why.
   std::vector<ChannelState> channels;

@@ -11,6 +11,7 @@
 #include "tools/core/progress.h"
 #include "tools/core/workspace.h"
 #include "tools/git/repository.h"
+#include "tools/nix/evaluator.h"
 
 namespace ltskit {
 
@@ -53,5 +54,10 @@ struct TrackReport {
 // snapshot is written in its own transaction, so an interrupted run keeps
 // everything it finished.
 Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptions& options, Progress& progress);
+
+// Keeps an evaluation made elsewhere (the backport policy gate) as the
+// snapshot of `commit`, as track would have recorded it; a commit that
+// already has one is left alone.
+Status record_snapshot(Database& db, const git::CommitInfo& commit, const std::vector<nix::Package>& packages);
 
 }  // namespace ltskit
