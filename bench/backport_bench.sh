@@ -19,10 +19,13 @@
 # `ltskit backport apply` as a user runs it (workspace, policy gate with a
 # Nix evaluation, compare-and-swap, tracking, triage) against `git
 # cherry-pick -x` in a worktree, for the same fixes.
-# Usage: bench/backport_bench.sh [COMMITS] [E2E_PICKS]
+# The picks run on a repository of COMMITS commits (default 20,000: a few
+# hundred picks), the search on one of SEARCH_COMMITS (default 100,000).
+# Usage: bench/backport_bench.sh [COMMITS] [SEARCH_COMMITS] [E2E_PICKS]
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
-commits="${1:-100000}"
-e2e_picks="${2:-30}"
+commits="${1:-20000}"
+search_commits="${2:-100000}"
+e2e_picks="${3:-30}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 now() { date +%s.%N; }
@@ -68,7 +71,12 @@ same_tree=$(paste -d' ' "$tmp/ltskit.out" "$tmp/git.out" | awk '$3 == "clean" &&
 conflicts=$(awk '$3 == "conflict" { n++ } END { print n + 0 }' "$tmp/ltskit.out")
 
 # Message search: `backport find` over the whole history against git log --grep.
-id="CVE-2031-$(( (commits / 2) / 5000 * 5000 ))"
+if [ "$search_commits" != "$commits" ]; then
+  rm -rf "$tmp/repo" "$tmp/wt"
+  git init -q -b main "$tmp/repo"
+  "$build/bench/backport_repo" "$search_commits" 2> /dev/null | git -C "$tmp/repo" fast-import --quiet
+fi
+id="CVE-2031-$(( (search_commits / 2) / 5000 * 5000 ))"
 mkdir -p "$tmp/feed"
 cat > "$tmp/feed/adv.json" <<JSON
 {"id": "$id", "modified": "2026-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "bench", "name": "nothere"},

@@ -905,6 +905,10 @@ TEST(CliBackport, FindNarrowsAGapInTheVersionIndexByEvaluatingCommits) {
   CliRun plain = ltskit({"backport", "find", "ADV-5", "--no-evaluate", "--json"});
   ASSERT_EQ(plain.code, 0) << plain.err;
   json p = json::parse(plain.out, nullptr, false);
+  // `track` indexed the upstream history: the search reads nothing new.
+  EXPECT_NE(tracked.out.find("11 new upstream commit(s) indexed for backport find"), std::string::npos) << tracked.out;
+  EXPECT_EQ(p["searched_commits"], 11);
+  EXPECT_EQ(p["read_commits"], 0);
   ASSERT_EQ(p["candidates"].size(), 1u) << plain.out;
   EXPECT_EQ(p["candidates"][0]["commit"], head);
   EXPECT_EQ(p["candidates"][0]["reasons"][0], "first tracked upstream commit with libx 1.0.1, a fixed version");

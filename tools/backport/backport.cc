@@ -346,6 +346,27 @@ Result<FindResult> find_fixes(Workspace& ws, git::Repository& repo, const FindOp
   return out;
 }
 
+Result<size_t> index_upstream_history(Workspace& ws, git::Repository& repo, const std::vector<std::string>& channels,
+                                      Progress& progress) {
+  LTS_ASSIGN_OR_RETURN(auto all, list_channels(ws, repo));
+  std::set<std::pair<std::string, std::string>> done;  // (upstream, cut)
+  size_t read = 0;
+  for (const auto& ch : all) {
+    bool named = std::find(channels.begin(), channels.end(), ch.config.name) != channels.end();
+    if (channels.empty() ? ch.status != ChannelStatus::kActive : !named) continue;
+    if (!done.insert({ch.config.upstream, ch.cut_commit}).second) continue;
+    LTS_ASSIGN_OR_RETURN(auto head, repo.branch_target(ch.config.upstream));
+    if (!head) continue;
+    HistoryQuery q;
+    q.upstream = ch.config.upstream;
+    q.head = *head;
+    q.cut = ch.cut_commit;
+    LTS_ASSIGN_OR_RETURN(HistorySearch s, search_history(repo, ws.config().cache_dir() / "history.db", q, progress));
+    read += s.read_commits;
+  }
+  return read;
+}
+
 namespace {
 
 struct Gate {

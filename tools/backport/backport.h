@@ -58,6 +58,13 @@ struct FindResult {
 // newer line conflicts less).
 Result<FindResult> find_fixes(Workspace& ws, git::Repository& repo, const FindOptions& options);
 
+// Brings the history cache (history.h) up to date with the upstream of each
+// of `channels` (empty: every active channel), so that `find` answers from
+// it: `track` runs this, reading only the upstream commits new since the
+// last time. Returns how many commits were read.
+Result<size_t> index_upstream_history(Workspace& ws, git::Repository& repo, const std::vector<std::string>& channels,
+                                      Progress& progress);
+
 enum class PickOutcome { kApplied, kNoOp, kConflict, kRefused, kFailed, kDryRun };
 const char* pick_outcome_name(PickOutcome outcome);
 

@@ -1,6 +1,7 @@
 // ltskit track [CHANNEL…] [--history N] [--json]
 #include <iostream>
 
+#include "tools/backport/backport.h"
 #include "tools/cli/command.h"
 #include "tools/cli/output.h"
 #include "tools/core/workspace.h"
@@ -36,9 +37,17 @@ void define_track(CLI::App& app, CommandContext& ctx) {
       opt.channels = o->channels;
       opt.history = o->history;
       LTS_ASSIGN_OR_RETURN(TrackReport report, track(ws, repo, opt, progress));
+      // The upstream history `backport find` searches, kept current here so
+      // that a search reads nothing new. A failure costs find time, not
+      // the tracking.
+      size_t indexed = 0;
+      auto idx = backport::index_upstream_history(ws, repo, o->channels, progress);
+      if (idx.ok()) indexed = *idx;
+      else progress.warn("the upstream history for backport find was not indexed: " + idx.error().message());
       if (o->json) {
         nlohmann::json j;
         j["snapshots_added"] = report.snapshots_added;
+        j["history_indexed"] = indexed;
         j["branches"] = nlohmann::json::array();
         for (const auto& b : report.branches)
           j["branches"].push_back(
@@ -62,6 +71,7 @@ void define_track(CLI::App& app, CommandContext& ctx) {
                           std::to_string(b.reused), std::to_string(b.known)});
         std::cout << format_table(rows);
         std::cout << report.snapshots_added << " new snapshot(s)\n";
+        if (indexed) std::cout << indexed << " new upstream commit(s) indexed for backport find\n";
       }
       // A moved head (even to an already evaluated commit) may change which
       // advisories affect which channel; re-evaluating unchanged state is cheap.
