@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git ca-certificates patch bc
-  libgit2-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libfmt-dev
+  libgit2-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libssl-dev libfmt-dev
   libboost1.81-dev libelf-dev libdw-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libsimdjson-dev libarchive-dev libzstd-dev
   libgtest-dev libgmock-dev

@@ -1,9 +1,13 @@
 // End to end: the real ltskit binary on the demo package set (real git, real
 // nix-env), as a user runs it.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -657,6 +661,157 @@ TEST_F(Demo, AReadOnlyWorkspaceCanBeReadAndWritingCommandsSayWhyNot) {
   EXPECT_NE(set.err.find("read-only"), std::string::npos) << set.err;
   EXPECT_EQ(listing(), before);
   sh({"chmod", "-R", "u+w", (tmp_.path() / "ws").string()});  // so that the folder can be removed
+}
+
+// Crash safety: `ltskit publish` killed with SIGKILL at 200 moments spread
+// over the whole publish (GC roots, assembly, manifest, rename, switch).
+// After each kill ROOT/1.0 resolves to a complete generation that verify
+// accepts, and the last publish succeeds.
+TEST_F(Demo, APublishKilledAnywhereLeavesACompleteVerifiedGeneration) {
+  namespace fs = std::filesystem;
+  fs::path root = tmp_.path() / "lts";
+  ASSERT_EQ(ltskit({"build", "1.0"}).code, 0);
+  CliRun first = ltskit({"publish", "1.0"});
+  ASSERT_EQ(first.code, 0) << first.err;
+  // How long a publish takes, to spread the kills over it.
+  auto t0 = std::chrono::steady_clock::now();
+  CliRun timed = ltskit({"publish", "1.0", "--force", "timing run"});
+  ASSERT_EQ(timed.code, 0) << timed.err;
+  auto span = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+  std::string ws = (tmp_.path() / "ws").string();
+  int killed_early = 0;
+  for (int i = 0; i < 200; ++i) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+      ::execl(LTSKIT_BINARY, LTSKIT_BINARY, "-C", ws.c_str(), "publish", "1.0", "--force", "crash test",
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::usleep(static_cast<useconds_t>(span * i / 200));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (WIFSIGNALED(status)) ++killed_early;
+    fs::path target = fs::read_symlink(root / "1.0");
+    ASSERT_TRUE(fs::exists(root / "1.0" / "manifest.json")) << "run " << i << ": " << target;
+    CliRun v = ltskit({"verify", "1.0"});
+    ASSERT_EQ(v.code, 0) << "run " << i << ": " << v.err;
+  }
+  EXPECT_GT(killed_early, 150);  // most runs were killed before they finished
+  CliRun last = ltskit({"publish", "1.0", "--force", "after the crashes", "--json"});
+  ASSERT_EQ(last.code, 0) << last.err;
+  EXPECT_EQ(ltskit({"verify", "1.0"}).code, 0);
+  // Nothing half-made is left: only generation folders, .roots, no temporaries.
+  for (const auto& e : fs::directory_iterator(root / ".generations/1.0")) {
+    std::string name = e.path().filename().string();
+    EXPECT_TRUE(name == ".roots" || std::all_of(name.begin(), name.end(), ::isdigit)) << name;
+  }
+  for (const auto& e : fs::directory_iterator(root))
+    EXPECT_TRUE(e.path().filename() == "1.0" || e.path().filename() == ".generations") << e.path();
+}
+
+// The promise itself: a program compiled once against ROOT/1.0 with
+// pkg-config keeps running, unrecompiled, across generations. Generation 1
+// is the cut; the CVE-2026-1001 fix is backported, built and published as
+// generation 2, and the same binary now runs the fixed libsafe (its output
+// says so); a rollback puts it back on generation 1. Its flags and RUNPATH
+// name the stable path, never the store; verify passes throughout.
+TEST_F(Demo, PublishedTreeKeepsAProgramBuiltAgainstItWorkingAcrossGenerations) {
+  namespace fs = std::filesystem;
+  fs::path root = tmp_.path() / "lts";
+  CliRun b1 = ltskit({"build", "1.0", "--json"});
+  ASSERT_EQ(b1.code, 0) << b1.err << b1.out;
+  json built = json::parse(b1.out, nullptr, false);
+  ASSERT_EQ(built["attrs"].size(), 3u) << b1.out;
+  for (const auto& a : built["attrs"]) EXPECT_NE(a["state"], "failed") << a.dump();
+  CliRun p1 = ltskit({"publish", "1.0", "--json"});
+  ASSERT_EQ(p1.code, 0) << p1.err;
+  EXPECT_EQ(json::parse(p1.out, nullptr, false)["generation"], 1);
+  EXPECT_EQ(fs::read_symlink(root / "1.0"), fs::path(".generations/1.0/1"));
+  CliRun v1 = ltskit({"verify", "1.0"});
+  EXPECT_EQ(v1.code, 0) << v1.err << v1.out;
+
+  // A third-party program, built once against ROOT/1.0.
+  tmp_.write("consumer.c", R"(#include <stdio.h>
+#include <safe.h>
+int main(void) {
+  char buf[4];
+  size_t n = safe_copy(buf, sizeof buf, "abcdef");
+  printf("%s %zu\n", safe_version(), n);
+  return 0;
+}
+)");
+  ProcessOptions pc;
+  pc.env["PKG_CONFIG_PATH"] = (root / "1.0/lib/pkgconfig").string();
+  auto flags = run_process({"pkg-config", "--cflags", "--libs", "libsafe"}, pc);
+  ASSERT_TRUE(flags.ok() && flags->success()) << (flags.ok() ? flags->err : flags.error().message());
+  EXPECT_EQ(flags->out.find("/nix/store"), std::string::npos) << flags->out;
+  EXPECT_NE(flags->out.find((root / "1.0").string()), std::string::npos) << flags->out;
+  std::vector<std::string> cc = {"cc", (tmp_.path() / "consumer.c").string(), "-o",
+                                 (tmp_.path() / "consumer").string()};
+  std::istringstream words(flags->out);
+  for (std::string w; words >> w;) cc.push_back(w);
+  auto compiled = run_process(cc);
+  ASSERT_TRUE(compiled.ok() && compiled->success()) << (compiled.ok() ? compiled->err : compiled.error().message());
+  auto dyn = run_process({"readelf", "-d", (tmp_.path() / "consumer").string()});
+  ASSERT_TRUE(dyn.ok() && dyn->success());
+  EXPECT_NE(dyn->out.find((root / "1.0/lib").string()), std::string::npos) << dyn->out;
+  EXPECT_EQ(dyn->out.find("/nix/store"), std::string::npos) << dyn->out;
+  auto run = [&] {
+    auto r = run_process({(tmp_.path() / "consumer").string()});
+    EXPECT_TRUE(r.ok() && r->success()) << (r.ok() ? r->err : r.error().message());
+    return r.ok() ? r->out : std::string();
+  };
+  EXPECT_EQ(run(), "1.0.0 4\n");  // the overflow CVE-2026-1001 is about
+
+  // The fix, built and published: the same binary runs the fixed library.
+  CliRun fix = ltskit({"backport", "apply", "CVE-2026-1001", "--channel", "1.0"});
+  ASSERT_EQ(fix.code, 0) << fix.err;
+  CliRun b2 = ltskit({"build", "1.0"});
+  ASSERT_EQ(b2.code, 0) << b2.err;
+  CliRun p2 = ltskit({"publish", "1.0", "--json"});
+  ASSERT_EQ(p2.code, 0) << p2.err;
+  EXPECT_EQ(json::parse(p2.out, nullptr, false)["generation"], 2);
+  EXPECT_EQ(run(), "1.0.1 3\n");
+  EXPECT_EQ(ltskit({"verify", "1.0"}).code, 0);
+  std::ifstream mf(root / ".generations/1.0/2/manifest.json");
+  json manifest = json::parse(mf, nullptr, false);
+  EXPECT_EQ(manifest["generation"], 2);
+  EXPECT_EQ(manifest["previous_generation"], 1);
+  EXPECT_EQ(manifest["advisories_fixed_since_previous"], json::array({"CVE-2026-1001"})) << manifest.dump();
+  auto head = run_process({"git", "-C", (tmp_.path() / "pkgs").string(), "rev-parse", "lts/1.0"});
+  ASSERT_TRUE(head.ok() && head->success());
+  EXPECT_EQ(manifest["commit"].get<std::string>() + "\n", head->out);
+  // Publishing the same head again changes nothing.
+  CliRun again = ltskit({"publish", "1.0", "--json"});
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(json::parse(again.out, nullptr, false)["generation"], 2);
+
+  // Rollback: only the link moves; the binary is back on generation 1.
+  CliRun rb = ltskit({"rollback", "1.0"});
+  ASSERT_EQ(rb.code, 0) << rb.err;
+  EXPECT_EQ(fs::read_symlink(root / "1.0"), fs::path(".generations/1.0/1"));
+  EXPECT_EQ(run(), "1.0.0 4\n");
+  EXPECT_EQ(ltskit({"verify", "1.0"}).code, 0);
+  json gens = ltskit_json({"generations", "1.0", "--json"});
+  ASSERT_EQ(gens.size(), 2u);
+  EXPECT_TRUE(gens[0]["current"].get<bool>());
+  EXPECT_FALSE(gens[1]["current"].get<bool>());
+  CliRun fwd = ltskit({"rollback", "1.0", "--to", "2"});
+  ASSERT_EQ(fwd.code, 0) << fwd.err;
+  EXPECT_EQ(run(), "1.0.1 3\n");
+
+  // verify notices a broken tree.
+  fs::path pc_file = root / ".generations/1.0/2/lib/pkgconfig/libsafe.pc";
+  fs::permissions(pc_file, fs::perms::owner_write, fs::perm_options::add);
+  std::ofstream(pc_file, std::ios::app) << "# edited\n";
+  CliRun broken = ltskit({"verify", "1.0"});
+  EXPECT_EQ(broken.code, 1);
+  EXPECT_NE(broken.err.find("digest"), std::string::npos) << broken.err;
 }
 
 // Issue 9 on the demo: the patch-level fix for CVE-2026-1001 is found and

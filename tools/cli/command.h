@@ -82,5 +82,6 @@ void define_advisories(CLI::App& app, CommandContext& ctx);
 void define_triage(CLI::App& app, CommandContext& ctx);
 void define_vex(CLI::App& app, CommandContext& ctx);
 void define_backport(CLI::App& app, CommandContext& ctx);
+void define_publish(CLI::App& app, CommandContext& ctx);  // build, publish, generations, rollback, verify
 
 }  // namespace ltskit::cli

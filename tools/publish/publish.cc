@@ -1,0 +1,611 @@
+#include "tools/publish/publish.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "tools/advisories/triage.h"
+#include "tools/core/events.h"
+#include "tools/core/fs.h"
+#include "tools/core/process.h"
+#include "tools/nix/options.h"
+#include "tools/nix/state.h"
+#include "tools/track/channels.h"
+#include "tools/track/snapshots.h"
+
+namespace ltskit::publish {
+namespace fs = std::filesystem;
+
+const char* built_state_name(BuiltAttr::State s) {
+  switch (s) {
+    case BuiltAttr::State::kPresent: return "present";
+    case BuiltAttr::State::kBuilt: return "built";
+    case BuiltAttr::State::kFailed: return "failed";
+  }
+  return "failed";
+}
+
+bool BuildResult::ok() const {
+  return std::none_of(attrs.begin(), attrs.end(),
+                      [](const BuiltAttr& a) { return a.state == BuiltAttr::State::kFailed; });
+}
+
+namespace {
+
+constexpr const char* kStore = "/nix/store/";
+
+std::string errno_text() { return std::strerror(errno); }
+
+// The channel, its head as last tracked, and the packages it publishes there.
+struct Head {
+  ChannelState channel;
+  std::string commit;
+  std::vector<SnapshotPackage> published;  // in the order of `publish`
+  std::vector<std::string> missing;        // published attrs the head lacks
+};
+
+Result<Head> channel_head(Workspace& ws, git::Repository& repo, const std::string& name) {
+  LTS_RETURN_IF_ERROR(validate_channel_name(name));
+  Head h;
+  LTS_ASSIGN_OR_RETURN(h.channel, get_channel(ws, repo, name));
+  const ChannelConfig& c = h.channel.config;
+  if (c.publish.empty())
+    return usage_error("channel '" + name + "' publishes nothing: list its attrs in publish = [...] in " +
+                       c.file.string());
+  if (!h.channel.branch_head) return not_found("branch '" + c.branch + "' of channel '" + name + "' is gone");
+  LTS_ASSIGN_OR_RETURN(auto heads, channel_heads(ws.db()));
+  std::optional<SnapshotRef> snap;
+  for (const auto& head : heads)
+    if (head.channel == name) snap = head.snapshot;
+  if (!snap || snap->commit != *h.channel.branch_head)
+    return conflict("the head of " + c.branch + " (" + h.channel.branch_head->substr(0, 12) +
+                    ") is not tracked yet; run 'ltskit track " + name + "' first");
+  h.commit = snap->commit;
+  LTS_ASSIGN_OR_RETURN(auto pkgs, snapshot_packages(ws.db(), snap->id));
+  for (const auto& attr : c.publish) {
+    auto it = std::find_if(pkgs.begin(), pkgs.end(), [&](const SnapshotPackage& p) { return p.attr == attr; });
+    if (it == pkgs.end()) h.missing.push_back(attr);
+    else h.published.push_back(*it);
+  }
+  return h;
+}
+
+bool all_present(const std::map<std::string, std::string>& outputs) {
+  std::error_code ec;
+  for (const auto& [name, path] : outputs)
+    if (!fs::exists(path, ec)) return false;
+  return !outputs.empty();
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < n; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
+}
+
+Status fsync_dir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open folder '" + dir.string() + "': " + errno_text());
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return io_error("cannot sync folder '" + dir.string() + "': " + errno_text());
+  return ok_status();
+}
+
+// The files a generation copies and rewrites (pkg-config and CMake package
+// files); everything else is a symlink into the store.
+bool rewritten(const fs::path& rel) {
+  std::string r = rel.generic_string();
+  if (r.ends_with(".pc")) return true;
+  return r.rfind("lib/cmake/", 0) == 0 && r.ends_with(".cmake");
+}
+
+// `text` with every store path in `paths` replaced by `prefix`; a .pc file's
+// Libs also get an RPATH to its libdir, so that what links against the
+// stable tree finds its libraries there at run time.
+std::string rewrite(std::string text, const std::vector<std::string>& paths, const std::string& prefix, bool pc) {
+  for (const auto& p : paths)
+    for (size_t pos = text.find(p); pos != std::string::npos; pos = text.find(p, pos + prefix.size()))
+      text.replace(pos, p.size(), prefix);
+  if (!pc) return text;
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    std::string line = text.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+    if (line.rfind("Libs:", 0) == 0 && line.find("-L${libdir}") != std::string::npos &&
+        line.find("rpath") == std::string::npos)
+      line += " -Wl,-rpath,${libdir}";
+    out += line;
+    if (eol == std::string::npos) break;
+    out += '\n';
+    pos = eol + 1;
+  }
+  return out;
+}
+
+// The digest of a generation's tree (manifest.json excluded): every entry
+// with its type and its link target or contents, in path order.
+Result<std::string> tree_digest(const fs::path& dir) {
+  std::vector<std::string> lines;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    fs::path rel = it->path().lexically_relative(dir);
+    if (rel == "manifest.json") continue;
+    if (it->is_symlink()) {
+      std::error_code e2;
+      lines.push_back("L " + rel.generic_string() + " " + fs::read_symlink(it->path(), e2).string());
+    } else if (it->is_directory()) {
+      lines.push_back("D " + rel.generic_string());
+    } else {
+      LTS_ASSIGN_OR_RETURN(std::string body, read_file(it->path()));
+      lines.push_back("F " + rel.generic_string() + " " + sha256_hex(body));
+    }
+  }
+  if (ec) return io_error("cannot read '" + dir.string() + "': " + ec.message());
+  std::sort(lines.begin(), lines.end());
+  std::string all;
+  for (const auto& l : lines) all += l + "\n";
+  return "sha256:" + sha256_hex(all);
+}
+
+// Writes the tree of `packages` into `dir` (a new, empty folder).
+Status assemble(const fs::path& dir, const std::vector<SnapshotPackage>& packages, const std::string& prefix) {
+  std::vector<std::string> paths;
+  for (const auto& p : packages)
+    for (const auto& [o, path] : p.outputs) paths.push_back(path);
+  std::map<std::string, std::string> owner;  // rel path -> "attr (store path)"
+  for (const auto& pkg : packages) {
+    for (const auto& [output, store] : pkg.outputs) {
+      for (const char* top : {"bin", "include", "lib", "share"}) {
+        fs::path base = fs::path(store) / top;
+        std::error_code ec;
+        if (!fs::is_directory(fs::symlink_status(base, ec))) continue;
+        std::string who = pkg.attr + " (" + store + ")";
+        auto place = [&](const fs::path& rel) -> Status {
+          auto [it, fresh] = owner.emplace(rel.generic_string(), who);
+          if (!fresh)
+            return conflict("two packages provide " + rel.generic_string() + ": " + it->second + " and " + who);
+          return ok_status();
+        };
+        LTS_RETURN_IF_ERROR(make_dirs(dir / top));
+        for (auto it = fs::recursive_directory_iterator(base, ec); !ec && it != fs::recursive_directory_iterator();
+             it.increment(ec)) {
+          fs::path rel = fs::path(top) / it->path().lexically_relative(base);
+          fs::path target = dir / rel;
+          if (!it->is_symlink() && it->is_directory()) {
+            std::error_code e2;
+            auto st = fs::symlink_status(target, e2);
+            if (fs::exists(st) && !fs::is_directory(st))
+              return conflict("two packages provide " + rel.generic_string() + ": " + owner[rel.generic_string()] +
+                              " and " + who);
+            LTS_RETURN_IF_ERROR(make_dirs(target));
+            continue;
+          }
+          LTS_RETURN_IF_ERROR(place(rel));
+          if (!it->is_symlink() && rewritten(rel)) {
+            LTS_ASSIGN_OR_RETURN(std::string body, read_file(it->path()));
+            LTS_RETURN_IF_ERROR(
+                atomic_write_file(target, rewrite(body, paths, prefix, rel.extension() == ".pc"), 0644));
+          } else if (::symlink(it->path().c_str(), target.c_str()) != 0) {
+            if (errno == EEXIST)
+              return conflict("two packages provide " + rel.generic_string() + ": " + owner[rel.generic_string()] +
+                              " and " + who);
+            return io_error("cannot link '" + target.string() + "': " + errno_text());
+          }
+        }
+        if (ec) return io_error("cannot read '" + base.string() + "': " + ec.message());
+      }
+    }
+  }
+  return ok_status();
+}
+
+fs::path generations_dir(const fs::path& root, const std::string& channel) { return root / ".generations" / channel; }
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.size() < 12 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+Result<nlohmann::json> read_manifest(const fs::path& gen) {
+  LTS_ASSIGN_OR_RETURN(std::string text, read_file(gen / "manifest.json"));
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return invalid((gen / "manifest.json").string() + ": not a JSON object");
+  return j;
+}
+
+// The generation ROOT/CHANNEL points to, if any.
+std::optional<int64_t> current_number(const fs::path& root, const std::string& channel) {
+  std::error_code ec;
+  fs::path target = fs::read_symlink(root / channel, ec);
+  if (ec) return std::nullopt;
+  std::string name = target.filename().string();
+  if (target.parent_path() != fs::path(".generations") / channel || !all_digits(name)) return std::nullopt;
+  return std::stoll(name);
+}
+
+// Points ROOT/CHANNEL at generation `n`: a new link under a temporary name,
+// renamed over the old one, then the folder synced.
+Status switch_to(const fs::path& root, const std::string& channel, int64_t n) {
+  fs::path link = root / channel;
+  fs::path tmp = root / ("." + channel + ".link-" + std::to_string(::getpid()));
+  ::unlink(tmp.c_str());
+  std::string target = (fs::path(".generations") / channel / std::to_string(n)).string();
+  if (::symlink(target.c_str(), tmp.c_str()) != 0)
+    return io_error("cannot create '" + tmp.string() + "': " + errno_text());
+  if (::rename(tmp.c_str(), link.c_str()) != 0) {
+    std::string why = errno_text();
+    ::unlink(tmp.c_str());
+    return io_error("cannot switch '" + link.string() + "': " + why +
+                    (fs::is_directory(fs::symlink_status(link)) ? " (it is a folder, not ltskit's link)" : ""));
+  }
+  return fsync_dir(root);
+}
+
+// Problems with generation `gen` as published under `prefix`.
+Result<std::vector<std::string>> check_generation(const fs::path& gen, const std::string& prefix) {
+  std::vector<std::string> problems;
+  auto manifest = read_manifest(gen);
+  if (!manifest.ok()) return std::vector<std::string>{manifest.error().message()};
+  const nlohmann::json& m = *manifest;
+  std::vector<std::string> store_paths;
+  const nlohmann::json packages = m.value("packages", nlohmann::json::array());
+  for (const auto& p : packages) {
+    const nlohmann::json outputs = p.value("outputs", nlohmann::json::object());
+    for (const auto& [o, path] : outputs.items()) store_paths.push_back(path.get<std::string>());
+  }
+  std::error_code ec;
+  for (const auto& path : store_paths)
+    if (!fs::exists(path, ec)) problems.push_back("store path " + path + " is missing");
+  for (auto it = fs::recursive_directory_iterator(gen, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    fs::path rel = it->path().lexically_relative(gen);
+    if (it->is_symlink()) {
+      std::error_code e2;
+      if (!fs::exists(it->path(), e2))
+        problems.push_back(rel.generic_string() + " -> " + fs::read_symlink(it->path(), e2).string() +
+                           " does not resolve");
+    } else if (it->is_regular_file() && rewritten(rel)) {
+      auto body = read_file(it->path());
+      if (!body.ok()) {
+        problems.push_back(body.error().message());
+        continue;
+      }
+      for (const auto& path : store_paths)
+        if (body->find(path) != std::string::npos)
+          problems.push_back(rel.generic_string() + " still names the store path " + path);
+      if (rel.extension() == ".pc" && body->find("prefix=" + prefix + "\n") == std::string::npos)
+        problems.push_back(rel.generic_string() + " does not say prefix=" + prefix);
+    }
+  }
+  if (ec) problems.push_back("cannot read " + gen.string() + ": " + ec.message());
+  auto digest = tree_digest(gen);
+  if (!digest.ok()) problems.push_back(digest.error().message());
+  else if (*digest != m.value("digest", ""))
+    problems.push_back("the tree's digest " + *digest + " is not the manifest's " + m.value("digest", "(none)"));
+  // GC roots: one per store path.
+  fs::path roots = gen.parent_path() / ".roots" / gen.filename();
+  size_t n = 0;
+  for (auto it = fs::directory_iterator(roots, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) ++n;
+  if (n < store_paths.size())
+    problems.push_back("only " + std::to_string(n) + " of " + std::to_string(store_paths.size()) +
+                       " store paths are registered as GC roots in " + roots.string());
+  return problems;
+}
+
+}  // namespace
+
+Result<BuildResult> build_channel(Workspace& ws, git::Repository& repo, const std::string& channel,
+                                  Progress& progress) {
+  LTS_ASSIGN_OR_RETURN(Head head, channel_head(ws, repo, channel));
+  BuildResult out;
+  out.channel = channel;
+  out.commit = head.commit;
+  for (const auto& attr : head.missing) {
+    BuiltAttr b;
+    b.attr = attr;
+    b.state = BuiltAttr::State::kFailed;
+    b.message = "the package set has no attr '" + attr + "' at " + head.commit.substr(0, 12);
+    out.attrs.push_back(std::move(b));
+  }
+  fs::path logs = ws.config().state_dir() / "logs" / "build" / head.commit.substr(0, 12);
+  std::optional<git::Repository::Export> tree;
+  progress.begin("building " + channel, head.published.size());
+  size_t done = 0;
+  for (const auto& pkg : head.published) {
+    BuiltAttr b;
+    b.attr = pkg.attr;
+    b.outputs = pkg.outputs;
+    progress.update(done++, pkg.attr);
+    if (all_present(pkg.outputs)) {
+      out.attrs.push_back(std::move(b));
+      continue;
+    }
+    if (!tree) {
+      LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
+      fs::path cache = ws.config().cache_dir() / "trees";
+      LTS_RETURN_IF_ERROR(make_dirs(cache));
+      LTS_ASSIGN_OR_RETURN(auto ex, repo.export_tree(head.commit, cache));
+      tree = ex;
+      LTS_RETURN_IF_ERROR(make_dirs(logs));
+    }
+    std::vector<std::string> argv = {"nix-build", (tree->dir / ws.config().nix.file).string(), "--no-out-link"};
+    for (const auto& [o, path] : pkg.outputs) {
+      argv.push_back("-A");
+      argv.push_back(pkg.attr + "." + o);
+    }
+    for (const auto& a : ws.config().nix.args) argv.push_back(a);
+    nix::append_options(argv, ws.config().nix);
+    ProcessOptions opt;
+    opt.cwd = tree->dir;
+    opt.timeout = std::chrono::seconds(ws.config().nix.build_timeout_seconds);
+    LTS_ASSIGN_OR_RETURN(ProcessResult r, run_process(argv, opt));
+    b.log = logs / (pkg.attr + ".log");
+    LTS_RETURN_IF_ERROR(atomic_write_file(b.log, r.err + r.out));
+    if (!r.success()) {
+      b.state = BuiltAttr::State::kFailed;
+      b.message = "nix-build " + r.describe_status(opt.timeout);
+    } else if (!all_present(pkg.outputs)) {
+      b.state = BuiltAttr::State::kFailed;
+      b.message = "nix-build succeeded but did not produce the evaluated out paths";
+    } else {
+      b.state = BuiltAttr::State::kBuilt;
+    }
+    out.attrs.push_back(std::move(b));
+  }
+  progress.end();
+  if (ws.writable()) {
+    size_t built = 0, failed = 0;
+    for (const auto& a : out.attrs) {
+      built += a.state == BuiltAttr::State::kBuilt;
+      failed += a.state == BuiltAttr::State::kFailed;
+    }
+    LTS_RETURN_IF_ERROR(record_event(ws.db(), ws.command(), out.ok() ? "build.ok" : "build.failed",
+                                     channel + " " + head.commit.substr(0, 12),
+                                     std::to_string(built) + " built, " + std::to_string(failed) + " failed"));
+  }
+  return out;
+}
+
+fs::path publish_root(const Workspace& ws, const std::optional<fs::path>& root) {
+  fs::path r = root ? *root : ws.config().publish_root;
+  if (r.is_relative()) r = fs::absolute(r);
+  return r.lexically_normal();
+}
+
+Result<std::vector<Generation>> list_generations(const fs::path& root, const std::string& channel) {
+  LTS_RETURN_IF_ERROR(validate_channel_name(channel));
+  std::vector<Generation> out;
+  fs::path dir = generations_dir(root, channel);
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return out;
+  auto current = current_number(root, channel);
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (!all_digits(name) || !it->is_directory()) continue;
+    auto m = read_manifest(it->path());
+    if (!m.ok()) continue;  // incomplete: never became a generation
+    Generation g;
+    g.number = std::stoll(name);
+    g.commit = m->value("commit", "");
+    g.created_at = m->value("created_at", "");
+    g.digest = m->value("digest", "");
+    g.path = it->path();
+    g.current = current && *current == g.number;
+    out.push_back(std::move(g));
+  }
+  if (ec) return io_error("cannot read '" + dir.string() + "': " + ec.message());
+  std::sort(out.begin(), out.end(), [](const Generation& a, const Generation& b) { return a.number < b.number; });
+  return out;
+}
+
+Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const PublishOptions& o, Progress& progress) {
+  LTS_ASSIGN_OR_RETURN(Head head, channel_head(ws, repo, o.channel));
+  const std::string& channel = o.channel;
+  if (head.channel.status == ChannelStatus::kEol)
+    return conflict("channel " + channel + " reached end of life; it is not published any more");
+  if (!head.missing.empty())
+    return not_found("the package set has no attr '" + head.missing[0] + "' at " + head.commit.substr(0, 12) +
+                     " (channel " + channel + " publishes it)");
+  std::vector<std::string> unbuilt;
+  for (const auto& p : head.published)
+    if (!all_present(p.outputs)) unbuilt.push_back(p.attr);
+  if (!unbuilt.empty()) {
+    std::string names;
+    for (const auto& u : unbuilt) names += (names.empty() ? "" : ", ") + u;
+    return conflict("not built at " + head.commit.substr(0, 12) + ": " + names + "; run 'ltskit build " + channel +
+                    "' first");
+  }
+  LTS_ASSIGN_OR_RETURN(PolicyConfig policy, load_named_policy(ws.config().policies_dir, head.channel.config.policy));
+
+  fs::path root = publish_root(ws, o.root);
+  std::error_code ec;
+  auto st = fs::status(root, ec);
+  if (fs::exists(st) && !fs::is_directory(st))
+    return invalid("the publish root '" + root.string() + "' is not a folder");
+  if (!fs::exists(st)) LTS_RETURN_IF_ERROR(make_dirs(root));
+  if (::access(root.c_str(), W_OK) != 0)
+    return io_error("cannot publish into '" + root.string() + "': " + errno_text());
+  fs::path dir = generations_dir(root, channel);
+  LTS_RETURN_IF_ERROR(make_dirs(dir / ".roots"));
+
+  LTS_ASSIGN_OR_RETURN(auto gens, list_generations(root, channel));
+  const Generation* current = nullptr;
+  for (const auto& g : gens)
+    if (g.current) current = &g;
+  if (current && current->commit == head.commit && !o.force_reason) return *current;  // nothing new
+  if (current && !o.force_reason) {
+    auto desc = repo.is_ancestor(current->commit, head.commit);
+    if (!desc.ok() || !*desc)
+      return conflict("commit " + head.commit.substr(0, 12) + " of " + head.channel.config.branch +
+                      " does not descend from " + current->commit.substr(0, 12) + " (generation " +
+                      std::to_string(current->number) + "); publish it with --force REASON");
+  }
+
+  // The next number: past every generation folder, complete or not.
+  int64_t n = 0;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (all_digits(name)) n = std::max<int64_t>(n, std::stoll(name));
+  }
+  ++n;
+  // Leftovers of a publish that was killed: never visible, safe to drop.
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    if (it->path().filename().string().rfind(".tmp-", 0) == 0) fs::remove_all(it->path(), ec);
+  for (auto it = fs::directory_iterator(root, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    if (it->path().filename().string().rfind("." + channel + ".link-", 0) == 0) ::unlink(it->path().c_str());
+  for (auto it = fs::directory_iterator(dir / ".roots", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    std::error_code e2;
+    if (!all_digits(name) || !fs::exists(dir / name / "manifest.json", e2)) fs::remove_all(it->path(), e2);
+  }
+
+  // GC roots first: the store paths are safe from the collector while the
+  // generation is assembled, and for as long as it is kept.
+  std::vector<std::string> store_paths;
+  for (const auto& p : head.published)
+    for (const auto& [o2, path] : p.outputs) store_paths.push_back(path);
+  std::sort(store_paths.begin(), store_paths.end());
+  store_paths.erase(std::unique(store_paths.begin(), store_paths.end()), store_paths.end());
+  fs::path roots = dir / ".roots" / std::to_string(n);
+  LTS_RETURN_IF_ERROR(make_dirs(roots));
+  {
+    LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
+    std::vector<std::string> argv = {"nix-store", "--realise", "--add-root", (roots / "root").string(), "--indirect"};
+    nix::append_options(argv, ws.config().nix);
+    argv.insert(argv.end(), store_paths.begin(), store_paths.end());
+    LTS_ASSIGN_OR_RETURN(ProcessResult r, run_process(argv));
+    if (!r.success()) return external("nix-store --add-root " + r.describe_status({}) + ":\n" + r.err);
+  }
+
+  std::string prefix = (root / channel).string();
+  fs::path tmp = dir / (".tmp-" + std::to_string(n) + "-" + std::to_string(::getpid()));
+  fs::remove_all(tmp, ec);
+  LTS_RETURN_IF_ERROR(make_dirs(tmp));
+  progress.begin("assembling generation " + std::to_string(n) + " of " + channel, 0);
+  Status assembled = assemble(tmp, head.published, prefix);
+  if (!assembled.ok()) {
+    fs::remove_all(tmp, ec);
+    fs::remove_all(roots, ec);
+    return std::move(assembled).error();
+  }
+  LTS_ASSIGN_OR_RETURN(std::string digest, tree_digest(tmp));
+
+  // The advisories fixed at this commit, and which of them are new since
+  // the generation before.
+  std::set<std::string> fixed, before;
+  LTS_ASSIGN_OR_RETURN(auto rows, advisories::list_triage(ws.db(), {channel, std::nullopt, std::nullopt}));
+  for (const auto& r : rows)
+    if (r.state == advisories::TriageState::kFixed) fixed.insert(r.advisory);
+  if (current) {
+    auto m = read_manifest(current->path);
+    if (m.ok()) {
+      const nlohmann::json fixed_before = m->value("advisories_fixed", nlohmann::json::array());
+      for (const auto& a : fixed_before) before.insert(a.get<std::string>());
+    }
+  }
+  nlohmann::json packages = nlohmann::json::array();
+  for (const auto& p : head.published)
+    packages.push_back({{"attr", p.attr}, {"pname", p.pname}, {"version", p.version}, {"outputs", p.outputs}});
+  nlohmann::json since = nlohmann::json::array();
+  for (const auto& a : fixed)
+    if (!before.count(a)) since.push_back(a);
+  nlohmann::json manifest = {{"channel", channel},
+                             {"generation", n},
+                             {"commit", head.commit},
+                             {"branch", head.channel.config.branch},
+                             {"prefix", prefix},
+                             {"created_at", now_utc()},
+                             {"created_by", o.by},
+                             {"packages", packages},
+                             {"advisories_fixed", fixed},
+                             {"advisories_fixed_since_previous", since},
+                             {"previous_generation", current ? nlohmann::json(current->number) : nlohmann::json()},
+                             {"digest", digest}};
+  if (o.force_reason) manifest["forced"] = *o.force_reason;
+  LTS_RETURN_IF_ERROR(atomic_write_file(tmp / "manifest.json", manifest.dump(2) + "\n"));
+  LTS_RETURN_IF_ERROR(fsync_dir(tmp));
+  fs::path gen = dir / std::to_string(n);
+  if (::rename(tmp.c_str(), gen.c_str()) != 0)
+    return io_error("cannot move generation " + std::to_string(n) + " into place: " + errno_text());
+  LTS_RETURN_IF_ERROR(fsync_dir(dir));
+  progress.end();
+
+  // Verified before anyone sees it.
+  LTS_ASSIGN_OR_RETURN(auto problems, check_generation(gen, prefix));
+  if (!problems.empty()) {
+    std::string all;
+    for (const auto& p : problems) all += "\n  " + p;
+    fs::remove_all(gen, ec);
+    fs::remove_all(roots, ec);
+    return internal("generation " + std::to_string(n) + " of " + channel + " failed verification:" + all);
+  }
+  LTS_RETURN_IF_ERROR(switch_to(root, channel, n));
+  if (ws.writable())
+    LTS_RETURN_IF_ERROR(record_event(ws.db(), ws.command(), "publish", channel + " " + std::to_string(n),
+                                     "published " + head.commit.substr(0, 12) + " at " + prefix +
+                                         (o.force_reason ? " (forced: " + *o.force_reason + ")" : "")));
+
+  // Prune beyond keep_generations, oldest first, never the current one.
+  LTS_ASSIGN_OR_RETURN(auto all, list_generations(root, channel));
+  int64_t keep = std::max<int64_t>(1, policy.keep_generations);
+  for (size_t i = 0; i + keep < all.size(); ++i) {
+    if (all[i].current) continue;
+    // Out of sight first (one rename), then deleted: a prune that is killed
+    // never leaves a half-deleted generation that looks complete.
+    fs::path doomed = dir / (".tmp-pruned-" + std::to_string(all[i].number));
+    if (::rename(all[i].path.c_str(), doomed.c_str()) != 0) continue;
+    fs::remove_all(doomed, ec);
+    fs::remove_all(dir / ".roots" / std::to_string(all[i].number), ec);
+  }
+  LTS_ASSIGN_OR_RETURN(auto now, list_generations(root, channel));
+  for (const auto& g : now)
+    if (g.number == n) return g;
+  return internal("generation " + std::to_string(n) + " vanished");
+}
+
+Result<Generation> rollback(const fs::path& root, const std::string& channel, std::optional<int64_t> to) {
+  LTS_ASSIGN_OR_RETURN(auto gens, list_generations(root, channel));
+  auto current = current_number(root, channel);
+  if (gens.empty() || !current)
+    return not_found("channel " + channel + " has no published generation in " + root.string());
+  const Generation* target = nullptr;
+  for (const auto& g : gens) {
+    if (to ? g.number == *to : g.number < *current) target = &g;
+  }
+  if (!target)
+    return not_found(to ? "no generation " + std::to_string(*to) + " of " + channel + " in " + root.string()
+                        : "generation " + std::to_string(*current) + " is the oldest kept one of " + channel);
+  LTS_RETURN_IF_ERROR(switch_to(root, channel, target->number));
+  Generation g = *target;
+  g.current = true;
+  return g;
+}
+
+Result<std::vector<std::string>> verify_channel(const fs::path& root, const std::string& channel) {
+  LTS_RETURN_IF_ERROR(validate_channel_name(channel));
+  auto current = current_number(root, channel);
+  if (!current) {
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(root / channel, ec)))
+      return std::vector<std::string>{(root / channel).string() + " is not a link to one of its generations"};
+    return not_found("channel " + channel + " is not published in " + root.string());
+  }
+  return check_generation(generations_dir(root, channel) / std::to_string(*current), (root / channel).string());
+}
+
+}  // namespace ltskit::publish

@@ -1,0 +1,98 @@
+// Building a channel's packages with Nix and publishing them as numbered,
+// immutable generations of a stable tree PUBLISH_ROOT/CHANNEL, switched
+// atomically and rolled back in O(1).
+//
+// On disk (the filesystem is the record; nothing about a generation lives
+// only in the state database):
+//
+//   ROOT/CHANNEL                      symlink -> .generations/CHANNEL/N (the switch)
+//   ROOT/.generations/CHANNEL/N/      bin/ lib/ include/ share/: symlinks into the
+//                                     Nix store, .pc and CMake files copied with
+//                                     their prefix rewritten to ROOT/CHANNEL;
+//                                     manifest.json, written last
+//   ROOT/.generations/CHANNEL/.roots/N/  Nix GC roots (indirect) of every store
+//                                     path of generation N, registered before
+//                                     the generation is assembled
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tools/core/error.h"
+#include "tools/core/progress.h"
+#include "tools/core/workspace.h"
+#include "tools/git/repository.h"
+
+namespace ltskit::publish {
+
+// ---- build ----
+
+struct BuiltAttr {
+  std::string attr;
+  std::map<std::string, std::string> outputs;  // output name -> store path
+  enum class State { kPresent, kBuilt, kFailed } state = State::kPresent;
+  std::filesystem::path log;  // nix-build's output, kept for every build run
+  std::string message;        // why it failed
+};
+const char* built_state_name(BuiltAttr::State state);
+
+struct BuildResult {
+  std::string channel;
+  std::string commit;  // the channel head built
+  std::vector<BuiltAttr> attrs;
+  bool ok() const;
+};
+
+// Builds the channel's published attrs at its head (as last tracked) with
+// nix-build, passing the workspace's Nix arguments and options unchanged
+// (max-jobs, builders, substituters). Attrs whose out paths are already in
+// the store are not built again. Each build has the workspace's build
+// timeout, its log under .ltskit/logs/build/COMMIT/ATTR.log. A failed build
+// is in the result (state kFailed, the log path), not an error.
+Result<BuildResult> build_channel(Workspace& ws, git::Repository& repo, const std::string& channel, Progress& progress);
+
+// ---- generations ----
+
+struct Generation {
+  int64_t number = 0;
+  std::string commit;
+  std::string created_at;
+  std::string digest;  // of the tree, as manifest.json records it
+  std::filesystem::path path;
+  bool current = false;
+};
+
+struct PublishOptions {
+  std::string channel;
+  std::optional<std::filesystem::path> root;  // default: the workspace's publish_root
+  std::optional<std::string> force_reason;    // publish a commit that does not descend from the current one
+  std::string by;                             // who publishes
+};
+
+// The publish root: `root` when given, else the workspace's, made absolute.
+std::filesystem::path publish_root(const Workspace& ws, const std::optional<std::filesystem::path>& root);
+
+// Assembles generation N+1 of the channel from its head's built packages,
+// registers its store paths as GC roots, verifies it, switches
+// ROOT/CHANNEL to it (rename(2) of a new link over the old, then fsync of
+// the folder) and prunes generations beyond the policy's keep_generations.
+Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const PublishOptions& options,
+                                   Progress& progress);
+
+// Every complete generation, oldest first.
+Result<std::vector<Generation>> list_generations(const std::filesystem::path& root, const std::string& channel);
+
+// Points ROOT/CHANNEL at generation `to` (default: the one before the
+// current). Only the link moves.
+Result<Generation> rollback(const std::filesystem::path& root, const std::string& channel, std::optional<int64_t> to);
+
+// Problems with the current generation (empty: it is sound): a link that
+// does not resolve, a store path that is missing, a rewritten file that
+// names another prefix or a store path, a digest that does not match.
+Result<std::vector<std::string>> verify_channel(const std::filesystem::path& root, const std::string& channel);
+
+}  // namespace ltskit::publish
