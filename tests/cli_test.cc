@@ -663,6 +663,72 @@ TEST_F(Demo, AReadOnlyWorkspaceCanBeReadAndWritingCommandsSayWhyNot) {
   sh({"chmod", "-R", "u+w", (tmp_.path() / "ws").string()});  // so that the folder can be removed
 }
 
+// Bad input to the publishing commands: hostile channel names, a root that
+// is a file or cannot be created, a head that does not descend from the
+// published one, an EOL channel. Each is a clear error, and nothing
+// appears outside the root.
+TEST_F(Demo, PublishingRefusesBadInputAndTouchesNothingElse) {
+  namespace fs = std::filesystem;
+  fs::path root = tmp_.path() / "lts";
+  auto listing = [&] {
+    std::set<std::string> out;
+    for (auto& e : fs::recursive_directory_iterator(tmp_.path())) {
+      std::string p = e.path().string();
+      if (p.find("/ws/") == std::string::npos && p.find("/pkgs/") == std::string::npos) out.insert(p);
+    }
+    return out;
+  };
+  auto before = listing();
+  for (const std::string& name : std::vector<std::string>{"..", "a/b", "/etc", std::string(300, 'x'), "-x"}) {
+    CliRun g = ltskit({"generations", name, "--root", root.string()});
+    EXPECT_NE(g.code, 0) << name;
+    EXPECT_NE(g.err.find("channel"), std::string::npos) << g.err;
+    CliRun v = ltskit({"verify", name, "--root", root.string()});
+    EXPECT_NE(v.code, 0) << name;
+    CliRun p = ltskit({"publish", name, "--root", root.string()});
+    EXPECT_NE(p.code, 0) << name;
+  }
+  EXPECT_EQ(listing(), before);
+  CliRun none = ltskit({"verify", "1.0", "--root", root.string()});
+  EXPECT_EQ(none.code, 1);
+  EXPECT_NE(none.err.find("not published"), std::string::npos) << none.err;
+
+  ASSERT_EQ(ltskit({"build", "1.0"}).code, 0);
+  tmp_.write("afile", "not a folder\n");
+  CliRun file = ltskit({"publish", "1.0", "--root", (tmp_.path() / "afile").string()});
+  EXPECT_EQ(file.code, 1);
+  EXPECT_NE(file.err.find("is not a folder"), std::string::npos) << file.err;
+  CliRun proc = ltskit({"publish", "1.0", "--root", "/proc/ltskit-cannot-be-here"});
+  EXPECT_EQ(proc.code, 1);
+  EXPECT_NE(proc.err.find("/proc/ltskit-cannot-be-here"), std::string::npos) << proc.err;
+
+  // Published at the head; then the branch is moved back to its cut: not a
+  // descendant, refused unless forced.
+  ASSERT_EQ(ltskit({"publish", "1.0"}).code, 0);
+  auto git = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"git", "-C", (tmp_.path() / "pkgs").string()});
+    auto r = run_process(args);
+    EXPECT_TRUE(r.ok() && r->success());
+  };
+  git({"branch", "-f", "lts/1.0", commits_["cut"]});
+  ASSERT_EQ(ltskit({"track", "1.0"}).code, 0);
+  ASSERT_EQ(ltskit({"build", "1.0"}).code, 0);
+  CliRun back = ltskit({"publish", "1.0"});
+  EXPECT_EQ(back.code, 1);
+  EXPECT_NE(back.err.find("does not descend"), std::string::npos) << back.err;
+  EXPECT_EQ(fs::read_symlink(root / "1.0"), fs::path(".generations/1.0/1"));
+  CliRun forced = ltskit({"publish", "1.0", "--force", "reverting the LTS.md change", "--json"});
+  ASSERT_EQ(forced.code, 0) << forced.err;
+  EXPECT_EQ(json::parse(forced.out, nullptr, false)["generation"], 2);
+  std::ifstream mf(root / ".generations/1.0/2/manifest.json");
+  EXPECT_EQ(json::parse(mf, nullptr, false)["forced"], "reverting the LTS.md change");
+
+  ASSERT_EQ(ltskit({"channel", "eol", "1.0"}).code, 0);
+  CliRun eol = ltskit({"publish", "1.0", "--force", "x"});
+  EXPECT_EQ(eol.code, 1);
+  EXPECT_NE(eol.err.find("end of life"), std::string::npos) << eol.err;
+}
+
 // Crash safety: `ltskit publish` killed with SIGKILL at 200 moments spread
 // over the whole publish (GC roots, assembly, manifest, rename, switch).
 // After each kill ROOT/1.0 resolves to a complete generation that verify
