@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -163,56 +164,98 @@ Result<std::string> tree_digest(const fs::path& dir) {
   return "sha256:" + sha256_hex(all);
 }
 
-// Writes the tree of `packages` into `dir` (a new, empty folder).
-Status assemble(const fs::path& dir, const std::vector<SnapshotPackage>& packages, const std::string& prefix) {
+// Writes the tree of `packages` into `dir` (a new, empty folder), as Nix's
+// buildEnv does: a folder only one package provides (and that holds no file
+// to rewrite) is one link into the store; folders several provide are real
+// and their entries linked one by one. A file two packages provide is an
+// error naming both. Returns the tree's digest (as tree_digest computes it
+// from the folder), from what was written.
+Result<std::string> assemble(const fs::path& dir, const std::vector<SnapshotPackage>& packages,
+                             const std::string& prefix) {
+  static const char* kTops[] = {"bin", "include", "lib", "share"};
   std::vector<std::string> paths;
   for (const auto& p : packages)
     for (const auto& [o, path] : p.outputs) paths.push_back(path);
-  std::map<std::string, std::string> owner;  // rel path -> "attr (store path)"
-  for (const auto& pkg : packages) {
-    for (const auto& [output, store] : pkg.outputs) {
-      for (const char* top : {"bin", "include", "lib", "share"}) {
+  // Pass 1: every entry of every package, read once; how many packages
+  // provide each path; which folders hold a file to rewrite.
+  struct Entry {
+    std::string who;
+    fs::path source, rel;
+    bool dir, link;
+  };
+  std::vector<Entry> entries;
+  std::map<std::string, int> providers;
+  std::set<std::string> holds_rewritten;
+  for (const auto& pkg : packages)
+    for (const auto& [output, store] : pkg.outputs)
+      for (const char* top : kTops) {
         fs::path base = fs::path(store) / top;
         std::error_code ec;
         if (!fs::is_directory(fs::symlink_status(base, ec))) continue;
         std::string who = pkg.attr + " (" + store + ")";
-        auto place = [&](const fs::path& rel) -> Status {
-          auto [it, fresh] = owner.emplace(rel.generic_string(), who);
-          if (!fresh)
-            return conflict("two packages provide " + rel.generic_string() + ": " + it->second + " and " + who);
-          return ok_status();
-        };
-        LTS_RETURN_IF_ERROR(make_dirs(dir / top));
+        entries.push_back({who, base, fs::path(top), true, false});
         for (auto it = fs::recursive_directory_iterator(base, ec); !ec && it != fs::recursive_directory_iterator();
              it.increment(ec)) {
-          fs::path rel = fs::path(top) / it->path().lexically_relative(base);
-          fs::path target = dir / rel;
-          if (!it->is_symlink() && it->is_directory()) {
-            std::error_code e2;
-            auto st = fs::symlink_status(target, e2);
-            if (fs::exists(st) && !fs::is_directory(st))
-              return conflict("two packages provide " + rel.generic_string() + ": " + owner[rel.generic_string()] +
-                              " and " + who);
-            LTS_RETURN_IF_ERROR(make_dirs(target));
-            continue;
-          }
-          LTS_RETURN_IF_ERROR(place(rel));
-          if (!it->is_symlink() && rewritten(rel)) {
-            LTS_ASSIGN_OR_RETURN(std::string body, read_file(it->path()));
-            LTS_RETURN_IF_ERROR(
-                atomic_write_file(target, rewrite(body, paths, prefix, rel.extension() == ".pc"), 0644));
-          } else if (::symlink(it->path().c_str(), target.c_str()) != 0) {
-            if (errno == EEXIST)
-              return conflict("two packages provide " + rel.generic_string() + ": " + owner[rel.generic_string()] +
-                              " and " + who);
-            return io_error("cannot link '" + target.string() + "': " + errno_text());
-          }
+          Entry e{who, it->path(), fs::path(top) / it->path().lexically_relative(base), false, it->is_symlink()};
+          e.dir = !e.link && it->is_directory();
+          ++providers[e.rel.generic_string()];
+          if (!e.link && !e.dir && rewritten(e.rel))
+            for (fs::path up = e.rel.parent_path(); !up.empty(); up = up.parent_path())
+              holds_rewritten.insert(up.generic_string());
+          entries.push_back(std::move(e));
         }
         if (ec) return io_error("cannot read '" + base.string() + "': " + ec.message());
       }
+  // Pass 2: the folders, links and rewritten files.
+  std::vector<std::string> digest_lines;
+  std::map<std::string, std::string> owner;  // rel path -> "attr (store path)"
+  std::string linked;                        // a folder linked whole: skip what is under it
+  for (const auto& e : entries) {
+    std::string key = e.rel.generic_string();
+    if (!linked.empty() && key.size() > linked.size() && key.compare(0, linked.size(), linked) == 0 &&
+        key[linked.size()] == '/')
+      continue;
+    linked.clear();
+    fs::path target = dir / e.rel;
+    auto clash = [&]() { return conflict("two packages provide " + key + ": " + owner[key] + " and " + e.who); };
+    bool top = e.rel.parent_path().empty();
+    if (e.dir && (top || providers[key] > 1 || holds_rewritten.count(key))) {
+      if (::mkdir(target.c_str(), 0755) != 0) {
+        if (errno != EEXIST) return io_error("cannot create '" + target.string() + "': " + errno_text());
+        std::error_code e2;
+        if (!fs::is_directory(fs::symlink_status(target, e2))) return clash();
+        continue;  // another package made it
+      }
+      owner.emplace(key, e.who);
+      digest_lines.push_back("D " + key);
+      continue;
+    }
+    auto [slot, fresh] = owner.emplace(key, e.who);
+    if (!fresh) return clash();
+    if (e.dir) linked = key;  // the whole folder is one link
+    if (!e.dir && !e.link && rewritten(e.rel)) {
+      LTS_ASSIGN_OR_RETURN(std::string body, read_file(e.source));
+      std::string text = rewrite(body, paths, prefix, e.rel.extension() == ".pc");
+      // A new file in a folder nobody sees yet: written plainly, and the
+      // whole generation is synced once before it is moved into place (a
+      // sync per file made 1,000 packages take seconds).
+      int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      if (fd < 0)
+        return errno == EEXIST ? clash() : io_error("cannot create '" + target.string() + "': " + errno_text());
+      Status written = write_all(fd, text, target);
+      ::close(fd);
+      LTS_RETURN_IF_ERROR(written);
+      digest_lines.push_back("F " + key + " " + sha256_hex(text));
+    } else {
+      if (::symlink(e.source.c_str(), target.c_str()) != 0)
+        return errno == EEXIST ? clash() : io_error("cannot link '" + target.string() + "': " + errno_text());
+      digest_lines.push_back("L " + key + " " + e.source.string());
     }
   }
-  return ok_status();
+  std::sort(digest_lines.begin(), digest_lines.end());
+  std::string all;
+  for (const auto& l : digest_lines) all += l + "\n";
+  return "sha256:" + sha256_hex(all);
 }
 
 fs::path generations_dir(const fs::path& root, const std::string& channel) { return root / ".generations" / channel; }
@@ -257,7 +300,10 @@ Status switch_to(const fs::path& root, const std::string& channel, int64_t n) {
 }
 
 // Problems with generation `gen` as published under `prefix`.
-Result<std::vector<std::string>> check_generation(const fs::path& gen, const std::string& prefix) {
+// `full`: also walk the tree (every link resolves, rewritten files, the
+// digest). Publish checks a tree it has just written from a listing of the
+// store, so it needs only the rest: manifest, store paths, GC roots.
+Result<std::vector<std::string>> check_generation(const fs::path& gen, const std::string& prefix, bool full = true) {
   std::vector<std::string> problems;
   auto manifest = read_manifest(gen);
   if (!manifest.ok()) return std::vector<std::string>{manifest.error().message()};
@@ -271,8 +317,8 @@ Result<std::vector<std::string>> check_generation(const fs::path& gen, const std
   std::error_code ec;
   for (const auto& path : store_paths)
     if (!fs::exists(path, ec)) problems.push_back("store path " + path + " is missing");
-  for (auto it = fs::recursive_directory_iterator(gen, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = full ? fs::recursive_directory_iterator(gen, ec) : fs::recursive_directory_iterator();
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     fs::path rel = it->path().lexically_relative(gen);
     if (it->is_symlink()) {
       std::error_code e2;
@@ -288,12 +334,20 @@ Result<std::vector<std::string>> check_generation(const fs::path& gen, const std
       for (const auto& path : store_paths)
         if (body->find(path) != std::string::npos)
           problems.push_back(rel.generic_string() + " still names the store path " + path);
-      if (rel.extension() == ".pc" && body->find("prefix=" + prefix + "\n") == std::string::npos)
-        problems.push_back(rel.generic_string() + " does not say prefix=" + prefix);
+      // A .pc's absolute prefix is the stable path (a relocatable one,
+      // ${pcfiledir}/..., resolves there by itself).
+      if (rel.extension() == ".pc")
+        for (size_t pos = body->find("prefix="); pos != std::string::npos; pos = body->find("prefix=", pos + 1)) {
+          if (pos != 0 && (*body)[pos - 1] != '\n') continue;
+          size_t eol = body->find('\n', pos);
+          std::string value = body->substr(pos + 7, eol == std::string::npos ? std::string::npos : eol - pos - 7);
+          if (!value.empty() && value[0] == '/' && value != prefix)
+            problems.push_back(rel.generic_string() + " says prefix=" + value + ", not " + prefix);
+        }
     }
   }
   if (ec) problems.push_back("cannot read " + gen.string() + ": " + ec.message());
-  auto digest = tree_digest(gen);
+  auto digest = full ? tree_digest(gen) : Result<std::string>(m.value("digest", ""));
   if (!digest.ok()) problems.push_back(digest.error().message());
   else if (*digest != m.value("digest", ""))
     problems.push_back("the tree's digest " + *digest + " is not the manifest's " + m.value("digest", "(none)"));
@@ -497,13 +551,13 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
   fs::remove_all(tmp, ec);
   LTS_RETURN_IF_ERROR(make_dirs(tmp));
   progress.begin("assembling generation " + std::to_string(n) + " of " + channel, 0);
-  Status assembled = assemble(tmp, head.published, prefix);
+  auto assembled = assemble(tmp, head.published, prefix);
   if (!assembled.ok()) {
     fs::remove_all(tmp, ec);
     fs::remove_all(roots, ec);
     return std::move(assembled).error();
   }
-  LTS_ASSIGN_OR_RETURN(std::string digest, tree_digest(tmp));
+  std::string digest = *assembled;
 
   // The advisories fixed at this commit, and which of them are new since
   // the generation before.
@@ -538,7 +592,16 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
                              {"digest", digest}};
   if (o.force_reason) manifest["forced"] = *o.force_reason;
   LTS_RETURN_IF_ERROR(atomic_write_file(tmp / "manifest.json", manifest.dump(2) + "\n"));
-  LTS_RETURN_IF_ERROR(fsync_dir(tmp));
+  {
+    // Everything written so far reaches the disk before the rename.
+    int fd = ::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || ::syncfs(fd) != 0) {
+      std::string why = errno_text();
+      if (fd >= 0) ::close(fd);
+      return io_error("cannot sync '" + tmp.string() + "': " + why);
+    }
+    ::close(fd);
+  }
   fs::path gen = dir / std::to_string(n);
   if (::rename(tmp.c_str(), gen.c_str()) != 0)
     return io_error("cannot move generation " + std::to_string(n) + " into place: " + errno_text());
@@ -546,7 +609,7 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
   progress.end();
 
   // Verified before anyone sees it.
-  LTS_ASSIGN_OR_RETURN(auto problems, check_generation(gen, prefix));
+  LTS_ASSIGN_OR_RETURN(auto problems, check_generation(gen, prefix, /*full=*/false));
   if (!problems.empty()) {
     std::string all;
     for (const auto& p : problems) all += "\n  " + p;
