@@ -25,8 +25,33 @@ step "$ltskit" -C "$demo/ws" advisories list
 step "$ltskit" -C "$demo/ws" triage 1.0
 step "$ltskit" -C "$demo/ws" triage set 1.0 CVE-2026-1002 libgreet under_investigation \
   --reason "checking whether any caller passes NULL"
+# Generation 1 of $demo/lts/1.0, and a program built once against it.
+step "$ltskit" -C "$demo/ws" build 1.0
+step "$ltskit" -C "$demo/ws" publish 1.0
+cat > "$demo/consumer.c" <<'C'
+#include <stdio.h>
+#include <safe.h>
+int main(void) {
+  char buf[4];
+  size_t n = safe_copy(buf, sizeof buf, "abcdef");
+  printf("libsafe %s copied %zu bytes into a 4-byte buffer\n", safe_version(), n);
+  return 0;
+}
+C
+# shellcheck disable=SC2046
+cc "$demo/consumer.c" -o "$demo/consumer" $(PKG_CONFIG_PATH="$demo/lts/1.0/lib/pkgconfig" pkg-config --cflags --libs libsafe)
+step "$demo/consumer"
 step "$ltskit" -C "$demo/ws" backport find CVE-2026-1001 --channel 1.0
 step "$ltskit" -C "$demo/ws" backport apply CVE-2026-1001 --channel 1.0
+# Generation 2 with the fix: the same binary, not rebuilt, now runs it.
+step "$ltskit" -C "$demo/ws" build 1.0
+step "$ltskit" -C "$demo/ws" publish 1.0
+step "$demo/consumer"
+step "$ltskit" -C "$demo/ws" generations 1.0
+step "$ltskit" -C "$demo/ws" verify 1.0
+step "$ltskit" -C "$demo/ws" rollback 1.0
+step "$demo/consumer"
+step "$ltskit" -C "$demo/ws" rollback 1.0 --to 2
 # Behind a file move upstream: a conflict that needs a human (exit status 3).
 step "$ltskit" -C "$demo/ws" backport apply CVE-2026-1003 --channel 1.0 || echo "(exit status $?)"
 step "$ltskit" -C "$demo/ws" backport list 1.0
@@ -43,3 +68,4 @@ abi "$demo/lts-build-2/lib/libgreetxx.so.1.0.0" "$demo/main-build-2/lib/libgreet
 abi "$demo/lts-build/lib/libsafe.so.1.0.0" "$demo/main-build/lib/libsafe.so.2.0.0"
 echo
 echo "Demo workspace: $demo/ws"
+echo "lts/1.0 is published at $demo/lts/1.0 (generation $(readlink "$demo/lts/1.0" | sed 's|.*/||'))"

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "tools/advisories/vex.h"
+#include "tools/core/fs.h"
 #include "tools/core/lock.h"
 #include "tools/core/process.h"
 #include "tools/core/state.h"
@@ -1147,6 +1148,126 @@ TEST(CliBackport, FindNarrowsAGapInTheVersionIndexByEvaluatingCommits) {
   int evaluated = std::stoi(why.substr(why.find("evaluating ") + 11));
   EXPECT_GE(evaluated, 3);
   EXPECT_LE(evaluated, 7) << why;
+}
+
+// GC roots, a failed build, and two channels side by side, on a package
+// set of its own (store paths no other test shares, so running the
+// collector on them is safe while other tests run). After two generations
+// with keep_generations = 1 the first is pruned: its store path is dead to
+// Nix's collector and deletable; the kept one is alive and verifies.
+TEST(CliPublish, GcRootsKeepOnlyKeptGenerationsAliveAndChannelsShareNothing) {
+  namespace fs = std::filesystem;
+  TempDir tmp;
+  std::string nonce =
+      std::to_string(::getpid()) + "-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  auto set = [&](const std::string& version, bool broken) {
+    return "{ system ? builtins.currentSystem }:\n"
+           "let mk = pname: version: script: derivation { inherit pname version system;\n"
+           "      name = \"${pname}-${version}\"; builder = \"/bin/sh\"; args = [ \"-c\" script ];\n"
+           "      PATH = \"/usr/bin:/bin\"; };\n"
+           "in {\n"
+           "  tool = mk \"tool\" \"" +
+           version + "\" \"mkdir -p $out/bin $out/share/tool; echo '" + nonce + " " + version +
+           "' > $out/bin/tool; echo doc > $out/share/tool/README\";\n"
+           "  other = mk \"other\" \"1.0\" \"" +
+           (broken ? std::string("echo the other package is broken >&2; exit 1")
+                   : "mkdir -p $out/bin; echo '" + nonce + " other' > $out/bin/other") +
+           "\";\n}\n";
+  };
+  testing::GitRepoBuilder repo{tmp / "pkgs"};
+  repo.write("default.nix", set("1.0.0", false));
+  std::string cut = repo.commit("tool 1.0.0");
+  auto ltskit = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {LTSKIT_BINARY, "-C", (tmp / "ws").string()});
+    auto r = run_process(args);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? CliRun{r->exit_code, r->out, r->err} : CliRun{-1, "", ""};
+  };
+  fs::path root = tmp / "lts";
+  ASSERT_EQ(ltskit({"init", "--repo", (tmp / "pkgs").string(), "--publish-root", root.string()}).code, 0);
+  std::ofstream(tmp / "ws/policies/one.toml") << "[publish]\nkeep_generations = 1\n";
+  ASSERT_EQ(
+      ltskit({"channel", "create", "1.0", "--branch", "lts/1.0", "--from", cut, "--policy", "one", "--publish", "tool"})
+          .code,
+      0);
+  ASSERT_EQ(ltskit({"channel", "create", "2.0", "--branch", "lts/2.0", "--from", cut, "--publish", "tool,other"}).code,
+            0);
+  ASSERT_EQ(ltskit({"track"}).code, 0);
+  CliRun b1 = ltskit({"build", "1.0"});
+  ASSERT_EQ(b1.code, 0) << b1.err;
+  ASSERT_EQ(ltskit({"publish", "1.0"}).code, 0);
+  std::ifstream m1(root / ".generations/1.0/1/manifest.json");
+  std::string first = json::parse(m1, nullptr, false)["packages"][0]["outputs"]["out"];
+
+  // A build that fails names the attr and its log, and publish refuses.
+  repo.git({"checkout", "-q", "lts/2.0"});
+  repo.write("default.nix", set("2.0.0", true));
+  repo.commit("tool 2.0.0; other: broken");
+  ASSERT_EQ(ltskit({"track", "2.0"}).code, 0);
+  CliRun failed = ltskit({"build", "2.0"});
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_NE(failed.err.find("other"), std::string::npos) << failed.err;
+  size_t at = failed.err.find("log: ");
+  ASSERT_NE(at, std::string::npos) << failed.err;
+  std::string log = failed.err.substr(at + 5, failed.err.find_first_of(";\n", at) - at - 5);
+  auto log_text = read_file(log);
+  ASSERT_TRUE(log_text.ok()) << log;
+  EXPECT_NE(log_text->find("the other package is broken"), std::string::npos) << *log_text;
+  CliRun unbuilt = ltskit({"publish", "2.0"});
+  EXPECT_EQ(unbuilt.code, 1);
+  EXPECT_NE(unbuilt.err.find("not built"), std::string::npos) << unbuilt.err;
+  EXPECT_NE(unbuilt.err.find("other"), std::string::npos) << unbuilt.err;
+  repo.write("default.nix", set("2.0.0", false));
+  repo.commit("other: fixed");
+  ASSERT_EQ(ltskit({"track", "2.0"}).code, 0);
+  ASSERT_EQ(ltskit({"build", "2.0"}).code, 0);
+  ASSERT_EQ(ltskit({"publish", "2.0"}).code, 0);
+
+  // 1.0 moves to tool 1.0.1: generation 2, and generation 1 is pruned.
+  repo.git({"checkout", "-q", "lts/1.0"});
+  repo.write("default.nix", set("1.0.1", false));
+  repo.commit("tool 1.0.1");
+  ASSERT_EQ(ltskit({"track", "1.0"}).code, 0);
+  ASSERT_EQ(ltskit({"build", "1.0"}).code, 0);
+  ASSERT_EQ(ltskit({"publish", "1.0"}).code, 0);
+  std::ifstream m2(root / ".generations/1.0/2/manifest.json");
+  std::string second = json::parse(m2, nullptr, false)["packages"][0]["outputs"]["out"];
+  ASSERT_NE(first, second);
+  EXPECT_FALSE(fs::exists(root / ".generations/1.0/1"));
+  EXPECT_FALSE(fs::exists(root / ".generations/1.0/.roots/1"));
+  json gens = json::parse(ltskit({"generations", "1.0", "--json"}).out, nullptr, false);
+  ASSERT_EQ(gens.size(), 1u);
+
+  // The collector: the pruned generation's path (tool 1.0.0, which only
+  // that generation held) is dead, the kept one's alive.
+  auto dead = run_process({"nix-store", "--gc", "--print-dead"});
+  ASSERT_TRUE(dead.ok() && dead->success()) << (dead.ok() ? dead->err : "");
+  EXPECT_NE(dead->out.find(first), std::string::npos);
+  EXPECT_EQ(dead->out.find(second), std::string::npos);
+  auto del_first = run_process({"nix-store", "--delete", first});
+  EXPECT_TRUE(del_first.ok() && del_first->success()) << (del_first.ok() ? del_first->err : "");
+  EXPECT_FALSE(fs::exists(first));
+  auto del_second = run_process({"nix-store", "--delete", second});
+  ASSERT_TRUE(del_second.ok());
+  EXPECT_FALSE(del_second->success());  // still alive: a kept generation holds it
+  EXPECT_TRUE(fs::exists(second));
+  EXPECT_EQ(ltskit({"verify", "1.0"}).code, 0);
+
+  // Two channels side by side: each its own link, generations and roots; a
+  // rollback of one leaves the other alone.
+  EXPECT_EQ(fs::read_symlink(root / "1.0"), fs::path(".generations/1.0/2"));
+  EXPECT_EQ(fs::read_symlink(root / "2.0"), fs::path(".generations/2.0/1"));
+  EXPECT_EQ(ltskit({"verify", "2.0"}).code, 0);
+  CliRun rb = ltskit({"rollback", "2.0"});
+  EXPECT_EQ(rb.code, 1);  // 2.0 has one generation only
+  EXPECT_EQ(fs::read_symlink(root / "2.0"), fs::path(".generations/2.0/1"));
+  EXPECT_EQ(fs::read_symlink(root / "1.0"), fs::path(".generations/1.0/2"));
+  auto text = read_file(root / "1.0/bin/tool");
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(*text, nonce + " 1.0.1\n");
+  auto text2 = read_file(root / "2.0/bin/tool");
+  ASSERT_TRUE(text2.ok());
+  EXPECT_EQ(*text2, nonce + " 2.0.0\n");
 }
 
 // `backport find` keeps what it read of the upstream history in
