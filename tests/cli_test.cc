@@ -1168,7 +1168,9 @@ TEST(CliPublish, GcRootsKeepOnlyKeptGenerationsAliveAndChannelsShareNothing) {
            "in {\n"
            "  tool = mk \"tool\" \"" +
            version + "\" \"mkdir -p $out/bin $out/share/tool; echo '" + nonce + " " + version +
-           "' > $out/bin/tool; echo doc > $out/share/tool/README\";\n"
+           "' > $out/bin/tool; echo doc > $out/share/tool/README; mkdir -p $out/lib/pkgconfig; "
+           "echo prefix=$out > $out/lib/pkgconfig/tool.pc; echo Name: tool >> $out/lib/pkgconfig/tool.pc; "
+           "ln -s tool.pc $out/lib/pkgconfig/tool-alias.pc\";\n"
            "  other = mk \"other\" \"1.0\" \"" +
            (broken ? std::string("echo the other package is broken >&2; exit 1")
                    : "mkdir -p $out/bin; echo '" + nonce + " other' > $out/bin/other") +
@@ -1268,6 +1270,21 @@ TEST(CliPublish, GcRootsKeepOnlyKeptGenerationsAliveAndChannelsShareNothing) {
   auto text2 = read_file(root / "2.0/bin/tool");
   ASSERT_TRUE(text2.ok());
   EXPECT_EQ(*text2, nonce + " 2.0.0\n");
+  // A .pc that is a link to another is rewritten as a copy too.
+  fs::path alias = root / "1.0/lib/pkgconfig/tool-alias.pc";
+  EXPECT_FALSE(fs::is_symlink(alias));
+  auto alias_text = read_file(alias);
+  ASSERT_TRUE(alias_text.ok());
+  EXPECT_EQ(*alias_text, "prefix=" + (root / "1.0").string() + "\nName: tool\n");
+
+  // A plain rollback returns to the generation that was live when the
+  // current one was published, not merely the next lower number.
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(ltskit({"publish", "2.0", "--force", "again"}).code, 0);  // 2, 3
+  ASSERT_EQ(ltskit({"rollback", "2.0", "--to", "1"}).code, 0);
+  ASSERT_EQ(ltskit({"publish", "2.0", "--force", "from 1"}).code, 0);  // 4, published over 1
+  EXPECT_EQ(fs::read_symlink(root / "2.0"), fs::path(".generations/2.0/4"));
+  ASSERT_EQ(ltskit({"rollback", "2.0"}).code, 0);
+  EXPECT_EQ(fs::read_symlink(root / "2.0"), fs::path(".generations/2.0/1"));
 }
 
 // `backport find` keeps what it read of the upstream history in

@@ -111,7 +111,9 @@ Status fsync_dir(const fs::path& dir) {
 bool rewritten(const fs::path& rel) {
   std::string r = rel.generic_string();
   if (r.ends_with(".pc")) return true;
-  return r.rfind("lib/cmake/", 0) == 0 && r.ends_with(".cmake");
+  // CMake package files, wherever a package keeps them (lib/cmake,
+  // share/cmake, lib/NAME/cmake).
+  return r.ends_with(".cmake") && ("/" + r).find("/cmake/") != std::string::npos;
 }
 
 // `text` with every store path in `paths` replaced by `prefix`; a .pc file's
@@ -199,7 +201,7 @@ Result<std::string> assemble(const fs::path& dir, const std::vector<SnapshotPack
           Entry e{who, it->path(), fs::path(top) / it->path().lexically_relative(base), false, it->is_symlink()};
           e.dir = !e.link && it->is_directory();
           ++providers[e.rel.generic_string()];
-          if (!e.link && !e.dir && rewritten(e.rel))
+          if (!e.dir && rewritten(e.rel))
             for (fs::path up = e.rel.parent_path(); !up.empty(); up = up.parent_path())
               holds_rewritten.insert(up.generic_string());
           entries.push_back(std::move(e));
@@ -233,7 +235,9 @@ Result<std::string> assemble(const fs::path& dir, const std::vector<SnapshotPack
     auto [slot, fresh] = owner.emplace(key, e.who);
     if (!fresh) return clash();
     if (e.dir) linked = key;  // the whole folder is one link
-    if (!e.dir && !e.link && rewritten(e.rel)) {
+    if (!e.dir && rewritten(e.rel)) {
+      // A link to another .pc (ncurses.pc -> ncursesw.pc) is rewritten
+      // as a copy too: it must not carry the store prefix either.
       LTS_ASSIGN_OR_RETURN(std::string body, read_file(e.source));
       std::string text = rewrite(body, paths, prefix, e.rel.extension() == ".pc");
       // A new file in a folder nobody sees yet: written plainly, and the
@@ -269,6 +273,27 @@ Result<nlohmann::json> read_manifest(const fs::path& gen) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return invalid((gen / "manifest.json").string() + ": not a JSON object");
   return j;
+}
+
+// A string field of a manifest ("" when missing or not a string: a
+// hand-edited or corrupt manifest never throws).
+std::string field(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The store paths a manifest names, each once.
+std::vector<std::string> manifest_store_paths(const nlohmann::json& m) {
+  std::set<std::string> out;
+  auto pkgs = m.find("packages");
+  if (pkgs != m.end() && pkgs->is_array())
+    for (const auto& p : *pkgs) {
+      auto outs = p.is_object() ? p.find("outputs") : p.end();
+      if (p.is_object() && outs != p.end() && outs->is_object())
+        for (const auto& [o, path] : outs->items())
+          if (path.is_string()) out.insert(path.get<std::string>());
+    }
+  return {out.begin(), out.end()};
 }
 
 // The generation ROOT/CHANNEL points to, if any.
@@ -309,11 +334,7 @@ Result<std::vector<std::string>> check_generation(const fs::path& gen, const std
   if (!manifest.ok()) return std::vector<std::string>{manifest.error().message()};
   const nlohmann::json& m = *manifest;
   std::vector<std::string> store_paths;
-  const nlohmann::json packages = m.value("packages", nlohmann::json::array());
-  for (const auto& p : packages) {
-    const nlohmann::json outputs = p.value("outputs", nlohmann::json::object());
-    for (const auto& [o, path] : outputs.items()) store_paths.push_back(path.get<std::string>());
-  }
+  store_paths = manifest_store_paths(m);
   std::error_code ec;
   for (const auto& path : store_paths)
     if (!fs::exists(path, ec)) problems.push_back("store path " + path + " is missing");
@@ -455,9 +476,11 @@ Result<std::vector<Generation>> list_generations(const fs::path& root, const std
     if (!m.ok()) continue;  // incomplete: never became a generation
     Generation g;
     g.number = std::stoll(name);
-    g.commit = m->value("commit", "");
-    g.created_at = m->value("created_at", "");
-    g.digest = m->value("digest", "");
+    g.commit = field(*m, "commit");
+    g.created_at = field(*m, "created_at");
+    g.digest = field(*m, "digest");
+    if (auto prev = m->find("previous_generation"); prev != m->end() && prev->is_number_integer())
+      g.previous = prev->get<int64_t>();
     g.path = it->path();
     g.current = current && *current == g.number;
     out.push_back(std::move(g));
@@ -501,7 +524,17 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
   const Generation* current = nullptr;
   for (const auto& g : gens)
     if (g.current) current = &g;
-  if (current && current->commit == head.commit && !o.force_reason) return *current;  // nothing new
+  if (current && current->commit == head.commit && !o.force_reason) {
+    // Nothing new, if it publishes the same packages (the list or the
+    // evaluation may have changed at the same commit).
+    std::vector<std::string> now;
+    for (const auto& p : head.published)
+      for (const auto& [o2, path] : p.outputs) now.push_back(path);
+    std::sort(now.begin(), now.end());
+    now.erase(std::unique(now.begin(), now.end()), now.end());
+    auto m = read_manifest(current->path);
+    if (m.ok() && manifest_store_paths(*m) == now) return *current;
+  }
   if (current && !o.force_reason) {
     auto desc = repo.is_ancestor(current->commit, head.commit);
     if (!desc.ok() || !*desc)
@@ -567,10 +600,10 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
     if (r.state == advisories::TriageState::kFixed) fixed.insert(r.advisory);
   if (current) {
     auto m = read_manifest(current->path);
-    if (m.ok()) {
-      const nlohmann::json fixed_before = m->value("advisories_fixed", nlohmann::json::array());
-      for (const auto& a : fixed_before) before.insert(a.get<std::string>());
-    }
+    if (m.ok())
+      if (auto f = m->find("advisories_fixed"); f != m->end() && f->is_array())
+        for (const auto& a : *f)
+          if (a.is_string()) before.insert(a.get<std::string>());
   }
   nlohmann::json packages = nlohmann::json::array();
   for (const auto& p : head.published)
@@ -613,7 +646,10 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
   if (!problems.empty()) {
     std::string all;
     for (const auto& p : problems) all += "\n  " + p;
-    fs::remove_all(gen, ec);
+    // Out of sight first, as pruning does: a numbered folder with a
+    // manifest must never be a half-deleted one.
+    fs::path doomed = dir / (".tmp-failed-" + std::to_string(n));
+    if (::rename(gen.c_str(), doomed.c_str()) == 0) fs::remove_all(doomed, ec);
     fs::remove_all(roots, ec);
     return internal("generation " + std::to_string(n) + " of " + channel + " failed verification:" + all);
   }
@@ -623,11 +659,17 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
                                      "published " + head.commit.substr(0, 12) + " at " + prefix +
                                          (o.force_reason ? " (forced: " + *o.force_reason + ")" : "")));
 
-  // Prune beyond keep_generations, oldest first, never the current one.
+  // Prune beyond keep_generations.
   LTS_ASSIGN_OR_RETURN(auto all, list_generations(root, channel));
   int64_t keep = std::max<int64_t>(1, policy.keep_generations);
-  for (size_t i = 0; i + keep < all.size(); ++i) {
-    if (all[i].current) continue;
+  // Kept: the new generation, the one a plain rollback returns to (when
+  // more than one is kept), then the newest others.
+  std::set<int64_t> kept = {n};
+  if (keep >= 2 && current) kept.insert(current->number);
+  for (auto it = all.rbegin(); it != all.rend() && static_cast<int64_t>(kept.size()) < keep; ++it)
+    kept.insert(it->number);
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (kept.count(all[i].number)) continue;
     // Out of sight first (one rename), then deleted: a prune that is killed
     // never leaves a half-deleted generation that looks complete.
     fs::path doomed = dir / (".tmp-pruned-" + std::to_string(all[i].number));
@@ -646,9 +688,14 @@ Result<Generation> rollback(const fs::path& root, const std::string& channel, st
   auto current = current_number(root, channel);
   if (gens.empty() || !current)
     return not_found("channel " + channel + " has no published generation in " + root.string());
+  // Default: the generation that was live before the current one was
+  // published (its manifest says), else the newest older one.
+  std::optional<int64_t> prev;
+  for (const auto& g : gens)
+    if (g.number == *current) prev = g.previous;
   const Generation* target = nullptr;
   for (const auto& g : gens) {
-    if (to ? g.number == *to : g.number < *current) target = &g;
+    if (to ? g.number == *to : (prev ? g.number == *prev : g.number < *current)) target = &g;
   }
   if (!target)
     return not_found(to ? "no generation " + std::to_string(*to) + " of " + channel + " in " + root.string()
@@ -668,7 +715,12 @@ Result<std::vector<std::string>> verify_channel(const fs::path& root, const std:
       return std::vector<std::string>{(root / channel).string() + " is not a link to one of its generations"};
     return not_found("channel " + channel + " is not published in " + root.string());
   }
-  return check_generation(generations_dir(root, channel) / std::to_string(*current), (root / channel).string());
+  fs::path gen = generations_dir(root, channel) / std::to_string(*current);
+  // The prefix the generation was published under (the root may be given
+  // here through another spelling of the same folder).
+  std::string prefix = (root / channel).string();
+  if (auto m = read_manifest(gen); m.ok() && !field(*m, "prefix").empty()) prefix = field(*m, "prefix");
+  return check_generation(gen, prefix);
 }
 
 }  // namespace ltskit::publish

@@ -64,6 +64,7 @@ struct Generation {
   std::string digest;  // of the tree, as manifest.json records it
   std::filesystem::path path;
   bool current = false;
+  std::optional<int64_t> previous;  // the generation that was live when this one was published
 };
 
 struct PublishOptions {
@@ -86,8 +87,9 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
 // Every complete generation, oldest first.
 Result<std::vector<Generation>> list_generations(const std::filesystem::path& root, const std::string& channel);
 
-// Points ROOT/CHANNEL at generation `to` (default: the one before the
-// current). Only the link moves.
+// Points ROOT/CHANNEL at generation `to` (default: the one that was live
+// when the current one was published, if kept, else the newest older one).
+// Only the link moves.
 Result<Generation> rollback(const std::filesystem::path& root, const std::string& channel, std::optional<int64_t> to);
 
 // Problems with the current generation (empty: it is sound): a link that
