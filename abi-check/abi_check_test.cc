@@ -29,6 +29,7 @@
 #include "abi-check/model_json.h"
 #include "abi-check/reader.h"
 #include "abi-check/report.h"
+#include "abi-check/tree_diff.h"
 
 extern char** environ;
 
@@ -534,7 +535,13 @@ TEST(Corpus, ProducesEveryChangeKindUnderItsName) {
       seen.insert(name);
     }
   }
-  for (const auto& k : change_kinds()) EXPECT_TRUE(seen.count(k.name)) << "no corpus pair produces " << k.name;
+  // Kinds that need public headers or two trees come from the tests below
+  // (PublicHeaders.*, TreeDiff.*).
+  const std::set<std::string> elsewhere = {"private-type-changed", "library-removed", "library-added"};
+  for (const auto& k : change_kinds())
+    if (!elsewhere.count(k.name)) {
+      EXPECT_TRUE(seen.count(k.name)) << "no corpus pair produces " << k.name;
+    }
 }
 
 TEST(Corpus, TruncatedAndBitFlippedLibrariesNeverCrash) {
@@ -757,6 +764,197 @@ TEST(Robustness, NotAnElfAndNotASharedLibraryAreErrorsNamingTheFile) {
   ASSERT_FALSE(dump.ok());
   EXPECT_NE(dump.error().message.find("newer than this ltsabi"), std::string::npos);
   fs::remove_all(dir);
+}
+
+// Compiles `source` (C, -g) into a shared library at `lib` with `soname`.
+void compile_lib(const fs::path& dir, const std::string& source, const fs::path& lib, const std::string& soname,
+                 const fs::path& include = {}) {
+  static int n = 0;
+  fs::create_directories(dir);
+  fs::path src = dir / ("src" + std::to_string(++n) + ".c");
+  std::ofstream(src) << source;
+  fs::create_directories(lib.parent_path());
+  std::vector<std::string> argv = {"cc", "-g", "-shared", "-fPIC", "-o", lib.string(), src.string()};
+  if (!soname.empty()) argv.push_back("-Wl,-soname," + soname);
+  if (!include.empty()) argv.push_back("-I" + include.string());
+  ASSERT_EQ(run(argv, (dir / "cc.log").string()), 0) << slurp(dir / "cc.log.err");
+}
+
+// The kinds of a diff's changes, in order.
+std::vector<std::string> kinds(const Diff& d) {
+  std::vector<std::string> out;
+  for (const auto& c : d.changes) out.push_back(change_kind_name(c.kind));
+  return out;
+}
+
+// A struct defined in the library's own .c file, reached only through
+// pointers (an opaque handle), may change its layout: with the public
+// headers given, that is private-type-changed and compatible. A struct of
+// the public header reached through a pointer stays a break, and so does a
+// private struct that a function returns by value.
+TEST(PublicHeaders, PrivateTypesBehindPointersAreNotBreaksPublicOnesAre) {
+  TempDir t("headers");
+  const char* header =
+      "typedef struct ctx ctx;\n"
+      "struct opts { int level; int flags; };\n"
+      "struct pair { int a; int b; };\n"
+      "ctx *ctx_new(const struct opts *o);\n"
+      "int ctx_level(ctx *c);\n"
+      "struct pair pair_make(int a);\n";
+  auto side = [&](const std::string& name, const std::string& ctx, const std::string& opts) {
+    fs::path inc = t.path / name / "include";
+    fs::create_directories(inc);
+    std::string h = header;
+    h = replace_all(h, "struct opts { int level; int flags; };", opts);
+    std::ofstream(inc / "api.h") << h;
+    compile_lib(t.path / name,
+                "#include <stdlib.h>\n#include \"api.h\"\n" + ctx +
+                    "\nctx *ctx_new(const struct opts *o) { ctx *c = calloc(1, sizeof *c); c->level = o->level; "
+                    "return c; }\nint ctx_level(ctx *c) { return c->level; }\n"
+                    "struct pair pair_make(int a) { struct pair p = {a, a}; return p; }\n",
+                t.path / name / "lib/libapi.so.1", "libapi.so.1", inc);
+  };
+  side("old", "struct ctx { int level; };", "struct opts { int level; int flags; };");
+  side("new", "struct ctx { void *cache; int level; };", "struct opts { int level; int flags; };");
+  auto a = read_library((t.path / "old/lib/libapi.so.1").string());
+  auto b = read_library((t.path / "new/lib/libapi.so.1").string());
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a->types.at("struct ctx").decl_file.find("src"), std::string::npos) << a->types.at("struct ctx").decl_file;
+
+  // Without headers: a break, and the report says why it could not tell.
+  Diff blind = diff_models(*a, *b, {});
+  EXPECT_EQ(blind.verdict, Verdict::kIncompatible);
+  EXPECT_FALSE(blind.private_types_filtered);
+  EXPECT_NE(report_text(blind).find("no public headers given"), std::string::npos) << report_text(blind);
+
+  auto ha = list_public_headers({(t.path / "old/include").string()});
+  auto hb = list_public_headers({(t.path / "new/include").string()});
+  ASSERT_TRUE(ha.ok() && hb.ok());
+  EXPECT_EQ(*ha, std::vector<std::string>{"api.h"});
+  DiffOptions o{*ha, *hb};
+  Diff seen = diff_models(*a, *b, {}, o);
+  EXPECT_EQ(seen.verdict, Verdict::kCompatible) << report_text(seen);
+  EXPECT_TRUE(seen.private_types_filtered);
+  EXPECT_GT(seen.private_type_changes, 0u);
+  for (const auto& c : seen.changes) EXPECT_EQ(change_kind_name(c.kind), std::string("private-type-changed"));
+  EXPECT_NE(report_text(seen).find("private: defined in"), std::string::npos) << report_text(seen);
+
+  // The public struct behind a pointer changes: a break, headers or not.
+  side("new2", "struct ctx { int level; };", "struct opts { int flags; int level; };");
+  auto c = read_library((t.path / "new2/lib/libapi.so.1").string());
+  ASSERT_TRUE(c.ok());
+  auto hc = list_public_headers({(t.path / "new2/include").string()});
+  ASSERT_TRUE(hc.ok());
+  Diff pub = diff_models(*a, *c, {}, DiffOptions{*ha, *hc});
+  EXPECT_EQ(pub.verdict, Verdict::kIncompatible) << report_text(pub);
+  EXPECT_NE(report_text(pub).find("struct opts → member level: offset 0 → 4"), std::string::npos) << report_text(pub);
+
+  // A private struct returned by value: its layout is the caller's business.
+  compile_lib(t.path / "v1",
+              "struct hidden { int a; };\nstruct hidden get(void) { struct hidden h = {1}; return h; }\n",
+              t.path / "v1/libv.so.1", "libv.so.1");
+  compile_lib(t.path / "v2",
+              "struct hidden { int a; long b; };\nstruct hidden get(void) { struct hidden h = {1, 2}; return h; }\n",
+              t.path / "v2/libv.so.1", "libv.so.1");
+  auto v1 = read_library((t.path / "v1/libv.so.1").string());
+  auto v2 = read_library((t.path / "v2/libv.so.1").string());
+  ASSERT_TRUE(v1.ok() && v2.ok());
+  Diff by_value = diff_models(*v1, *v2, {}, DiffOptions{std::vector<std::string>{}, std::vector<std::string>{}});
+  EXPECT_EQ(by_value.verdict, Verdict::kIncompatible) << report_text(by_value);
+  EXPECT_EQ(by_value.private_type_changes, 0u);
+
+  // The command line takes abidiff's options; both sides or neither.
+  std::string out = (t.path / "out.json").string();
+  std::vector<std::string> argv = {LTSABI_BINARY, "diff", (t.path / "old/lib/libapi.so.1").string(),
+                                   (t.path / "new/lib/libapi.so.1").string(), "--json"};
+  EXPECT_EQ(run(argv, out), 12);
+  argv.insert(argv.end(), {"--headers-dir1", (t.path / "old/include").string(), "--headers-dir2",
+                           (t.path / "new/include").string()});
+  EXPECT_EQ(run(argv, out), 4);
+  auto j = nlohmann::json::parse(slurp(out));
+  EXPECT_TRUE(j.at("private_types_filtered").get<bool>());
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", (t.path / "old/lib/libapi.so.1").string(),
+                 (t.path / "new/lib/libapi.so.1").string(), "--headers-dir1", (t.path / "old/include").string()},
+                out),
+            3);
+  EXPECT_EQ(
+      run({LTSABI_BINARY, "diff", (t.path / "old/lib/libapi.so.1").string(), (t.path / "new/lib/libapi.so.1").string(),
+           "--headers-dir1", (t.path / "nowhere").string(), "--headers-dir2", (t.path / "new/include").string()},
+          out),
+      1);
+  EXPECT_NE(slurp(out + ".err").find("nowhere"), std::string::npos);
+}
+
+// Two trees: libraries paired by SONAME, a SONAME bump paired by name stem,
+// a library gone and one new; links followed, executables skipped; the
+// worst verdict is the exit status.
+TEST(TreeDiff, PairsLibrariesBySonameAcrossTwoTrees) {
+  TempDir t("trees");
+  const std::string same = "int same(int x) { return x; }\n";
+  compile_lib(t.path, same, t.path / "old/lib/libsame.so.1.0", "libsame.so.1");
+  compile_lib(t.path, same, t.path / "new/lib/libsame.so.1.2", "libsame.so.1");
+  fs::create_symlink("libsame.so.1.0", t.path / "old/lib/libsame.so.1");
+  fs::create_symlink("libsame.so.1.2", t.path / "new/lib/libsame.so.1");
+  compile_lib(t.path, "int bump(int x) { return x; }\n", t.path / "old/lib/libbump.so.1", "libbump.so.1");
+  compile_lib(t.path, "int bump(int x, int y) { return x + y; }\n", t.path / "new/lib/libbump.so.2", "libbump.so.2");
+  compile_lib(t.path, "int gone(void) { return 1; }\n", t.path / "old/lib/libgone.so.3", "libgone.so.3");
+  compile_lib(t.path, "int fresh(void) { return 1; }\n", t.path / "new/lib/libfresh.so.1", "libfresh.so.1");
+  // A plugin without SONAME, kept by its file name; an executable, skipped.
+  compile_lib(t.path, "int plug(void) { return 1; }\n", t.path / "old/lib/plugins/plug.so", "");
+  compile_lib(t.path, "int plug(void) { return 2; }\n", t.path / "new/lib/plugins/plug.so", "");
+  std::ofstream(t.path / "m.c") << "int main(void) { return 0; }\n";
+  fs::create_directories(t.path / "new/bin");
+  ASSERT_EQ(run({"cc", "-pie", "-fPIE", "-o", (t.path / "new/bin/tool").string(), (t.path / "m.c").string()}), 0);
+
+  auto libs = find_libraries((t.path / "new").string());
+  ASSERT_TRUE(libs.ok()) << libs.error().message;
+  std::vector<std::string> names;
+  for (const auto& l : *libs) names.push_back(l.soname);
+  EXPECT_EQ(names, (std::vector<std::string>{"libbump.so.2", "libfresh.so.1", "libsame.so.1", "plug.so"}));
+
+  auto diff =
+      diff_trees({(t.path / "old").string(), {}, std::nullopt}, {(t.path / "new").string(), {}, std::nullopt}, {});
+  ASSERT_TRUE(diff.ok()) << diff.error().message;
+  std::map<std::string, std::pair<Verdict, std::vector<std::string>>> by;
+  for (const auto& l : diff->libraries) by[l.soname] = {l.diff.verdict, kinds(l.diff)};
+  ASSERT_EQ(by.size(), 5u) << tree_report_text(*diff);
+  EXPECT_EQ(by["libsame.so.1"].first, Verdict::kNoChange);
+  EXPECT_EQ(by["plug.so"].first, Verdict::kNoChange);
+  EXPECT_EQ(by["libbump.so.1"].first, Verdict::kIncompatible);
+  EXPECT_EQ(by["libbump.so.1"].second.front(), "soname-changed");
+  EXPECT_EQ(by["libgone.so.3"].second, std::vector<std::string>{"library-removed"});
+  EXPECT_EQ(by["libgone.so.3"].first, Verdict::kIncompatible);
+  EXPECT_EQ(by["libfresh.so.1"].second, std::vector<std::string>{"library-added"});
+  EXPECT_EQ(by["libfresh.so.1"].first, Verdict::kCompatible);
+  EXPECT_EQ(diff->verdict, Verdict::kIncompatible);
+  EXPECT_EQ(tree_exit_status(*diff), 12);
+
+  // A soname suppression covers a removed library too.
+  auto sup = parse_suppressions("[[suppress]]\nsoname = \"libgone.so.*\"\nreason = \"retired on purpose\"\n", "s.toml");
+  ASSERT_TRUE(sup.ok());
+  auto quiet =
+      diff_trees({(t.path / "old").string(), {}, std::nullopt}, {(t.path / "new").string(), {}, std::nullopt}, *sup);
+  ASSERT_TRUE(quiet.ok());
+  for (const auto& l : quiet->libraries)
+    if (l.soname == "libgone.so.3") {
+      EXPECT_EQ(l.diff.verdict, Verdict::kNoChange);
+    }
+
+  // A tree of links into another folder (a published generation) reads
+  // like the folder itself; the command line prints one report.
+  fs::create_directories(t.path / "linked");
+  fs::create_directory_symlink(t.path / "new/lib", t.path / "linked/lib");
+  std::string out = (t.path / "tree.json").string();
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", (t.path / "new").string(), (t.path / "linked").string(), "--json"}, out), 0)
+      << slurp(out + ".err");
+  auto j = nlohmann::json::parse(slurp(out));
+  EXPECT_EQ(j.at("libraries").size(), 4u) << j.dump();
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", (t.path / "old").string(), (t.path / "new").string()}, out), 12);
+  std::string text = slurp(out);
+  EXPECT_NE(text.find("5 libraries: 2 incompatible, 1 compatible, 2 unchanged"), std::string::npos) << text;
+  EXPECT_NE(text.find("library libgone.so.3 removed"), std::string::npos) << text;
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", (t.path / "old").string(), (t.path / "new/lib/libfresh.so.1").string()}, out),
+            3);
 }
 
 }  // namespace

@@ -1,7 +1,11 @@
 #include "abi-check/abi_diff.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
 #include <map>
 #include <set>
+#include <system_error>
 
 namespace ltskit::abi {
 
@@ -20,12 +24,114 @@ namespace {
 struct Finding {
   std::string detail;
   bool incompatible;
-  std::string type;  // the type it is about, for suppressions
+  std::string type;           // the type it is about, for suppressions
+  bool private_type = false;  // inside a type private to the library
+};
+
+// Which aggregates are private to the library (DiffOptions).
+class Privacy {
+ public:
+  Privacy(const Model& a, const Model& b, const DiffOptions& o) : a_(a), b_(b) {
+    if (!o.old_headers || !o.new_headers) return;
+    enabled_ = true;
+    index(*o.old_headers, old_headers_);
+    index(*o.new_headers, new_headers_);
+    reach(a_, by_value_);
+    reach(b_, by_value_);
+  }
+  bool enabled() const { return enabled_; }
+
+  // The file that defines `key` when the type is private, else nullopt.
+  std::optional<std::string> private_file(const std::string& key) const {
+    if (!enabled_) return std::nullopt;
+    auto ta = a_.types.find(key);
+    auto tb = b_.types.find(key);
+    if (ta == a_.types.end() || tb == b_.types.end()) return std::nullopt;
+    if (!aggregate(ta->second.kind)) return std::nullopt;
+    // Unknown definition files prove nothing: public.
+    if (ta->second.decl_file.empty() || tb->second.decl_file.empty()) return std::nullopt;
+    if (in_headers(ta->second.decl_file, old_headers_) || in_headers(tb->second.decl_file, new_headers_))
+      return std::nullopt;
+    if (by_value_.count(key)) return std::nullopt;
+    return tb->second.decl_file;
+  }
+
+ private:
+  using HeaderIndex = std::map<std::string, std::vector<std::string>>;  // file name -> relative paths
+
+  static bool aggregate(TypeKind k) { return k == TypeKind::kStruct || k == TypeKind::kClass || k == TypeKind::kUnion; }
+  static void index(const std::vector<std::string>& headers, HeaderIndex& out) {
+    for (const auto& h : headers) out[std::filesystem::path(h).filename().string()].push_back(h);
+  }
+  // "/build/foo-1.0/include/foo/bar.h" is the public "foo/bar.h": the
+  // definition's path ends with the header's path, at a folder boundary.
+  static bool in_headers(const std::string& file, const HeaderIndex& headers) {
+    auto it = headers.find(std::filesystem::path(file).filename().string());
+    if (it == headers.end()) return false;
+    for (const auto& rel : it->second) {
+      if (file == rel) return true;
+      if (file.size() > rel.size() && file.compare(file.size() - rel.size(), rel.size(), rel) == 0 &&
+          file[file.size() - rel.size() - 1] == '/')
+        return true;
+    }
+    return false;
+  }
+  // Every aggregate whose layout callers depend on: reached by value from
+  // an exported function or variable, or a member (by value) of one that
+  // is, or of a public type.
+  void reach(const Model& m, std::set<std::string>& out) {
+    std::set<std::pair<std::string, bool>> seen;
+    std::vector<std::pair<std::string, bool>> todo;
+    for (const auto& [sym, f] : m.functions) {
+      todo.emplace_back(f.return_type, true);
+      for (const auto& p : f.params) todo.emplace_back(p, true);
+    }
+    for (const auto& [sym, v] : m.variables) todo.emplace_back(v.type, true);
+    const HeaderIndex& headers = &m == &a_ ? old_headers_ : new_headers_;
+    while (!todo.empty()) {
+      auto item = todo.back();
+      todo.pop_back();
+      if (!seen.insert(item).second) continue;
+      auto [key, by_value] = item;
+      auto it = m.types.find(key);
+      if (it == m.types.end()) continue;
+      const Type& t = it->second;
+      switch (t.kind) {
+        case TypeKind::kPointer:
+        case TypeKind::kReference:
+        case TypeKind::kRvalueReference:
+        case TypeKind::kPointerToMember: todo.emplace_back(t.target, false); break;
+        case TypeKind::kFunction:
+          todo.emplace_back(t.target, true);
+          for (const auto& p : t.params) todo.emplace_back(p, true);
+          break;
+        case TypeKind::kStruct:
+        case TypeKind::kClass:
+        case TypeKind::kUnion: {
+          bool visible = by_value || t.decl_file.empty() || in_headers(t.decl_file, headers);
+          if (by_value) out.insert(key);
+          if (!visible) break;
+          for (const auto& mem : t.members) todo.emplace_back(mem.type, true);
+          for (const auto& base : t.bases) todo.emplace_back(base.type, true);
+          break;
+        }
+        default:
+          if (!t.target.empty()) todo.emplace_back(t.target, by_value);
+          break;
+      }
+    }
+  }
+
+  const Model& a_;
+  const Model& b_;
+  bool enabled_ = false;
+  HeaderIndex old_headers_, new_headers_;
+  std::set<std::string> by_value_;
 };
 
 class TypeComparer {
  public:
-  TypeComparer(const Model& a, const Model& b) : a_(a), b_(b) {}
+  TypeComparer(const Model& a, const Model& b, const Privacy& privacy) : a_(a), b_(b), privacy_(privacy) {}
 
   // Compares the types keyed `ka` (old) and `kb` (new); findings are appended
   // with `path` as prefix.
@@ -134,7 +240,7 @@ class TypeComparer {
       const Type& t = a_.types.at(key);
       out.push_back({path + t.name + " changed (" + std::to_string(memo->second.size()) +
                          " change(s), detailed where first reported)",
-                     breaks, t.name});
+                     breaks, t.name, privacy_.private_file(key).has_value()});
       return;
     }
     done_[key];  // in progress: a cycle back here finds nothing new
@@ -231,8 +337,16 @@ class TypeComparer {
       for (const auto& v : b.vtable) vb += std::to_string(v.index) + ":" + v.name + "; ";
       if (va != vb) found.push_back({here + "vtable changed from [" + va + "] to [" + vb + "]", true, name});
     }
+    if (auto file = privacy_.private_file(key); file && !found.empty()) {
+      // Callers hold only pointers to it: its layout is the library's own.
+      for (auto& f : found) {
+        f.incompatible = false;
+        f.private_type = true;
+      }
+      found.front().detail += " (private: defined in " + *file + ", not in the public headers)";
+    }
     done_[key] = found;
-    for (const auto& f : found) out.push_back({path + f.detail, f.incompatible, f.type});
+    for (const auto& f : found) out.push_back({path + f.detail, f.incompatible, f.type, f.private_type});
   }
 
   static std::string bits(int64_t b) {
@@ -242,13 +356,16 @@ class TypeComparer {
 
   const Model& a_;
   const Model& b_;
+  const Privacy& privacy_;
   std::map<std::string, std::vector<Finding>> done_;
 };
 
 }  // namespace
 
-Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
+Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const DiffOptions& options) {
   Diff d;
+  Privacy privacy(a, b, options);
+  d.private_types_filtered = privacy.enabled();
   d.old_has_debug_info = a.has_debug_info;
   d.new_has_debug_info = b.has_debug_info;
   d.old_path = a.path;
@@ -343,7 +460,15 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
   }
 
   // Types of what both export.
-  TypeComparer cmp(a, b);
+  TypeComparer cmp(a, b, privacy);
+  auto kind_of = [&](const Finding& f, ChangeKind breaking) {
+    if (f.incompatible) return breaking;
+    if (f.private_type) {
+      ++d.private_type_changes;
+      return ChangeKind::kPrivateTypeChanged;
+    }
+    return ChangeKind::kHarmless;
+  };
   for (const auto& [sym, fa] : a.functions) {
     auto it = b.functions.find(sym);
     if (it == b.functions.end()) continue;
@@ -362,8 +487,7 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
     bool any_incompatible = false;
     for (auto& f : found) {
       any_incompatible = any_incompatible || f.incompatible;
-      add(f.incompatible ? ChangeKind::kFunctionTypeChanged : ChangeKind::kHarmless, sym, fa.name + ": " + f.detail,
-          f.type);
+      add(kind_of(f, ChangeKind::kFunctionTypeChanged), sym, fa.name + ": " + f.detail, f.type);
     }
     if (any_incompatible) ++d.functions_changed;
   }
@@ -375,8 +499,7 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
     bool any_incompatible = false;
     for (auto& f : found) {
       any_incompatible = any_incompatible || f.incompatible;
-      add(f.incompatible ? ChangeKind::kVariableTypeChanged : ChangeKind::kHarmless, sym, va.name + ": " + f.detail,
-          f.type);
+      add(kind_of(f, ChangeKind::kVariableTypeChanged), sym, va.name + ": " + f.detail, f.type);
     }
     if (any_incompatible) ++d.variables_changed;
   }
@@ -389,6 +512,38 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup) {
   }
   d.verdict = breaks ? Verdict::kIncompatible : any ? Verdict::kCompatible : Verdict::kNoChange;
   return d;
+}
+
+Expected<std::vector<std::string>> list_public_headers(const std::vector<std::string>& paths) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    auto st = fs::status(p, ec);
+    if (ec || !fs::exists(st)) {
+      int err = ec ? ec.value() : ENOENT;
+      return Error{error_code_from_errno(err), p + ": " + (ec ? ec.message() : std::string("no such file or folder"))};
+    }
+    if (!fs::is_directory(st)) {
+      out.push_back(fs::path(p).filename().string());
+      continue;
+    }
+    auto it = fs::recursive_directory_iterator(p, fs::directory_options::follow_directory_symlink, ec);
+    size_t guard = 0;
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (++guard > 1000000) return Error{ErrorCode::kInvalid, p + ": more than a million entries"};
+      if (it.depth() > 32) {
+        it.disable_recursion_pending();
+        continue;
+      }
+      std::error_code e2;
+      if (it->is_regular_file(e2)) out.push_back(it->path().lexically_relative(p).string());
+    }
+    if (ec) return Error{error_code_from_errno(ec.value()), p + ": " + ec.message()};
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 }  // namespace ltskit::abi

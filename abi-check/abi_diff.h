@@ -1,6 +1,7 @@
 // Comparing two ABI models and classifying every change.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,32 @@ struct Diff {
   size_t variable_symbols_removed = 0, variable_symbols_added = 0;
   size_t suppressed = 0;
   bool old_has_debug_info = false, new_has_debug_info = false;
+  // Public headers were given for both sides, so types private to the
+  // library could be told apart (see DiffOptions).
+  bool private_types_filtered = false;
+  size_t private_type_changes = 0;
   std::string old_path, new_path;
 };
 
-Diff diff_models(const Model& old_model, const Model& new_model, const Suppressions& suppressions);
+// The public headers of each side, as paths relative to an include folder
+// ("foo.h", "foo/bar.h"; list_public_headers gives them). A struct, class
+// or union whose definition is in none of them (by its DW_AT_decl_file, on
+// both sides) and that no exported function or variable reaches by value,
+// nor any public type's layout, is private to the library: callers only
+// hold pointers to it, so its layout changes are reported as
+// private-type-changed, not as breaks. With no headers for a side, every
+// type counts as public, as before.
+struct DiffOptions {
+  std::optional<std::vector<std::string>> old_headers, new_headers;
+};
+
+Diff diff_models(const Model& old_model, const Model& new_model, const Suppressions& suppressions,
+                 const DiffOptions& options = {});
+
+// The header files under each of `paths` (a folder, walked recursively and
+// through symbolic links, or one file), relative to that folder (a file
+// given alone is its file name). Errors name the path: kNotFound when it
+// does not exist, kIo when it cannot be read.
+Expected<std::vector<std::string>> list_public_headers(const std::vector<std::string>& paths);
 
 }  // namespace ltskit::abi

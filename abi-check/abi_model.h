@@ -109,6 +109,10 @@ struct Type {
   std::string name;   // as written: "struct session", "int", "greet_t"
   uint64_t size = 0;  // bytes; 0 when unknown or incomplete
   bool declaration_only = false;
+  // Where a struct, class, union or enum is defined (DW_AT_decl_file, as the
+  // compiler wrote it: "/build/foo-1.0/include/foo.h", "src/impl.c"); "" when
+  // unknown. Public headers are told from private files by it.
+  std::string decl_file;
   std::string target;               // pointee / element / typedef target / return type
   uint64_t count = 0;               // array elements (0: unknown)
   std::vector<std::string> params;  // function types

@@ -29,14 +29,21 @@ constexpr ChangeKindInfo kKinds[] = {
     {ChangeKind::kHarmless, "harmless", false, false,
      "a type change that keeps the layout: typedef renamed, member renamed at the same offset and type, member "
      "added in padding, enumerator added"},
+    {ChangeKind::kPrivateTypeChanged, "private-type-changed", false, false,
+     "the layout of a type changed that is defined outside the public headers and that callers reach only through "
+     "pointers"},
+    {ChangeKind::kLibraryRemoved, "library-removed", true, false,
+     "a shared library (a SONAME) is gone from the package, with no successor of the same name"},
+    {ChangeKind::kLibraryAdded, "library-added", false, true, "a shared library (a SONAME) is new in the package"},
 };
 
-constexpr ChangeKind kAddedSymbols[] = {ChangeKind::kFunctionAdded, ChangeKind::kVariableAdded};
+constexpr ChangeKind kAddedSymbols[] = {ChangeKind::kFunctionAdded, ChangeKind::kVariableAdded,
+                                        ChangeKind::kLibraryAdded};
 constexpr ChangeKind kSymbolVersions[] = {ChangeKind::kSymbolVersionAdded, ChangeKind::kDefaultVersionChanged};
 constexpr ChangeKind kSoname[] = {ChangeKind::kSonameChanged};
 
 const ChangeKindGroup kGroups[] = {
-    {"added-symbols", kAddedSymbols, "function-added and variable-added"},
+    {"added-symbols", kAddedSymbols, "function-added, variable-added and library-added"},
     {"symbol-versions", kSymbolVersions,
      "symbol-version-added and default-version-changed (not symbol-version-removed)"},
     {"soname", kSoname, "soname-changed"},

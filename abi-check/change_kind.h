@@ -25,6 +25,9 @@ enum class ChangeKind {
   kSymbolVersionAdded,
   kDefaultVersionChanged,
   kHarmless,
+  kPrivateTypeChanged,
+  kLibraryRemoved,
+  kLibraryAdded,
 };
 
 struct ChangeKindInfo {

@@ -9,7 +9,7 @@ namespace ltskit::abi {
 namespace {
 
 TEST(ChangeKinds, EveryKindHasOneNameThatRoundTrips) {
-  ASSERT_EQ(change_kinds().size(), 13u);
+  ASSERT_EQ(change_kinds().size(), 16u);
   std::set<std::string> names;
   for (size_t i = 0; i < change_kinds().size(); ++i) {
     const ChangeKindInfo& info = change_kinds()[i];
@@ -38,6 +38,12 @@ TEST(ChangeKinds, NamesAreTheOnesReportsUse) {
   EXPECT_STREQ(change_kind_name(ChangeKind::kSymbolVersionAdded), "symbol-version-added");
   EXPECT_STREQ(change_kind_name(ChangeKind::kDefaultVersionChanged), "default-version-changed");
   EXPECT_STREQ(change_kind_name(ChangeKind::kHarmless), "harmless");
+  EXPECT_STREQ(change_kind_name(ChangeKind::kPrivateTypeChanged), "private-type-changed");
+  EXPECT_STREQ(change_kind_name(ChangeKind::kLibraryRemoved), "library-removed");
+  EXPECT_STREQ(change_kind_name(ChangeKind::kLibraryAdded), "library-added");
+  EXPECT_TRUE(change_kind_info(ChangeKind::kLibraryRemoved).incompatible);
+  EXPECT_TRUE(change_kind_info(ChangeKind::kLibraryAdded).addition);
+  EXPECT_FALSE(change_kind_info(ChangeKind::kPrivateTypeChanged).incompatible);
   EXPECT_TRUE(change_kind_info(ChangeKind::kSonameChanged).incompatible);
   EXPECT_TRUE(change_kind_info(ChangeKind::kFunctionTypeChanged).incompatible);
   EXPECT_FALSE(change_kind_info(ChangeKind::kDefaultVersionChanged).incompatible);
@@ -56,8 +62,9 @@ TEST(ChangeKinds, UnknownNamesAreRejected) {
 TEST(ChangeKinds, AllowListsTakeKindsAndGroups) {
   EXPECT_EQ(parse_allowed_kinds("harmless"), std::vector<ChangeKind>{ChangeKind::kHarmless});
   EXPECT_EQ(parse_allowed_kinds("function-removed"), std::vector<ChangeKind>{ChangeKind::kFunctionRemoved});
-  EXPECT_EQ(parse_allowed_kinds("added-symbols"),
-            (std::vector<ChangeKind>{ChangeKind::kFunctionAdded, ChangeKind::kVariableAdded}));
+  EXPECT_EQ(
+      parse_allowed_kinds("added-symbols"),
+      (std::vector<ChangeKind>{ChangeKind::kFunctionAdded, ChangeKind::kVariableAdded, ChangeKind::kLibraryAdded}));
   EXPECT_EQ(parse_allowed_kinds("symbol-versions"),
             (std::vector<ChangeKind>{ChangeKind::kSymbolVersionAdded, ChangeKind::kDefaultVersionChanged}));
   EXPECT_EQ(parse_allowed_kinds("soname"), std::vector<ChangeKind>{ChangeKind::kSonameChanged});

@@ -308,7 +308,10 @@ class Reader {
         if (existing != m_.types.end() && (!existing->second.declaration_only || t.declaration_only)) return key;
         Dwarf_Word sz = 0;
         if (udata(die, DW_AT_byte_size, sz)) t.size = sz;
-        if (!t.declaration_only) aggregate_body(die, t, depth);
+        if (!t.declaration_only) {
+          if (const char* file = dwarf_decl_file(die)) t.decl_file = file;
+          aggregate_body(die, t, depth);
+        }
         m_.types[key] = std::move(t);
         return key;
       }

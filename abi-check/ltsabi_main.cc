@@ -1,9 +1,15 @@
 // ltsabi: the ABI checker's command line.
 //   ltsabi dump LIB [-o FILE] [--debug-dir D]
 //   ltsabi diff OLD NEW [--suppressions FILE] [--json] [--debug-dir1 D] [--debug-dir2 D]
+//               [--headers-dir1 D]... [--headers-dir2 D]...
+// OLD and NEW are two libraries (or dumps), or two folders: then every
+// shared library of both, paired by SONAME (abipkgdiff's job), one report,
+// the worst verdict's status.
 // Exit status uses abidiff's bits: 1 error, 2 usage error, 4 ABI change,
 // 8 incompatible change (so 0, 4, 12; 1 or 3 on errors).
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +18,7 @@
 #include "abi-check/loader.h"
 #include "abi-check/model_json.h"
 #include "abi-check/report.h"
+#include "abi-check/tree_diff.h"
 
 namespace {
 
@@ -24,7 +31,9 @@ int usage(const char* why) {
   std::fprintf(stderr, "ltsabi: error: %s\n", why);
   std::fprintf(stderr,
                "usage: ltsabi dump LIB [-o FILE] [--debug-dir D]\n"
-               "       ltsabi diff OLD NEW [--suppressions FILE] [--json] [--debug-dir1 D] [--debug-dir2 D]\n");
+               "       ltsabi diff OLD NEW [--suppressions FILE] [--json] [--debug-dir1 D] [--debug-dir2 D]\n"
+               "                   [--headers-dir1 D]... [--headers-dir2 D]...\n"
+               "OLD and NEW: two libraries or dumps, or two folders (every library of both, paired by SONAME)\n");
   return kUsage;
 }
 
@@ -62,6 +71,7 @@ int run_main(int argc, char** argv) {
   }
   std::vector<std::string> pos;
   std::string out, sup_file, dd, dd1, dd2;
+  std::vector<std::string> hd1, hd2;
   bool json = false;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
@@ -80,6 +90,10 @@ int run_main(int argc, char** argv) {
       if (!value(dd1)) return usage("--debug-dir1 needs a folder");
     } else if (a == "--debug-dir2") {
       if (!value(dd2)) return usage("--debug-dir2 needs a folder");
+    } else if (a == "--headers-dir1" || a == "--headers-dir2") {
+      std::string d;
+      if (!value(d)) return usage((a + " needs a folder").c_str());
+      (a == "--headers-dir1" ? hd1 : hd2).push_back(d);
     } else if (a == "--json") json = true;
     else if (a.starts_with("-")) return usage(("unknown option " + a).c_str());
     else pos.push_back(a);
@@ -105,11 +119,36 @@ int run_main(int argc, char** argv) {
       if (!s.ok()) return fail(s.error());
       sup = std::move(*s);
     }
+    std::error_code ec;
+    bool dir0 = std::filesystem::is_directory(pos[0], ec), dir1 = std::filesystem::is_directory(pos[1], ec);
+    if (dir0 != dir1) return usage("diff compares two libraries or two folders, not one of each");
+    std::optional<std::vector<std::string>> headers[2];
+    for (int i = 0; i < 2; ++i) {
+      const auto& dirs = i == 0 ? hd1 : hd2;
+      if (dirs.empty()) continue;
+      auto listed = list_public_headers(dirs);
+      if (!listed.ok()) return fail(listed.error());
+      headers[i] = std::move(*listed);
+    }
+    if (dir0) {
+      TreeSide old_side{pos[0], with_debug_dir(dd1), headers[0]};
+      TreeSide new_side{pos[1], with_debug_dir(dd2), headers[1]};
+      auto t = diff_trees(old_side, new_side, sup);
+      if (!t.ok()) return fail(t.error());
+      std::string text = json ? tree_report_json(*t) : tree_report_text(*t);
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      return tree_exit_status(*t);
+    }
+    if (headers[0].has_value() != headers[1].has_value())
+      return usage("give public headers for both sides (--headers-dir1 and --headers-dir2) or for neither");
     auto a = load_abi(pos[0], with_debug_dir(dd1));
     if (!a.ok()) return fail(a.error());
     auto b = load_abi(pos[1], with_debug_dir(dd2));
     if (!b.ok()) return fail(b.error());
-    Diff d = diff_models(*a, *b, sup);
+    DiffOptions options;
+    options.old_headers = headers[0];
+    options.new_headers = headers[1];
+    Diff d = diff_models(*a, *b, sup, options);
     std::string text = json ? report_json(d) : report_text(d);
     std::fwrite(text.data(), 1, text.size(), stdout);
     return exit_status(d);

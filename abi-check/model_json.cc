@@ -58,6 +58,7 @@ std::string model_to_json(const Model& m) {
   for (const auto& [k, t] : m.types) {
     json jt = {{"kind", type_kind_name(t.kind)}, {"name", t.name}, {"size", t.size}};
     if (t.declaration_only) jt["declaration_only"] = true;
+    if (!t.decl_file.empty()) jt["file"] = t.decl_file;
     if (!t.target.empty()) jt["target"] = t.target;
     if (t.count) jt["count"] = t.count;
     if (!t.params.empty()) jt["params"] = t.params;
@@ -152,6 +153,7 @@ Expected<Model> model_from_json(const std::string& text, const std::string& sour
       t.name = jt.value("name", k);
       t.size = jt.value("size", uint64_t{0});
       t.declaration_only = jt.value("declaration_only", false);
+      t.decl_file = jt.value("file", std::string());
       t.target = jt.value("target", "");
       t.count = jt.value("count", uint64_t{0});
       t.params = jt.value("params", std::vector<std::string>{});

@@ -24,7 +24,14 @@ std::string report_text(const Diff& d) {
          " added; variables: " + std::to_string(d.variables_removed) + " removed, " +
          std::to_string(d.variables_changed) + " changed, " + std::to_string(d.variables_added) + " added";
   if (d.suppressed) out += "; " + std::to_string(d.suppressed) + " suppressed";
+  if (d.private_type_changes)
+    out += "; " + std::to_string(d.private_type_changes) + " change(s) to types private to the library";
   out += "\n";
+  if (!d.private_types_filtered && d.old_has_debug_info && d.new_has_debug_info &&
+      d.functions_changed + d.variables_changed > 0)
+    out +=
+        "note: no public headers given (--headers-dir1, --headers-dir2): types private to the library could "
+        "not be told apart from public ones\n";
   if (d.function_symbols_removed + d.function_symbols_added + d.variable_symbols_removed + d.variable_symbols_added)
     out += "symbols without debug info: functions " + std::to_string(d.function_symbols_removed) + " removed, " +
            std::to_string(d.function_symbols_added) + " added; variables " +
@@ -54,6 +61,7 @@ std::string report_json(const Diff& d) {
   j["exit_status"] = exit_status(d);
   j["old_has_debug_info"] = d.old_has_debug_info;
   j["new_has_debug_info"] = d.new_has_debug_info;
+  j["private_types_filtered"] = d.private_types_filtered;
   j["summary"] = {{"functions_removed", d.functions_removed},
                   {"functions_added", d.functions_added},
                   {"functions_changed", d.functions_changed},
@@ -64,7 +72,8 @@ std::string report_json(const Diff& d) {
                   {"function_symbols_added", d.function_symbols_added},
                   {"variable_symbols_removed", d.variable_symbols_removed},
                   {"variable_symbols_added", d.variable_symbols_added},
-                  {"suppressed", d.suppressed}};
+                  {"suppressed", d.suppressed},
+                  {"private_type_changes", d.private_type_changes}};
   nlohmann::json changes = nlohmann::json::array();
   for (const auto& c : d.changes) {
     nlohmann::json jc = {{"kind", change_kind_name(c.kind)}, {"subject", c.subject},

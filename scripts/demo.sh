@@ -52,6 +52,21 @@ step "$ltskit" -C "$demo/ws" verify 1.0
 step "$ltskit" -C "$demo/ws" rollback 1.0
 step "$demo/consumer"
 step "$ltskit" -C "$demo/ws" rollback 1.0 --to 2
+# The ABI gate: a test channel follows upstream into the libsafe 2.0 major
+# release (SONAME bump, a removed function, a public struct's layout), which
+# the lts-strict policy holds back (exit status 3); lts/next stays as it was.
+commit() { awk -v l="$1" '$1 == l { print $2 }' "$root/examples/demo/expected-commits.txt"; }
+git -C "$demo/pkgs" branch lts/next "$(commit greetxx-1.1)"
+step "$ltskit" -C "$demo/ws" channel create next --branch lts/next --from "$(commit greetxx-1.1)" \
+  --support-until 2027-12-31 --publish libsafe,libgreet,libgreetxx
+step "$ltskit" -C "$demo/ws" track next
+step "$ltskit" -C "$demo/ws" build next
+step "$ltskit" -C "$demo/ws" publish next
+git -C "$demo/pkgs" branch -f lts/next "$(commit abi-break)"
+step "$ltskit" -C "$demo/ws" track next
+step "$ltskit" -C "$demo/ws" build next
+step "$ltskit" -C "$demo/ws" publish next || echo "(exit status $?)"
+step "$ltskit" -C "$demo/ws" abi next
 # Behind a file move upstream: a conflict that needs a human (exit status 3).
 step "$ltskit" -C "$demo/ws" backport apply CVE-2026-1003 --channel 1.0 || echo "(exit status $?)"
 step "$ltskit" -C "$demo/ws" backport list 1.0
@@ -65,7 +80,8 @@ nix-build "$demo/lts-tree" -A libsafe -A libgreetxx -o "$demo/lts-build" >/dev/n
 nix-build "$demo/pkgs" -A libsafe -A libgreetxx -o "$demo/main-build" >/dev/null
 abi() { step "$ltsabi" diff "$@" || echo "(exit status $?)"; }
 abi "$demo/lts-build-2/lib/libgreetxx.so.1.0.0" "$demo/main-build-2/lib/libgreetxx.so.1.1.0"
-abi "$demo/lts-build/lib/libsafe.so.1.0.0" "$demo/main-build/lib/libsafe.so.2.0.0"
+# Two whole trees, every library paired by SONAME (as abipkgdiff).
+abi "$demo/lts-build" "$demo/main-build"
 echo
 echo "Demo workspace: $demo/ws"
 echo "lts/1.0 is published at $demo/lts/1.0 (generation $(readlink "$demo/lts/1.0" | sed 's|.*/||'))"

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -740,11 +741,17 @@ TEST_F(Demo, APublishKilledAnywhereLeavesACompleteVerifiedGeneration) {
   ASSERT_EQ(ltskit({"build", "1.0"}).code, 0);
   CliRun first = ltskit({"publish", "1.0"});
   ASSERT_EQ(first.code, 0) << first.err;
-  // How long a publish takes, to spread the kills over it.
-  auto t0 = std::chrono::steady_clock::now();
-  CliRun timed = ltskit({"publish", "1.0", "--force", "timing run"});
-  ASSERT_EQ(timed.code, 0) << timed.err;
-  auto span = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+  // How long a publish takes, to spread the kills over it: the fastest of
+  // three runs, so that a run slowed by a busy machine does not stretch
+  // the span past what most publishes take.
+  int64_t span = std::numeric_limits<int64_t>::max();
+  for (int t = 0; t < 3; ++t) {
+    auto t0 = std::chrono::steady_clock::now();
+    CliRun timed = ltskit({"publish", "1.0", "--force", "timing run"});
+    ASSERT_EQ(timed.code, 0) << timed.err;
+    span = std::min<int64_t>(
+        span, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+  }
   std::string ws = (tmp_.path() / "ws").string();
   int killed_early = 0;
   for (int i = 0; i < 200; ++i) {
@@ -772,10 +779,19 @@ TEST_F(Demo, APublishKilledAnywhereLeavesACompleteVerifiedGeneration) {
   CliRun last = ltskit({"publish", "1.0", "--force", "after the crashes", "--json"});
   ASSERT_EQ(last.code, 0) << last.err;
   EXPECT_EQ(ltskit({"verify", "1.0"}).code, 0);
-  // Nothing half-made is left: only generation folders, .roots, no temporaries.
+  // Nothing half-made is left: only generation folders, .roots and .abi
+  // with one entry per generation, no temporaries.
+  std::set<std::string> gens;
   for (const auto& e : fs::directory_iterator(root / ".generations/1.0")) {
     std::string name = e.path().filename().string();
-    EXPECT_TRUE(name == ".roots" || std::all_of(name.begin(), name.end(), ::isdigit)) << name;
+    EXPECT_TRUE(name == ".roots" || name == ".abi" || std::all_of(name.begin(), name.end(), ::isdigit)) << name;
+    if (name[0] != '.') gens.insert(name);
+  }
+  for (const char* kept : {".roots", ".abi"}) {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(root / ".generations/1.0" / kept))
+      names.insert(e.path().filename().string());
+    EXPECT_EQ(names, gens) << kept;
   }
   for (const auto& e : fs::directory_iterator(root))
     EXPECT_TRUE(e.path().filename() == "1.0" || e.path().filename() == ".generations") << e.path();
@@ -879,6 +895,124 @@ int main(void) {
   CliRun broken = ltskit({"verify", "1.0"});
   EXPECT_EQ(broken.code, 1);
   EXPECT_NE(broken.err.find("digest"), std::string::npos) << broken.err;
+}
+
+// The ABI gate on the demo: a test channel takes upstream's history. The
+// compatible libgreetxx 1.1 (a function added) goes through; the libsafe
+// 2.0 major release (SONAME bump, a removed function, a public struct's
+// layout) is held back with exit 3, naming the library, the change and the
+// rule, and nothing under the root changes; a policy that allows the
+// change lets it out.
+TEST_F(Demo, TheAbiGateHoldsBackAMajorReleaseAndLetsACompatibleChangeThrough) {
+  namespace fs = std::filesystem;
+  fs::path root = tmp_.path() / "lts";
+  auto git = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"git", "-C", (tmp_.path() / "pkgs").string()});
+    auto r = run_process(args);
+    ASSERT_TRUE(r.ok() && r->success()) << (r.ok() ? r->err : r.error().message());
+  };
+  git({"branch", "lts/abi-test", commits_["cve-2026-1002"]});
+  ASSERT_EQ(ltskit({"channel", "create", "abi-test", "--branch", "lts/abi-test", "--from", commits_["cve-2026-1002"],
+                    "--support-until", "2031-01-15", "--publish", "libsafe,libgreet,libgreetxx"})
+                .code,
+            0);
+  auto move_to = [&](const std::string& label) {
+    git({"branch", "-f", "lts/abi-test", commits_[label]});
+    CliRun tr = ltskit({"track", "abi-test"});
+    ASSERT_EQ(tr.code, 0) << tr.err;
+    CliRun b = ltskit({"build", "abi-test"});
+    ASSERT_EQ(b.code, 0) << b.err;
+  };
+  auto publish = [&](int expected_code) {
+    CliRun p = ltskit({"publish", "abi-test", "--json"});
+    EXPECT_EQ(p.code, expected_code) << p.err << p.out;
+    json j = json::parse(p.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << p.out;
+    return std::pair(j, p.err);
+  };
+  auto verdicts = [](const json& abi) {
+    std::map<std::string, json> out;
+    for (const auto& l : abi["libraries"]) out[l["soname"].get<std::string>()] = l;
+    return out;
+  };
+
+  // Generation 1: nothing to compare with; every library is the baseline.
+  move_to("cve-2026-1002");
+  auto [g1, e1] = publish(0);
+  EXPECT_EQ(g1["generation"], 1);
+  auto v1 = verdicts(g1["abi"]);
+  ASSERT_EQ(v1.size(), 3u) << g1.dump();
+  for (const auto& [soname, v] : v1) EXPECT_EQ(v["verdict"], "baseline") << soname;
+  EXPECT_TRUE(fs::exists(root / ".generations/abi-test/.abi/1/index.json"));
+
+  // libgreetxx 1.1 adds a function: compatible, allowed by lts-strict.
+  move_to("greetxx-1.1");
+  auto [g2, e2] = publish(0);
+  EXPECT_EQ(g2["generation"], 2) << e2;
+  auto v2 = verdicts(g2["abi"]);
+  ASSERT_TRUE(v2.count("libgreetxx.so.1")) << g2.dump();
+  EXPECT_EQ(v2["libgreetxx.so.1"]["verdict"], "compatible");
+  EXPECT_FALSE(v2["libgreetxx.so.1"]["blocked"].get<bool>());
+  EXPECT_FALSE(v2.count("libsafe.so.1")) << "libsafe did not change: no new verdict";
+  std::ifstream mf(root / ".generations/abi-test/2/manifest.json");
+  json manifest = json::parse(mf, nullptr, false);
+  EXPECT_EQ(manifest["abi"]["compared_with"], 1) << manifest.dump();
+
+  // libsafe 2.0: held back.
+  move_to("abi-break");
+  auto before = ltskit({"generations", "abi-test", "--json"}).out;
+  auto [g3, e3] = publish(3);
+  EXPECT_FALSE(g3["published"].get<bool>());
+  EXPECT_TRUE(g3["abi"]["blocked"].get<bool>());
+  auto v3 = verdicts(g3["abi"]);
+  ASSERT_TRUE(v3.count("libsafe.so.1")) << g3.dump();
+  EXPECT_TRUE(v3["libsafe.so.1"]["blocked"].get<bool>());
+  EXPECT_EQ(v3["libsafe.so.1"]["verdict"], "incompatible");
+  std::string blocking = v3["libsafe.so.1"]["blocking"].dump();
+  EXPECT_NE(blocking.find("soname-changed"), std::string::npos) << blocking;
+  EXPECT_NE(blocking.find("function-removed: safe_append removed"), std::string::npos) << blocking;
+  EXPECT_NE(blocking.find("struct safe_buf"), std::string::npos) << blocking;  // public, behind a pointer
+  EXPECT_NE(e3.find("ltskit: blocked: libsafe.so.1 (package libsafe)"), std::string::npos) << e3;
+  EXPECT_NE(e3.find("policy 'lts-strict' allows added-symbols"), std::string::npos) << e3;
+  EXPECT_EQ(fs::read_symlink(root / "abi-test"), fs::path(".generations/abi-test/2"));
+  EXPECT_FALSE(fs::exists(root / ".generations/abi-test/3"));
+  EXPECT_FALSE(fs::exists(root / ".generations/abi-test/.abi/3"));
+  EXPECT_FALSE(fs::exists(root / ".generations/abi-test/.roots/3"));
+  EXPECT_EQ(ltskit({"generations", "abi-test", "--json"}).out, before);
+  EXPECT_EQ(ltskit({"verify", "abi-test"}).code, 0);
+  // The verdicts are kept: `ltskit abi` shows the last one per library.
+  json last = ltskit_json({"abi", "abi-test", "--json"});
+  std::map<std::string, json> by;
+  for (const auto& v : last) by[v["soname"].get<std::string>()] = v;
+  EXPECT_TRUE(by["libsafe.so.1"]["blocked"].get<bool>()) << last.dump();
+  EXPECT_TRUE(by["libsafe.so.1"]["generation"].is_null());
+  EXPECT_EQ(by["libsafe.so.1"]["report"]["verdict"], "incompatible");
+  // libgreetxx was rebuilt against libsafe 2.0 in the held-back run too.
+  EXPECT_EQ(by["libgreetxx.so.1"]["verdict"], "no-change");
+  EXPECT_FALSE(by["libgreetxx.so.1"]["blocked"].get<bool>());
+  CliRun table = ltskit({"abi", "abi-test"});
+  EXPECT_EQ(table.code, 0);
+  EXPECT_NE(table.out.find("incompatible (blocked)"), std::string::npos) << table.out;
+
+  // The next comparison needs no old binary: the dumps kept with
+  // generation 2 stand in for libsafe 1.0.1 even once its store path is
+  // no longer the one compared. A policy that allows a major release
+  // lets it out, and the manifest records the verdict.
+  std::ofstream(tmp_.path() / "ws/policies/major.toml")
+      << "[abi]\nallow = [\"added-symbols\", \"soname\", \"function-removed\", \"function-type-changed\"]\n";
+  fs::path chfile = tmp_.path() / "ws/channels/abi-test.toml";
+  std::ifstream cin(chfile);
+  std::string ch((std::istreambuf_iterator<char>(cin)), std::istreambuf_iterator<char>());
+  cin.close();
+  auto pos = ch.find("policy = \"lts-strict\"");
+  ASSERT_NE(pos, std::string::npos) << ch;
+  ch.replace(pos, std::string("policy = \"lts-strict\"").size(), "policy = \"major\"");
+  std::ofstream(chfile) << ch;
+  auto [g4, e4] = publish(0);
+  EXPECT_EQ(g4["generation"], 3) << e4;
+  EXPECT_EQ(verdicts(g4["abi"])["libsafe.so.1"]["verdict"], "incompatible");
+  EXPECT_EQ(fs::read_symlink(root / "abi-test"), fs::path(".generations/abi-test/3"));
+  EXPECT_EQ(ltskit({"verify", "abi-test"}).code, 0);
 }
 
 // Issue 9 on the demo: the patch-level fix for CVE-2026-1001 is found and
@@ -1155,6 +1289,63 @@ TEST(CliBackport, FindNarrowsAGapInTheVersionIndexByEvaluatingCommits) {
 // collector on them is safe while other tests run). After two generations
 // with keep_generations = 1 the first is pruned: its store path is dead to
 // Nix's collector and deletable; the kept one is alive and verifies.
+// `build` runs as many nix-builds at once as the workspace's max-jobs
+// option says: two packages whose builds each wait for the other to start
+// can only both succeed side by side. Each keeps a log of its own.
+TEST(CliBuild, RunsMaxJobsBuildsAtOnceEachWithItsLog) {
+  namespace fs = std::filesystem;
+  TempDir tmp;
+  std::string nonce =
+      std::to_string(::getpid()) + "-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  fs::path meet = tmp / "meet";
+  fs::create_directories(meet);
+  testing::GitRepoBuilder repo{tmp / "pkgs"};
+  repo.write("default.nix",
+             "{ system ? builtins.currentSystem }:\n"
+             "let mk = n: other: derivation { inherit system; pname = n; version = \"1.0\";\n"
+             "      name = \"${n}-1.0\"; builder = \"/bin/sh\"; PATH = \"/usr/bin:/bin\";\n"
+             "      args = [ \"-c\" ''touch " +
+                 meet.string() + "/${n}; echo ${n} waits for ${other}; i=0\n" + "        while [ ! -e " +
+                 meet.string() +
+                 "/${other} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo ${other} never started >&2; exit 1; fi; "
+                 "sleep 0.1; done\n"
+                 "        echo " +
+                 nonce + " > $out'' ]; };\nin { left = mk \"left\" \"right\"; right = mk \"right\" \"left\"; }\n");
+  std::string cut = repo.commit("left and right");
+  auto ltskit = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {LTSKIT_BINARY, "-C", (tmp / "ws").string()});
+    auto r = run_process(args);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? CliRun{r->exit_code, r->out, r->err} : CliRun{-1, "", ""};
+  };
+  ASSERT_EQ(ltskit({"init", "--repo", (tmp / "pkgs").string(), "--publish-root", (tmp / "lts").string()}).code, 0);
+  auto conf = read_file(tmp / "ws/ltskit.toml");
+  ASSERT_TRUE(conf.ok());
+  std::string text = *conf;
+  size_t at = text.find("[nix.options]\n");
+  ASSERT_NE(at, std::string::npos) << text;
+  text.insert(at + 14, "\"max-jobs\" = \"2\"\n");
+  std::ofstream(tmp / "ws/ltskit.toml") << text;
+  ASSERT_EQ(ltskit({"channel", "create", "1.0", "--branch", "lts/1.0", "--from", cut, "--publish", "left,right"}).code,
+            0);
+  ASSERT_EQ(ltskit({"track"}).code, 0);
+  CliRun b = ltskit({"build", "1.0", "--json"});
+  ASSERT_EQ(b.code, 0) << b.err << b.out;
+  json built = json::parse(b.out, nullptr, false);
+  ASSERT_EQ(built["attrs"].size(), 2u) << b.out;
+  EXPECT_EQ(built["attrs"][0]["attr"], "left");  // the channel's order
+  for (const auto& a : built["attrs"]) {
+    EXPECT_EQ(a["state"], "built") << a.dump();
+    auto log = read_file(a["log"].get<std::string>());
+    ASSERT_TRUE(log.ok()) << a.dump();
+    std::string who = a["attr"].get<std::string>();
+    EXPECT_NE(log->find(who + " waits for"), std::string::npos) << *log;
+    auto out = read_file(a["outputs"]["out"].get<std::string>());
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ(*out, nonce + "\n");
+  }
+}
+
 TEST(CliPublish, GcRootsKeepOnlyKeptGenerationsAliveAndChannelsShareNothing) {
   namespace fs = std::filesystem;
   TempDir tmp;

@@ -1,4 +1,4 @@
-// ltskit build|publish|generations|rollback|verify
+// ltskit build|publish|generations|rollback|verify|abi
 #include <iostream>
 
 #include "tools/advisories/triage.h"
@@ -7,6 +7,7 @@
 #include "tools/core/events.h"
 #include "tools/core/workspace.h"
 #include "tools/publish/publish.h"
+#include "tools/track/channels.h"
 
 namespace ltskit::cli {
 
@@ -22,6 +23,23 @@ Result<std::filesystem::path> root_for(CommandContext& ctx, const std::string& r
   if (!root.empty()) return std::filesystem::absolute(root).lexically_normal();
   LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, command));
   return publish::publish_root(ws, std::nullopt);
+}
+
+nlohmann::json gate_json(const publish::GateResult& g) {
+  nlohmann::json libs = nlohmann::json::array();
+  for (const auto& l : g.libraries)
+    libs.push_back({{"attr", l.attr},
+                    {"soname", l.soname},
+                    {"verdict", l.checked ? abi::verdict_name(l.verdict) : "baseline"},
+                    {"blocked", l.blocked()},
+                    {"blocking", l.blocking},
+                    {"rule", l.rule},
+                    {"old", l.old_file},
+                    {"new", l.new_file},
+                    {"notes", l.notes}});
+  return {{"against", g.against ? nlohmann::json(*g.against) : nlohmann::json()},
+          {"blocked", g.blocked()},
+          {"libraries", libs}};
 }
 
 }  // namespace
@@ -91,16 +109,44 @@ void define_publish(CLI::App& app, CommandContext& ctx) {
         if (!o->root.empty()) po.root = o->root;
         if (!o->force.empty()) po.force_reason = o->force;
         po.by = advisories::current_user();
-        LTS_ASSIGN_OR_RETURN(publish::Generation g, publish::publish_channel(ws, repo, po, progress));
+        LTS_ASSIGN_OR_RETURN(publish::PublishResult r, publish::publish_channel(ws, repo, po, progress));
         std::filesystem::path link = publish::publish_root(ws, po.root) / o->channel;
+        Outcome outcome("publish " + o->channel);
+        for (const auto& l : r.gate.libraries) {
+          if (!l.blocked()) continue;
+          std::string why;
+          for (const auto& b : l.blocking) why += (why.empty() ? "" : "\n  ") + b;
+          outcome.block(l.soname + " (package " + l.attr + ")", why + "\n  held back by: " + l.rule,
+                        "fix the package, or allow the change or suppress it with a reason in the policy; "
+                        "'ltskit abi " +
+                            o->channel + "' shows every verdict");
+        }
         if (o->json) {
-          nlohmann::json j = generation_json(g);
+          nlohmann::json j = r.generation ? generation_json(*r.generation) : nlohmann::json::object();
           j["channel"] = o->channel;
           j["link"] = link.string();
+          j["published"] = r.generation.has_value() && !r.unchanged;
+          j["unchanged"] = r.unchanged;
+          j["abi"] = gate_json(r.gate);
           print_json(j);
+        } else if (!r.generation) {
+          std::cout << o->channel << ": not published; the ABI gate held it back\n";
         } else {
-          std::cout << link.string() << " -> generation " << g.number << " (" << short_id(g.commit) << ")\n";
+          std::cout << link.string() << " -> generation " << r.generation->number << " ("
+                    << short_id(r.generation->commit) << ")" << (r.unchanged ? ", unchanged" : "") << "\n";
+          size_t checked = 0, breaks = 0;
+          for (const auto& l : r.gate.libraries) {
+            checked += l.checked ? 1 : 0;
+            breaks += l.verdict == abi::Verdict::kIncompatible ? 1 : 0;
+          }
+          if (!r.gate.libraries.empty())
+            std::cout << "ABI: " << r.gate.libraries.size() << " librar" << (r.gate.libraries.size() == 1 ? "y" : "ies")
+                      << (checked ? ", " + std::to_string(checked) + " compared with generation " +
+                                        std::to_string(r.gate.against.value_or(0))
+                                  : std::string(" recorded as the baseline"))
+                      << (breaks ? ", " + std::to_string(breaks) + " incompatible (allowed by policy)" : "") << "\n";
         }
+        ctx.report(outcome);
         return ok_status();
       };
     });
@@ -186,6 +232,50 @@ void define_publish(CLI::App& app, CommandContext& ctx) {
         if (o->json) print_json({{"channel", o->channel}, {"ok", problems.empty()}, {"problems", problems}});
         else if (problems.empty()) std::cout << (root / o->channel).string() << ": ok\n";
         ctx.report(outcome);
+        return ok_status();
+      };
+    });
+  }
+  {
+    struct Opts {
+      std::string channel;
+      bool json = false;
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = app.add_subcommand("abi", "Show the ABI gate's last verdict for every library of a channel");
+    cmd->add_option("channel", o->channel, "Channel")->required();
+    cmd->add_flag("--json", o->json, "JSON output");
+    attach_help(*cmd, "abi");
+    cmd->callback([&ctx, o]() {
+      ctx.action = [&ctx, o]() -> Status {
+        LTS_RETURN_IF_ERROR(validate_channel_name(o->channel));
+        LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit abi"));
+        LTS_ASSIGN_OR_RETURN(auto rows, publish::last_abi_verdicts(ws.db(), o->channel));
+        if (o->json) {
+          nlohmann::json arr = nlohmann::json::array();
+          for (const auto& v : rows) {
+            nlohmann::json report = nlohmann::json::parse(v.report, nullptr, false);
+            arr.push_back({{"attr", v.attr},
+                           {"soname", v.soname},
+                           {"verdict", v.verdict},
+                           {"blocked", v.blocked},
+                           {"blocking", v.blocking},
+                           {"rule", v.rule},
+                           {"notes", v.notes},
+                           {"commit", v.commit},
+                           {"generation", v.generation ? nlohmann::json(*v.generation) : nlohmann::json()},
+                           {"checked_at", v.checked_at},
+                           {"report", report.is_discarded() ? nlohmann::json() : report}});
+          }
+          print_json(arr);
+          return ok_status();
+        }
+        std::vector<std::vector<std::string>> rows_out = {{"PACKAGE", "LIBRARY", "VERDICT", "GEN", "COMMIT", "NOTE"}};
+        for (const auto& v : rows)
+          rows_out.push_back({v.attr, v.soname, v.blocked ? v.verdict + " (blocked)" : v.verdict,
+                              v.generation ? std::to_string(*v.generation) : "held back", short_id(v.commit),
+                              v.blocking.empty() ? (v.notes.empty() ? "" : v.notes.front()) : v.blocking.front()});
+        std::cout << format_table(rows_out);
         return ok_status();
       };
     });

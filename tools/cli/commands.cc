@@ -1,6 +1,7 @@
 #include "tools/advisories/schema.h"
 #include "tools/backport/backport.h"
 #include "tools/cli/command.h"
+#include "tools/publish/abi_gate.h"
 
 namespace ltskit::cli {
 
@@ -15,7 +16,8 @@ const std::vector<CommandGroup>& command_groups() {
 }
 
 const std::vector<const Schema*>& workspace_schemas() {
-  static const std::vector<const Schema*> kSchemas = {&advisories::advisories_schema(), &backport::backport_schema()};
+  static const std::vector<const Schema*> kSchemas = {&advisories::advisories_schema(), &backport::backport_schema(),
+                                                      &publish::publish_schema()};
   return kSchemas;
 }
 

@@ -164,7 +164,8 @@ TEST(PolicyConfig, DefaultPolicyParses) {
   EXPECT_EQ(p->keep_generations, 10);
   EXPECT_EQ(p->abi_allow, std::vector<std::string>{"added-symbols"});
   EXPECT_EQ(p->abi_allowed_kinds,
-            (std::vector<abi::ChangeKind>{abi::ChangeKind::kFunctionAdded, abi::ChangeKind::kVariableAdded}));
+            (std::vector<abi::ChangeKind>{abi::ChangeKind::kFunctionAdded, abi::ChangeKind::kVariableAdded,
+                                          abi::ChangeKind::kLibraryAdded}));
   EXPECT_TRUE(p->abi_suppressions.entries.empty());
 }
 
@@ -186,7 +187,7 @@ TEST(PolicyConfig, SuppressionsUseAbiChecksFormat) {
   ASSERT_EQ(p->abi_suppressions.entries.size(), 2u);
   EXPECT_EQ(p->abi_suppressions.match_symbol("_ZN6detail3fooEv", "detail::foo()"), "internal");
   EXPECT_EQ(p->abi_suppressions.match_type("struct priv_state"), "opaque");
-  EXPECT_EQ(p->abi_allowed_kinds.size(), 3u);  // harmless + the two additions
+  EXPECT_EQ(p->abi_allowed_kinds.size(), 4u);  // harmless + the three additions
 }
 
 TEST(PolicyConfig, RejectsUnknownValuesAndSuppressionsWithoutReason) {

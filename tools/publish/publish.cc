@@ -6,10 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "tools/advisories/triage.h"
 #include "tools/core/events.h"
@@ -379,10 +383,42 @@ Result<std::vector<std::string>> check_generation(const fs::path& gen, const std
   if (n < store_paths.size())
     problems.push_back("only " + std::to_string(n) + " of " + std::to_string(store_paths.size()) +
                        " store paths are registered as GC roots in " + roots.string());
+  // The ABI dumps the next publish compares with.
+  if (m.contains("abi")) {
+    fs::path abi_dir = gen.parent_path() / ".abi" / gen.filename();
+    std::ifstream in(abi_dir / "index.json");
+    auto index = nlohmann::json::parse(in, nullptr, false);
+    if (!in || index.is_discarded() || !index.is_object()) {
+      problems.push_back((abi_dir / "index.json").string() + " is missing or not JSON");
+    } else if (auto pkgs = index.find("packages"); pkgs != index.end() && pkgs->is_object()) {
+      for (auto it = pkgs->begin(); it != pkgs->end(); ++it) {
+        if (!it->is_object() || !it->contains("libraries") || !(*it)["libraries"].is_array()) continue;
+        for (const auto& l : (*it)["libraries"]) {
+          std::string dump = l.is_object() ? l.value("dump", "") : "";
+          std::error_code e2;
+          if (dump.empty() || dump.find('/') != std::string::npos || !fs::is_regular_file(abi_dir / dump, e2))
+            problems.push_back("the ABI dump of " + (l.is_object() ? l.value("soname", "?") : std::string("?")) +
+                               " (package " + it.key() + ") is missing from " + abi_dir.string());
+        }
+      }
+    }
+  }
   return problems;
 }
 
 }  // namespace
+
+size_t build_jobs(const NixConfig& nix) {
+  auto it = nix.options.find("max-jobs");
+  if (it == nix.options.end()) return 1;
+  if (it->second == "auto") return std::max(1u, std::thread::hardware_concurrency());
+  try {
+    long long n = std::stoll(it->second);
+    return n >= 1 ? static_cast<size_t>(std::min<long long>(n, 64)) : 1;
+  } catch (const std::exception&) {
+    return 1;
+  }
+}
 
 Result<BuildResult> build_channel(Workspace& ws, git::Repository& repo, const std::string& channel,
                                   Progress& progress) {
@@ -398,51 +434,75 @@ Result<BuildResult> build_channel(Workspace& ws, git::Repository& repo, const st
     out.attrs.push_back(std::move(b));
   }
   fs::path logs = ws.config().state_dir() / "logs" / "build" / head.commit.substr(0, 12);
-  std::optional<git::Repository::Export> tree;
-  progress.begin("building " + channel, head.published.size());
-  size_t done = 0;
+  // What is in the store already needs no build; the rest is built by up
+  // to build_jobs() nix-build processes at once, each with its own log.
+  std::vector<BuiltAttr> todo;
   for (const auto& pkg : head.published) {
     BuiltAttr b;
     b.attr = pkg.attr;
     b.outputs = pkg.outputs;
-    progress.update(done++, pkg.attr);
-    if (all_present(pkg.outputs)) {
-      out.attrs.push_back(std::move(b));
-      continue;
-    }
-    if (!tree) {
-      LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
-      fs::path cache = ws.config().cache_dir() / "trees";
-      LTS_RETURN_IF_ERROR(make_dirs(cache));
-      LTS_ASSIGN_OR_RETURN(auto ex, repo.export_tree(head.commit, cache));
-      tree = ex;
-      LTS_RETURN_IF_ERROR(make_dirs(logs));
-    }
-    std::vector<std::string> argv = {"nix-build", (tree->dir / ws.config().nix.file).string(), "--no-out-link"};
-    for (const auto& [o, path] : pkg.outputs) {
-      argv.push_back("-A");
-      argv.push_back(pkg.attr + "." + o);
-    }
-    for (const auto& a : ws.config().nix.args) argv.push_back(a);
-    nix::append_options(argv, ws.config().nix);
-    ProcessOptions opt;
-    opt.cwd = tree->dir;
-    opt.timeout = std::chrono::seconds(ws.config().nix.build_timeout_seconds);
-    LTS_ASSIGN_OR_RETURN(ProcessResult r, run_process(argv, opt));
-    b.log = logs / (pkg.attr + ".log");
-    LTS_RETURN_IF_ERROR(atomic_write_file(b.log, r.err + r.out));
-    if (!r.success()) {
-      b.state = BuiltAttr::State::kFailed;
-      b.message = "nix-build " + r.describe_status(opt.timeout);
-    } else if (!all_present(pkg.outputs)) {
-      b.state = BuiltAttr::State::kFailed;
-      b.message = "nix-build succeeded but did not produce the evaluated out paths";
-    } else {
-      b.state = BuiltAttr::State::kBuilt;
-    }
-    out.attrs.push_back(std::move(b));
+    if (all_present(pkg.outputs)) out.attrs.push_back(std::move(b));
+    else todo.push_back(std::move(b));
   }
-  progress.end();
+  if (!todo.empty()) {
+    LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
+    fs::path cache = ws.config().cache_dir() / "trees";
+    LTS_RETURN_IF_ERROR(make_dirs(cache));
+    LTS_ASSIGN_OR_RETURN(auto tree, repo.export_tree(head.commit, cache));
+    LTS_RETURN_IF_ERROR(make_dirs(logs));
+    progress.begin("building " + channel, todo.size());
+    std::atomic<size_t> next{0}, done{0};
+    std::mutex mu;
+    std::vector<Status> errors(todo.size(), ok_status());
+    auto build_one = [&](BuiltAttr& b) -> Status {
+      std::vector<std::string> argv = {"nix-build", (tree.dir / ws.config().nix.file).string(), "--no-out-link"};
+      for (const auto& [o, path] : b.outputs) {
+        argv.push_back("-A");
+        argv.push_back(b.attr + "." + o);
+      }
+      for (const auto& a : ws.config().nix.args) argv.push_back(a);
+      nix::append_options(argv, ws.config().nix);
+      ProcessOptions opt;
+      opt.cwd = tree.dir;
+      opt.timeout = std::chrono::seconds(ws.config().nix.build_timeout_seconds);
+      LTS_ASSIGN_OR_RETURN(ProcessResult r, run_process(argv, opt));
+      b.log = logs / (b.attr + ".log");
+      LTS_RETURN_IF_ERROR(atomic_write_file(b.log, r.err + r.out));
+      if (!r.success()) {
+        b.state = BuiltAttr::State::kFailed;
+        b.message = "nix-build " + r.describe_status(opt.timeout);
+      } else if (!all_present(b.outputs)) {
+        b.state = BuiltAttr::State::kFailed;
+        b.message = "nix-build succeeded but did not produce the evaluated out paths";
+      } else {
+        b.state = BuiltAttr::State::kBuilt;
+      }
+      return ok_status();
+    };
+    auto worker = [&]() {
+      while (true) {
+        size_t i = next++;
+        if (i >= todo.size()) return;
+        errors[i] = build_one(todo[i]);
+        size_t d = ++done;
+        std::lock_guard<std::mutex> lock(mu);
+        progress.update(d, todo[i].attr);
+      }
+    };
+    size_t nthreads = std::min<size_t>(build_jobs(ws.config().nix), todo.size());
+    std::vector<std::thread> threads;
+    for (size_t t = 1; t < nthreads; ++t) threads.emplace_back(worker);
+    worker();
+    for (auto& th : threads) th.join();
+    for (auto& e : errors) LTS_RETURN_IF_ERROR(std::move(e));
+    for (auto& b : todo) out.attrs.push_back(std::move(b));
+    progress.end();
+  }
+  // In the channel's publish order, failures (attrs missing) first.
+  std::map<std::string, size_t> order;
+  for (size_t i = 0; i < head.published.size(); ++i) order[head.published[i].attr] = i + 1;
+  std::stable_sort(out.attrs.begin(), out.attrs.end(),
+                   [&](const BuiltAttr& a, const BuiltAttr& b) { return order[a.attr] < order[b.attr]; });
   if (ws.writable()) {
     size_t built = 0, failed = 0;
     for (const auto& a : out.attrs) {
@@ -490,7 +550,8 @@ Result<std::vector<Generation>> list_generations(const fs::path& root, const std
   return out;
 }
 
-Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const PublishOptions& o, Progress& progress) {
+Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, const PublishOptions& o,
+                                      Progress& progress) {
   LTS_ASSIGN_OR_RETURN(Head head, channel_head(ws, repo, o.channel));
   const std::string& channel = o.channel;
   if (head.channel.status == ChannelStatus::kEol)
@@ -533,7 +594,12 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
     std::sort(now.begin(), now.end());
     now.erase(std::unique(now.begin(), now.end()), now.end());
     auto m = read_manifest(current->path);
-    if (m.ok() && manifest_store_paths(*m) == now) return *current;
+    if (m.ok() && manifest_store_paths(*m) == now) {
+      PublishResult same;
+      same.generation = *current;
+      same.unchanged = true;
+      return same;
+    }
   }
   if (current && !o.force_reason) {
     auto desc = repo.is_ancestor(current->commit, head.commit);
@@ -555,11 +621,13 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
     if (it->path().filename().string().rfind(".tmp-", 0) == 0) fs::remove_all(it->path(), ec);
   for (auto it = fs::directory_iterator(root, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
     if (it->path().filename().string().rfind("." + channel + ".link-", 0) == 0) ::unlink(it->path().c_str());
-  for (auto it = fs::directory_iterator(dir / ".roots", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    std::error_code e2;
-    if (!all_digits(name) || !fs::exists(dir / name / "manifest.json", e2)) fs::remove_all(it->path(), e2);
-  }
+  LTS_RETURN_IF_ERROR(make_dirs(dir / ".abi"));
+  for (const char* kept : {".roots", ".abi"})
+    for (auto it = fs::directory_iterator(dir / kept, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      std::error_code e2;
+      if (!all_digits(name) || !fs::exists(dir / name / "manifest.json", e2)) fs::remove_all(it->path(), e2);
+    }
 
   // GC roots first: the store paths are safe from the collector while the
   // generation is assembled, and for as long as it is kept.
@@ -579,6 +647,35 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
     if (!r.success()) return external("nix-store --add-root " + r.describe_status({}) + ":\n" + r.err);
   }
 
+  // The ABI gate: the live generation's libraries against the new ones.
+  fs::path abi_tmp = dir / ".abi" / (".tmp-" + std::to_string(n) + "-" + std::to_string(::getpid()));
+  fs::remove_all(abi_tmp, ec);
+  LTS_RETURN_IF_ERROR(make_dirs(abi_tmp));
+  GateInput gin;
+  gin.published = head.published;
+  if (current) {
+    gin.current = current->number;
+    gin.current_dir = current->path;
+    gin.current_abi_dir = dir / ".abi" / std::to_string(current->number);
+  }
+  gin.policy = &policy;
+  gin.abi_dir = abi_tmp;
+  auto gated = run_abi_gate(gin, progress);
+  if (!gated.ok() || gated->blocked()) {
+    fs::remove_all(abi_tmp, ec);
+    fs::remove_all(roots, ec);
+    if (!gated.ok()) return std::move(gated).error();
+    if (ws.writable()) {
+      LTS_RETURN_IF_ERROR(record_abi_verdicts(ws.db(), channel, head.commit, std::nullopt, *gated));
+      LTS_RETURN_IF_ERROR(record_event(ws.db(), ws.command(), "publish.blocked", channel,
+                                       "the ABI gate held back " + head.commit.substr(0, 12)));
+    }
+    PublishResult held;
+    held.gate = std::move(*gated);
+    return held;
+  }
+  GateResult gate = std::move(*gated);
+
   std::string prefix = (root / channel).string();
   fs::path tmp = dir / (".tmp-" + std::to_string(n) + "-" + std::to_string(::getpid()));
   fs::remove_all(tmp, ec);
@@ -587,6 +684,7 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
   auto assembled = assemble(tmp, head.published, prefix);
   if (!assembled.ok()) {
     fs::remove_all(tmp, ec);
+    fs::remove_all(abi_tmp, ec);
     fs::remove_all(roots, ec);
     return std::move(assembled).error();
   }
@@ -608,6 +706,17 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
   nlohmann::json packages = nlohmann::json::array();
   for (const auto& p : head.published)
     packages.push_back({{"attr", p.attr}, {"pname", p.pname}, {"version", p.version}, {"outputs", p.outputs}});
+  nlohmann::json abi_libs = nlohmann::json::array();
+  for (const auto& l : gate.libraries)
+    abi_libs.push_back({{"attr", l.attr},
+                        {"soname", l.soname},
+                        {"verdict", l.checked ? abi::verdict_name(l.verdict) : "baseline"},
+                        {"old", l.old_file},
+                        {"new", l.new_file},
+                        {"notes", l.notes}});
+  nlohmann::json abi_json = {{"compared_with", current ? nlohmann::json(current->number) : nlohmann::json()},
+                             {"dumps", ".abi/" + std::to_string(n)},
+                             {"libraries", abi_libs}};
   nlohmann::json since = nlohmann::json::array();
   for (const auto& a : fixed)
     if (!before.count(a)) since.push_back(a);
@@ -622,6 +731,7 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
                              {"advisories_fixed", fixed},
                              {"advisories_fixed_since_previous", since},
                              {"previous_generation", current ? nlohmann::json(current->number) : nlohmann::json()},
+                             {"abi", abi_json},
                              {"digest", digest}};
   if (o.force_reason) manifest["forced"] = *o.force_reason;
   LTS_RETURN_IF_ERROR(atomic_write_file(tmp / "manifest.json", manifest.dump(2) + "\n"));
@@ -636,6 +746,11 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
     ::close(fd);
   }
   fs::path gen = dir / std::to_string(n);
+  // The ABI folder first: a generation never lacks its dumps.
+  fs::path abi_final = dir / ".abi" / std::to_string(n);
+  fs::remove_all(abi_final, ec);
+  if (::rename(abi_tmp.c_str(), abi_final.c_str()) != 0)
+    return io_error("cannot move the ABI dumps of generation " + std::to_string(n) + " into place: " + errno_text());
   if (::rename(tmp.c_str(), gen.c_str()) != 0)
     return io_error("cannot move generation " + std::to_string(n) + " into place: " + errno_text());
   LTS_RETURN_IF_ERROR(fsync_dir(dir));
@@ -651,13 +766,16 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
     fs::path doomed = dir / (".tmp-failed-" + std::to_string(n));
     if (::rename(gen.c_str(), doomed.c_str()) == 0) fs::remove_all(doomed, ec);
     fs::remove_all(roots, ec);
+    fs::remove_all(abi_final, ec);
     return internal("generation " + std::to_string(n) + " of " + channel + " failed verification:" + all);
   }
   LTS_RETURN_IF_ERROR(switch_to(root, channel, n));
-  if (ws.writable())
+  if (ws.writable()) {
+    LTS_RETURN_IF_ERROR(record_abi_verdicts(ws.db(), channel, head.commit, n, gate));
     LTS_RETURN_IF_ERROR(record_event(ws.db(), ws.command(), "publish", channel + " " + std::to_string(n),
                                      "published " + head.commit.substr(0, 12) + " at " + prefix +
                                          (o.force_reason ? " (forced: " + *o.force_reason + ")" : "")));
+  }
 
   // Prune beyond keep_generations.
   LTS_ASSIGN_OR_RETURN(auto all, list_generations(root, channel));
@@ -676,10 +794,16 @@ Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const P
     if (::rename(all[i].path.c_str(), doomed.c_str()) != 0) continue;
     fs::remove_all(doomed, ec);
     fs::remove_all(dir / ".roots" / std::to_string(all[i].number), ec);
+    fs::remove_all(dir / ".abi" / std::to_string(all[i].number), ec);
   }
   LTS_ASSIGN_OR_RETURN(auto now, list_generations(root, channel));
   for (const auto& g : now)
-    if (g.number == n) return g;
+    if (g.number == n) {
+      PublishResult done;
+      done.generation = g;
+      done.gate = std::move(gate);
+      return done;
+    }
   return internal("generation " + std::to_string(n) + " vanished");
 }
 

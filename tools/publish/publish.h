@@ -13,6 +13,8 @@
 //   ROOT/.generations/CHANNEL/.roots/N/  Nix GC roots (indirect) of every store
 //                                     path of generation N, registered before
 //                                     the generation is assembled
+//   ROOT/.generations/CHANNEL/.abi/N/ the ABI of every library generation N
+//                                     publishes (abi_gate.h)
 #pragma once
 
 #include <cstdint>
@@ -26,6 +28,7 @@
 #include "tools/core/progress.h"
 #include "tools/core/workspace.h"
 #include "tools/git/repository.h"
+#include "tools/publish/abi_gate.h"
 
 namespace ltskit::publish {
 
@@ -47,10 +50,14 @@ struct BuildResult {
   bool ok() const;
 };
 
+// How many nix-build processes build_channel runs at once: the workspace's
+// Nix option max-jobs (a number, or "auto" for the cores), else 1.
+size_t build_jobs(const NixConfig& nix);
+
 // Builds the channel's published attrs at its head (as last tracked) with
 // nix-build, passing the workspace's Nix arguments and options unchanged
-// (max-jobs, builders, substituters). Attrs whose out paths are already in
-// the store are not built again. Each build has the workspace's build
+// (max-jobs, builders, substituters), build_jobs() attrs at once. Attrs
+// whose out paths are already in the store are not built again. Each build has the workspace's build
 // timeout, its log under .ltskit/logs/build/COMMIT/ATTR.log. A failed build
 // is in the result (state kFailed, the log path), not an error.
 Result<BuildResult> build_channel(Workspace& ws, git::Repository& repo, const std::string& channel, Progress& progress);
@@ -77,12 +84,22 @@ struct PublishOptions {
 // The publish root: `root` when given, else the workspace's, made absolute.
 std::filesystem::path publish_root(const Workspace& ws, const std::optional<std::filesystem::path>& root);
 
-// Assembles generation N+1 of the channel from its head's built packages,
-// registers its store paths as GC roots, verifies it, switches
-// ROOT/CHANNEL to it (rename(2) of a new link over the old, then fsync of
-// the folder) and prunes generations beyond the policy's keep_generations.
-Result<Generation> publish_channel(Workspace& ws, git::Repository& repo, const PublishOptions& options,
-                                   Progress& progress);
+struct PublishResult {
+  // The generation published (or the current one when nothing changed);
+  // nullopt when the ABI gate held the publish back.
+  std::optional<Generation> generation;
+  bool unchanged = false;  // the head's packages are the current generation's
+  GateResult gate;         // empty when unchanged
+};
+
+// Registers the head's store paths as GC roots, runs the ABI gate against
+// the live generation (abi_gate.h; a held-back publish changes nothing under
+// ROOT and records the verdicts), assembles generation N+1, verifies it,
+// switches ROOT/CHANNEL to it (rename(2) of a new link over the old, then
+// fsync of the folder) and prunes generations beyond the policy's
+// keep_generations.
+Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, const PublishOptions& options,
+                                      Progress& progress);
 
 // Every complete generation, oldest first.
 Result<std::vector<Generation>> list_generations(const std::filesystem::path& root, const std::string& channel);
