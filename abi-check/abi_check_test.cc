@@ -39,7 +39,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // Runs argv (no shell) and returns its exit status; output goes to `out_file`.
-int run(const std::vector<std::string>& argv, const std::string& out_file = "/dev/null") {
+int run(const std::vector<std::string>& argv, const std::string& out_file = "/dev/null", const std::string& cwd = "") {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -48,6 +48,7 @@ int run(const std::vector<std::string>& argv, const std::string& out_file = "/de
   posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, out_file == "/dev/null" ? "/dev/null" : (out_file + ".err").c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
   pid_t pid;
   int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
@@ -766,7 +767,8 @@ TEST(Robustness, NotAnElfAndNotASharedLibraryAreErrorsNamingTheFile) {
   fs::remove_all(dir);
 }
 
-// Compiles `source` (C, -g) into a shared library at `lib` with `soname`.
+// Compiles `source` (C, -g) into a shared library at `lib` with `soname`,
+// in `dir` as a build would (DW_AT_comp_dir is `dir`).
 void compile_lib(const fs::path& dir, const std::string& source, const fs::path& lib, const std::string& soname,
                  const fs::path& include = {}) {
   static int n = 0;
@@ -777,7 +779,7 @@ void compile_lib(const fs::path& dir, const std::string& source, const fs::path&
   std::vector<std::string> argv = {"cc", "-g", "-shared", "-fPIC", "-o", lib.string(), src.string()};
   if (!soname.empty()) argv.push_back("-Wl,-soname," + soname);
   if (!include.empty()) argv.push_back("-I" + include.string());
-  ASSERT_EQ(run(argv, (dir / "cc.log").string()), 0) << slurp(dir / "cc.log.err");
+  ASSERT_EQ(run(argv, (dir / "cc.log").string(), dir.string()), 0) << slurp(dir / "cc.log.err");
 }
 
 // The kinds of a diff's changes, in order.
@@ -885,6 +887,120 @@ TEST(PublicHeaders, PrivateTypesBehindPointersAreNotBreaksPublicOnesAre) {
   EXPECT_NE(slurp(out + ".err").find("nowhere"), std::string::npos);
 }
 
+// Only the library's own sources can make a type private: a public header
+// installed under another folder than in the sources, a type from another
+// package's header, and a public type inside a private container (a C++
+// standard container, defined in /usr/include) all stay public.
+TEST(PublicHeaders, OnlyTheLibrarysOwnTypesCanBePrivate) {
+  TempDir t("own");
+  // The header is include/dep/dep.h in the sources, installed as
+  // include/libdep-1/dep/dep.h (as libxml2 and glib do).
+  auto dep_side = [&](const std::string& name, const std::string& node) {
+    fs::path src = t.path / name;
+    fs::create_directories(src / "include/dep");
+    std::ofstream(src / "include/dep/dep.h") << "struct dep_node { " << node << " };\n"
+                                             << "int dep_value(const struct dep_node *n);\n";
+    compile_lib(src, "#include <dep/dep.h>\nint dep_value(const struct dep_node *n) { return n->v; }\n",
+                src / "lib/libdep.so.1", "libdep.so.1", src / "include");
+    fs::create_directories(src / "installed/include/libdep-1/dep");
+    fs::copy_file(src / "include/dep/dep.h", src / "installed/include/libdep-1/dep/dep.h");
+  };
+  dep_side("d1", "int v;");
+  dep_side("d2", "long pad; int v;");
+  auto a = read_library((t.path / "d1/lib/libdep.so.1").string());
+  auto b = read_library((t.path / "d2/lib/libdep.so.1").string());
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto ha = list_public_headers({(t.path / "d1/installed/include").string()});
+  auto hb = list_public_headers({(t.path / "d2/installed/include").string()});
+  ASSERT_TRUE(ha.ok() && hb.ok());
+  Diff moved = diff_models(*a, *b, {}, DiffOptions{*ha, *hb});
+  EXPECT_EQ(moved.verdict, Verdict::kIncompatible) << report_text(moved);
+  EXPECT_EQ(moved.private_type_changes, 0u);
+
+  // A type from a header outside the library's sources (a dependency's).
+  fs::path foreign = t.path / "foreign";
+  fs::create_directories(foreign);
+  auto user_side = [&](const std::string& name, const std::string& fields) {
+    std::ofstream(foreign / (name + ".h")) << "struct dep_size { " << fields << " };\n";
+    fs::path src = t.path / ("u" + name);
+    fs::create_directories(src / "include");
+    std::ofstream(src / "include/user.h") << "struct dep_size;\nint area(const struct dep_size *s);\n";
+    compile_lib(src,
+                "#include \"" + (foreign / (name + ".h")).string() + "\"\n#include \"user.h\"\n" +
+                    "int area(const struct dep_size *s) { return s->w * s->h; }\n",
+                src / "lib/libuser.so.1", "libuser.so.1", src / "include");
+  };
+  user_side("v1", "int w; int h;");
+  user_side("v2", "int depth; int w; int h;");
+  auto ua = read_library((t.path / "uv1/lib/libuser.so.1").string());
+  auto ub = read_library((t.path / "uv2/lib/libuser.so.1").string());
+  ASSERT_TRUE(ua.ok() && ub.ok());
+  auto hu = list_public_headers({(t.path / "uv1/include").string()});
+  ASSERT_TRUE(hu.ok());
+  Diff other = diff_models(*ua, *ub, {}, DiffOptions{*hu, *hu});
+  EXPECT_EQ(other.verdict, Verdict::kIncompatible) << report_text(other);
+
+  // A header in the build folder that the public header #includes (a
+  // vendored dependency) is public too.
+  auto vendored = [&](const std::string& name, const std::string& fields) {
+    fs::path src = t.path / ("w" + name);
+    fs::create_directories(src / "vendor");
+    fs::create_directories(src / "include");
+    std::ofstream(src / "vendor/size.h") << "struct size2 { " << fields << " };\n";
+    std::ofstream(src / "include/w.h") << "#include <size.h>\nint area2(const struct size2 *s);\n";
+    compile_lib(src, "#include \"vendor/size.h\"\nint area2(const struct size2 *s) { return s->w * s->h; }\n",
+                src / "lib/libw.so.1", "libw.so.1");
+  };
+  vendored("1", "int w, h;");
+  vendored("2", "long w, h;");
+  auto wa = read_library((t.path / "w1/lib/libw.so.1").string());
+  auto wb = read_library((t.path / "w2/lib/libw.so.1").string());
+  ASSERT_TRUE(wa.ok() && wb.ok());
+  auto hw = list_public_headers({(t.path / "w1/include").string()});
+  ASSERT_TRUE(hw.ok());
+  EXPECT_EQ(*hw, (std::vector<std::string>{"#include/size.h", "w.h"}));
+  Diff included = diff_models(*wa, *wb, {}, DiffOptions{*hw, *hw});
+  EXPECT_EQ(included.verdict, Verdict::kIncompatible) << report_text(included);
+
+  // std::vector<Item>: the container is /usr/include's, Item is public.
+  auto cxx_side = [&](const std::string& name, const std::string& item) {
+    fs::path src = t.path / ("c" + name);
+    fs::create_directories(src / "include");
+    std::ofstream(src / "include/items.h")
+        << "#include <vector>\nstruct Item { " << item << " };\nint total(const std::vector<Item>& v);\n";
+    std::ofstream(src / "items.cc") << "#include \"items.h\"\nint total(const std::vector<Item>& v) { int n = 0; "
+                                       "for (const auto& i : v) n += i.n; return n; }\n";
+    fs::create_directories(src / "lib");
+    ASSERT_EQ(run({"c++", "-g", "-shared", "-fPIC", "-Iinclude", "-o", "lib/libitems.so.1", "items.cc"},
+                  (src / "cc.log").string(), src.string()),
+              0)
+        << slurp(src / "cc.log.err");
+  };
+  cxx_side("1", "int n;");
+  cxx_side("2", "int n; double weight;");
+  auto ca = read_library((t.path / "c1/lib/libitems.so.1").string());
+  auto cb = read_library((t.path / "c2/lib/libitems.so.1").string());
+  ASSERT_TRUE(ca.ok() && cb.ok());
+  auto hc = list_public_headers({(t.path / "c1/include").string()});
+  ASSERT_TRUE(hc.ok());
+  Diff nested = diff_models(*ca, *cb, {}, DiffOptions{*hc, *hc});
+  EXPECT_EQ(nested.verdict, Verdict::kIncompatible) << report_text(nested);
+  EXPECT_NE(report_text(nested).find("struct Item → size changed from 4 to 16 bytes"), std::string::npos)
+      << report_text(nested);
+
+  // Header folders that link back up are walked once.
+  fs::create_directories(t.path / "loop/include");
+  std::ofstream(t.path / "loop/include/a.h") << "\n";
+  fs::create_directory_symlink(".", t.path / "loop/include/self");
+  fs::create_directory_symlink("..", t.path / "loop/include/up");
+  auto looped = list_public_headers({(t.path / "loop/include").string()});
+  ASSERT_TRUE(looped.ok()) << looped.error().message;
+  EXPECT_EQ(*looped, std::vector<std::string>{"a.h"});
+  auto empty = list_public_headers({""});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().code, ErrorCode::kUsage);
+}
+
 // Two trees: libraries paired by SONAME, a SONAME bump paired by name stem,
 // a library gone and one new; links followed, executables skipped; the
 // worst verdict is the exit status.
@@ -909,7 +1025,7 @@ TEST(TreeDiff, PairsLibrariesBySonameAcrossTwoTrees) {
   auto libs = find_libraries((t.path / "new").string());
   ASSERT_TRUE(libs.ok()) << libs.error().message;
   std::vector<std::string> names;
-  for (const auto& l : *libs) names.push_back(l.soname);
+  for (const auto& l : *libs) names.push_back(l.key);
   EXPECT_EQ(names, (std::vector<std::string>{"libbump.so.2", "libfresh.so.1", "libsame.so.1", "plug.so"}));
 
   auto diff =
@@ -955,6 +1071,29 @@ TEST(TreeDiff, PairsLibrariesBySonameAcrossTwoTrees) {
   EXPECT_NE(text.find("library libgone.so.3 removed"), std::string::npos) << text;
   EXPECT_EQ(run({LTSABI_BINARY, "diff", (t.path / "old").string(), (t.path / "new/lib/libfresh.so.1").string()}, out),
             3);
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", (t.path / "old").string(), (t.path / "nowhere").string()}, out), 1);
+  EXPECT_NE(slurp(out + ".err").find("nowhere"), std::string::npos);
+
+  // A library without SONAME whose file is renamed, reached through links
+  // in any readdir order: paired by name stem, no SONAME to change.
+  compile_lib(t.path, "int plug(void) { return 1; }\n", t.path / "p1/libplug-1.0.so", "");
+  compile_lib(t.path, "int plug(void) { return 1; }\n", t.path / "p2/libplug-1.1.so", "");
+  fs::create_symlink("libplug-1.0.so", t.path / "p1/libplug.so");
+  fs::create_symlink("libplug-1.1.so", t.path / "p2/libplug.so");
+  auto renamed =
+      diff_trees({(t.path / "p1").string(), {}, std::nullopt}, {(t.path / "p2").string(), {}, std::nullopt}, {});
+  ASSERT_TRUE(renamed.ok()) << renamed.error().message;
+  ASSERT_EQ(renamed->libraries.size(), 1u) << tree_report_text(*renamed);
+  EXPECT_EQ(renamed->libraries[0].soname, "libplug-1.0.so");
+  EXPECT_EQ(renamed->verdict, Verdict::kNoChange) << tree_report_text(*renamed);
+
+  // A ".so" that starts like ELF but is cut short is an error naming it,
+  // not a library that vanished.
+  std::string bytes = slurp(t.path / "p2/libplug-1.1.so");
+  std::ofstream(t.path / "p2/libplug-1.1.so", std::ios::binary | std::ios::trunc) << bytes.substr(0, 40);
+  auto cut = diff_trees({(t.path / "p1").string(), {}, std::nullopt}, {(t.path / "p2").string(), {}, std::nullopt}, {});
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.error().message.find("libplug-1.1.so"), std::string::npos) << cut.error().message;
 }
 
 }  // namespace

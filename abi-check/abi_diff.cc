@@ -1,8 +1,12 @@
 #include "abi-check/abi_diff.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <system_error>
@@ -26,6 +30,7 @@ struct Finding {
   bool incompatible;
   std::string type;           // the type it is about, for suppressions
   bool private_type = false;  // inside a type private to the library
+  std::string owner;          // the aggregate (key) whose comparison found it; "" for a plain type change
 };
 
 // Which aggregates are private to the library (DiffOptions).
@@ -48,8 +53,7 @@ class Privacy {
     auto tb = b_.types.find(key);
     if (ta == a_.types.end() || tb == b_.types.end()) return std::nullopt;
     if (!aggregate(ta->second.kind)) return std::nullopt;
-    // Unknown definition files prove nothing: public.
-    if (ta->second.decl_file.empty() || tb->second.decl_file.empty()) return std::nullopt;
+    if (!own(a_, ta->second.decl_file) || !own(b_, tb->second.decl_file)) return std::nullopt;
     if (in_headers(ta->second.decl_file, old_headers_) || in_headers(tb->second.decl_file, new_headers_))
       return std::nullopt;
     if (by_value_.count(key)) return std::nullopt;
@@ -57,21 +61,33 @@ class Privacy {
   }
 
  private:
-  using HeaderIndex = std::map<std::string, std::vector<std::string>>;  // file name -> relative paths
+  using HeaderIndex = std::set<std::string>;  // file names of the public headers
 
-  static bool aggregate(TypeKind k) { return k == TypeKind::kStruct || k == TypeKind::kClass || k == TypeKind::kUnion; }
-  static void index(const std::vector<std::string>& headers, HeaderIndex& out) {
-    for (const auto& h : headers) out[std::filesystem::path(h).filename().string()].push_back(h);
+  static bool aggregate(TypeKind k) {
+    return k == TypeKind::kStruct || k == TypeKind::kClass || k == TypeKind::kUnion || k == TypeKind::kEnum;
   }
-  // "/build/foo-1.0/include/foo/bar.h" is the public "foo/bar.h": the
-  // definition's path ends with the header's path, at a folder boundary.
+  static void index(const std::vector<std::string>& headers, HeaderIndex& out) {
+    for (const auto& h : headers) out.insert(std::filesystem::path(h).filename().string());
+  }
+  // A header is installed wherever the package likes
+  // (include/libxml2/libxml/tree.h for libxml/tree.h in the sources), so a
+  // definition counts as public when its file has the name of a public
+  // header. A private file that shares a public header's name is taken as
+  // public: the safe side.
   static bool in_headers(const std::string& file, const HeaderIndex& headers) {
-    auto it = headers.find(std::filesystem::path(file).filename().string());
-    if (it == headers.end()) return false;
-    for (const auto& rel : it->second) {
-      if (file == rel) return true;
-      if (file.size() > rel.size() && file.compare(file.size() - rel.size(), rel.size(), rel) == 0 &&
-          file[file.size() - rel.size() - 1] == '/')
+    return headers.count(std::filesystem::path(file).filename().string()) > 0;
+  }
+  // Only the library's own files can define its private types: a file
+  // under a folder it was compiled in (or named relative to one). A type
+  // of /usr/include or of another package's headers is someone else's
+  // public type. Unknown places prove nothing.
+  static bool own(const Model& m, const std::string& file) {
+    if (file.empty()) return false;
+    if (file[0] != '/') return !m.source_dirs.empty();
+    for (const auto& dir : m.source_dirs) {
+      if (dir.size() <= 1 || dir == "/usr" || dir == "/nix/store") continue;
+      if (file.size() > dir.size() && file.compare(0, dir.size(), dir) == 0 &&
+          (file[dir.size()] == '/' || dir.back() == '/'))
         return true;
     }
     return false;
@@ -105,10 +121,13 @@ class Privacy {
           todo.emplace_back(t.target, true);
           for (const auto& p : t.params) todo.emplace_back(p, true);
           break;
+        case TypeKind::kEnum:
+          if (by_value) out.insert(key);
+          break;
         case TypeKind::kStruct:
         case TypeKind::kClass:
         case TypeKind::kUnion: {
-          bool visible = by_value || t.decl_file.empty() || in_headers(t.decl_file, headers);
+          bool visible = by_value || !own(m, t.decl_file) || in_headers(t.decl_file, headers);
           if (by_value) out.insert(key);
           if (!visible) break;
           for (const auto& mem : t.members) todo.emplace_back(mem.type, true);
@@ -238,9 +257,10 @@ class TypeComparer {
       bool breaks = false;
       for (const auto& f : memo->second) breaks = breaks || f.incompatible;
       const Type& t = a_.types.at(key);
+      bool hidden = privacy_.private_file(key).has_value() && !breaks;
       out.push_back({path + t.name + " changed (" + std::to_string(memo->second.size()) +
                          " change(s), detailed where first reported)",
-                     breaks, t.name, privacy_.private_file(key).has_value()});
+                     breaks, t.name, hidden, key});
       return;
     }
     done_[key];  // in progress: a cycle back here finds nothing new
@@ -337,16 +357,26 @@ class TypeComparer {
       for (const auto& v : b.vtable) vb += std::to_string(v.index) + ":" + v.name + "; ";
       if (va != vb) found.push_back({here + "vtable changed from [" + va + "] to [" + vb + "]", true, name});
     }
-    if (auto file = privacy_.private_file(key); file && !found.empty()) {
+    // Findings made here, and plain type changes of members, are this
+    // type's own; those of a nested aggregate belong to that one.
+    for (auto& f : found)
+      if (f.owner.empty()) f.owner = key;
+    if (auto file = privacy_.private_file(key)) {
       // Callers hold only pointers to it: its layout is the library's own.
+      // A nested type that is itself public keeps its verdict.
+      bool noted = false;
       for (auto& f : found) {
+        if (f.owner != key && !privacy_.private_file(f.owner)) continue;
         f.incompatible = false;
         f.private_type = true;
+        if (f.owner == key && !noted) {
+          f.detail += " (private: defined in " + *file + ", not in the public headers)";
+          noted = true;
+        }
       }
-      found.front().detail += " (private: defined in " + *file + ", not in the public headers)";
     }
     done_[key] = found;
-    for (const auto& f : found) out.push_back({path + f.detail, f.incompatible, f.type, f.private_type});
+    for (const auto& f : found) out.push_back({path + f.detail, f.incompatible, f.type, f.private_type, f.owner});
   }
 
   static std::string bits(int64_t b) {
@@ -514,32 +544,69 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
   return d;
 }
 
+namespace {
+
+// The files a header #includes ("dep.h" for #include <dep/dep.h>), by
+// name: what a public header includes is part of the public interface
+// too. Only the first megabyte of a header is read.
+void included_by(const std::filesystem::path& header, std::vector<std::string>& out) {
+  std::ifstream in(header, std::ios::binary);
+  std::string line;
+  size_t read = 0;
+  while (read < (1u << 20) && std::getline(in, line)) {
+    read += line.size() + 1;
+    size_t i = line.find_first_not_of(" \t");
+    if (i == std::string::npos || line[i] != '#') continue;
+    i = line.find_first_not_of(" \t", i + 1);
+    if (i == std::string::npos || line.compare(i, 7, "include") != 0) continue;
+    size_t open = line.find_first_of("<\"", i + 7);
+    if (open == std::string::npos) continue;
+    size_t close = line.find_first_of(">\"", open + 1);
+    if (close == std::string::npos || close == open + 1) continue;
+    std::string name = std::filesystem::path(line.substr(open + 1, close - open - 1)).filename().string();
+    if (!name.empty()) out.push_back("#include/" + name);
+  }
+}
+
+}  // namespace
+
 Expected<std::vector<std::string>> list_public_headers(const std::vector<std::string>& paths) {
   namespace fs = std::filesystem;
   std::vector<std::string> out;
   for (const auto& p : paths) {
-    std::error_code ec;
-    auto st = fs::status(p, ec);
-    if (ec || !fs::exists(st)) {
-      int err = ec ? ec.value() : ENOENT;
-      return Error{error_code_from_errno(err), p + ": " + (ec ? ec.message() : std::string("no such file or folder"))};
+    if (p.empty()) return Error{ErrorCode::kUsage, "an empty path was given as public headers"};
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) {
+      int err = errno;
+      return Error{error_code_from_errno(err), p + ": " + std::strerror(err)};
     }
-    if (!fs::is_directory(st)) {
+    if (!S_ISDIR(st.st_mode)) {
       out.push_back(fs::path(p).filename().string());
+      included_by(p, out);
       continue;
     }
-    auto it = fs::recursive_directory_iterator(p, fs::directory_options::follow_directory_symlink, ec);
+    // Folders by (device, inode): a link back up (include/ncursesw -> .)
+    // is walked once.
+    std::set<std::pair<dev_t, ino_t>> seen = {{st.st_dev, st.st_ino}};
+    std::vector<fs::path> todo = {fs::path(p)};
     size_t guard = 0;
-    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (++guard > 1000000) return Error{ErrorCode::kInvalid, p + ": more than a million entries"};
-      if (it.depth() > 32) {
-        it.disable_recursion_pending();
-        continue;
+    while (!todo.empty()) {
+      fs::path d = todo.back();
+      todo.pop_back();
+      std::error_code ec;
+      for (auto it = fs::directory_iterator(d, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        if (++guard > 1000000) return Error{ErrorCode::kInvalid, p + ": more than a million entries"};
+        struct stat es {};
+        if (::stat(it->path().c_str(), &es) != 0) continue;  // a dangling link
+        if (S_ISDIR(es.st_mode)) {
+          if (seen.insert({es.st_dev, es.st_ino}).second) todo.push_back(it->path());
+        } else if (S_ISREG(es.st_mode)) {
+          out.push_back(it->path().lexically_relative(p).string());
+          included_by(it->path(), out);
+        }
       }
-      std::error_code e2;
-      if (it->is_regular_file(e2)) out.push_back(it->path().lexically_relative(p).string());
+      if (ec) return Error{error_code_from_errno(ec.value()), d.string() + ": " + ec.message()};
     }
-    if (ec) return Error{error_code_from_errno(ec.value()), p + ": " + ec.message()};
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

@@ -59,8 +59,9 @@ Diff diff_models(const Model& old_model, const Model& new_model, const Suppressi
                  const DiffOptions& options = {});
 
 // The header files under each of `paths` (a folder, walked recursively and
-// through symbolic links, or one file), relative to that folder (a file
-// given alone is its file name). Errors name the path: kNotFound when it
+// through symbolic links, each folder once, or one file), relative to that
+// folder (a file given alone is its file name), and the files they
+// #include, as "#include/NAME": what a public header includes is public. Errors name the path: kNotFound when it
 // does not exist, kIo when it cannot be read.
 Expected<std::vector<std::string>> list_public_headers(const std::vector<std::string>& paths);
 

@@ -142,6 +142,10 @@ struct Model {
   std::vector<std::string> needed;
   std::map<std::string, Symbol> symbols;  // by key()
   bool has_debug_info = false;
+  // The folders the library was compiled in (DW_AT_comp_dir of its units):
+  // a type defined under one of them is the library's own; one defined
+  // elsewhere (/usr/include, another package's headers) is not.
+  std::vector<std::string> source_dirs;
   std::map<std::string, Function> functions;  // by symbol name
   std::map<std::string, Variable> variables;  // by symbol name
   std::map<std::string, Type> types;          // by key

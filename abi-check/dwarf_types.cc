@@ -30,6 +30,11 @@ class Reader {
       Dwarf_Die cu;
       if (dwarf_offdie(dwarf_, off + header, &cu)) {
         m_.has_debug_info = true;
+        std::string comp_dir = attr_string(&cu, DW_AT_comp_dir);
+        if (!comp_dir.empty() && comp_dir[0] == '/' &&
+            std::find(m_.source_dirs.begin(), m_.source_dirs.end(), comp_dir) == m_.source_dirs.end() &&
+            m_.source_dirs.size() < 4096)
+          m_.source_dirs.push_back(comp_dir);
         // Scopes first: a type may be referenced before its DIE comes.
         collect_symbols_ = false;
         scan(&cu, "", 0);
@@ -40,6 +45,7 @@ class Reader {
       off = next;
     }
     if (failed_) return Error{ErrorCode::kInvalid, path_ + ": " + failure_};
+    std::sort(m_.source_dirs.begin(), m_.source_dirs.end());
     return true;
   }
 

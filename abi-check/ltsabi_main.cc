@@ -119,9 +119,16 @@ int run_main(int argc, char** argv) {
       if (!s.ok()) return fail(s.error());
       sup = std::move(*s);
     }
+    for (const auto& p : pos) {
+      std::error_code ec;
+      if (!p.empty() && !std::filesystem::exists(p, ec))
+        return fail(Error{ErrorCode::kNotFound, p + ": no such file or folder"});
+    }
     std::error_code ec;
     bool dir0 = std::filesystem::is_directory(pos[0], ec), dir1 = std::filesystem::is_directory(pos[1], ec);
     if (dir0 != dir1) return usage("diff compares two libraries or two folders, not one of each");
+    if (hd1.empty() != hd2.empty())
+      return usage("give public headers for both sides (--headers-dir1 and --headers-dir2) or for neither");
     std::optional<std::vector<std::string>> headers[2];
     for (int i = 0; i < 2; ++i) {
       const auto& dirs = i == 0 ? hd1 : hd2;
@@ -139,8 +146,6 @@ int run_main(int argc, char** argv) {
       std::fwrite(text.data(), 1, text.size(), stdout);
       return tree_exit_status(*t);
     }
-    if (headers[0].has_value() != headers[1].has_value())
-      return usage("give public headers for both sides (--headers-dir1 and --headers-dir2) or for neither");
     auto a = load_abi(pos[0], with_debug_dir(dd1));
     if (!a.ok()) return fail(a.error());
     auto b = load_abi(pos[1], with_debug_dir(dd2));

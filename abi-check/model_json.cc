@@ -37,6 +37,7 @@ std::string model_to_json(const Model& m) {
   j["soname"] = m.soname;
   j["needed"] = m.needed;
   j["has_debug_info"] = m.has_debug_info;
+  if (!m.source_dirs.empty()) j["source_dirs"] = m.source_dirs;
   json syms = json::array();
   for (const auto& [k, s] : m.symbols)
     syms.push_back({{"name", s.name},
@@ -118,6 +119,7 @@ Expected<Model> model_from_json(const std::string& text, const std::string& sour
     m.soname = j.value("soname", "");
     m.needed = j.value("needed", std::vector<std::string>{});
     m.has_debug_info = j.value("has_debug_info", false);
+    m.source_dirs = j.value("source_dirs", std::vector<std::string>{});
     for (const auto& s : j.at("symbols")) {
       Symbol sym;
       sym.name = s.at("name").get<std::string>();

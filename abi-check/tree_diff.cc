@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,25 +23,25 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The SONAME of the ELF shared object at `path`; nullopt when the file is
-// not one (not ELF, not ET_DYN, unreadable: such files are not libraries,
-// and read_library reports what is wrong with the ones that are).
-std::optional<std::string> probe_shared_object(const std::string& path, bool& is_dyn) {
-  is_dyn = false;
+enum class Probe { kNotElf, kNotLibrary, kLibrary, kMalformed };
+
+// Whether the file at `path` is an ELF shared object, and its SONAME.
+Probe probe_shared_object(const std::string& path, std::string& soname) {
+  soname.clear();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
+  if (fd < 0) return Probe::kNotElf;
   char magic[4] = {};
   if (::pread(fd, magic, 4, 0) != 4 || std::memcmp(magic, ELFMAG, SELFMAG) != 0) {
     ::close(fd);
-    return std::nullopt;
+    return Probe::kNotElf;
   }
   elf_version(EV_CURRENT);
   Elf* e = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
-  std::string soname;
+  Probe result = Probe::kMalformed;
   GElf_Ehdr eh;
-  if (e && elf_kind(e) == ELF_K_ELF && gelf_getehdr(e, &eh) && eh.e_type == ET_DYN) {
-    is_dyn = true;
-    for (Elf_Scn* scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
+  if (e && elf_kind(e) == ELF_K_ELF && gelf_getehdr(e, &eh)) {
+    result = eh.e_type == ET_DYN ? Probe::kLibrary : Probe::kNotLibrary;
+    for (Elf_Scn* scn = elf_nextscn(e, nullptr); result == Probe::kLibrary && scn; scn = elf_nextscn(e, scn)) {
       GElf_Shdr sh;
       if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC) continue;
       Elf_Data* d = elf_getdata(scn, nullptr);
@@ -51,16 +52,15 @@ std::optional<std::string> probe_shared_object(const std::string& path, bool& is
         if (!gelf_getdyn(d, static_cast<int>(i), &dyn)) break;
         if (dyn.d_tag == DT_NULL) break;
         if (dyn.d_tag == DT_SONAME) {
-          const char* s = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
-          if (s) soname = s;
+          const char* str = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
+          if (str) soname = str;
         }
       }
     }
   }
   if (e) elf_end(e);
   ::close(fd);
-  if (!is_dyn) return std::nullopt;
-  return soname;
+  return result;
 }
 
 bool inside(const fs::path& p, const fs::path& root) {
@@ -74,10 +74,11 @@ Diff lone_library(const Model& m, bool removed, const Suppressions& sup) {
   (removed ? d.old_has_debug_info : d.new_has_debug_info) = m.has_debug_info;
   ChangeKind kind = removed ? ChangeKind::kLibraryRemoved : ChangeKind::kLibraryAdded;
   const ChangeKindInfo& info = change_kind_info(kind);
-  Change c{kind, m.soname,
-           std::string("library ") + m.soname + (removed ? " removed (no library of that name is left)" : " added"),
+  std::string name = library_key(m);
+  Change c{kind, name,
+           std::string("library ") + name + (removed ? " removed (no library of that name is left)" : " added"),
            info.incompatible, info.addition};
-  if (std::string why = sup.match_soname(m.soname); !why.empty()) {
+  if (std::string why = sup.match_soname(name); !why.empty()) {
     c.suppressed = true;
     c.suppressed_by = why;
     ++d.suppressed;
@@ -99,6 +100,8 @@ std::string soname_stem(const std::string& soname) {
   return stem;
 }
 
+std::string library_key(const Model& m) { return m.soname.empty() ? fs::path(m.path).filename().string() : m.soname; }
+
 Expected<std::vector<LibraryFile>> find_libraries(const std::string& dir, const FindOptions& options) {
   std::error_code ec;
   auto st = fs::status(dir, ec);
@@ -110,17 +113,21 @@ Expected<std::vector<LibraryFile>> find_libraries(const std::string& dir, const 
   fs::path root = fs::canonical(dir, ec);
   if (ec) return Error{error_code_from_errno(ec.value()), dir + ": " + ec.message()};
 
-  std::map<std::string, std::string> by_soname;  // soname -> the first path, in sorted order
-  std::set<std::string> seen_files;              // canonical paths
-  std::set<std::string> seen_dirs;               // canonical paths: a link cycle is walked once
+  // Files and folders are told apart by (device, inode): each is read once
+  // however many links lead to it, and a link cycle ends.
+  struct Seen {
+    std::string soname;
+    std::vector<std::pair<bool, std::string>> names;  // (is a link, path as walked)
+  };
+  std::map<std::pair<dev_t, ino_t>, Seen> files;
+  std::set<std::pair<dev_t, ino_t>> seen_dirs;
   std::vector<fs::path> todo = {fs::path(dir)};
-  std::vector<std::pair<std::string, std::string>> found;  // (path as walked, soname)
   size_t guard = 0;
   while (!todo.empty()) {
     fs::path d = todo.back();
     todo.pop_back();
-    fs::path canon = fs::canonical(d, ec);
-    if (ec || !seen_dirs.insert(canon.string()).second) continue;
+    struct stat ds {};
+    if (::stat(d.c_str(), &ds) != 0 || !seen_dirs.insert({ds.st_dev, ds.st_ino}).second) continue;
     std::vector<fs::directory_entry> entries;
     for (auto it = fs::directory_iterator(d, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
       entries.push_back(*it);
@@ -128,38 +135,58 @@ Expected<std::vector<LibraryFile>> find_libraries(const std::string& dir, const 
     for (const auto& entry : entries) {
       if (++guard > 2000000) return Error{ErrorCode::kInvalid, dir + ": more than two million entries"};
       std::error_code e2;
+      std::string name = entry.path().filename().string();
+      // The type readdir gave, no system call: most entries are plain
+      // files that cannot be libraries.
       bool link = entry.is_symlink(e2);
-      fs::path target = entry.path();
+      if (e2) continue;
+      bool may_be_library = name.find(".so") != std::string::npos;
+      if (!link && !may_be_library && !entry.is_directory(e2)) continue;
       if (link) {
         fs::path real = fs::canonical(entry.path(), e2);
         if (e2) continue;  // a dangling link holds no library
-        if (!options.follow_links_out && !inside(real, root) && real != root) continue;
-        target = real;
+        bool in_tree = inside(real, root) || real == root;
+        if (!in_tree && !options.follow_links_out) continue;
+        std::string r = real.string();
+        if (r == "/proc" || r == "/sys" || r == "/dev" || r.rfind("/proc/", 0) == 0 || r.rfind("/sys/", 0) == 0 ||
+            r.rfind("/dev/", 0) == 0)
+          continue;
       }
-      auto tst = fs::status(target, e2);
-      if (e2) continue;
-      if (fs::is_directory(tst)) {
+      struct stat es {};
+      if (::stat(entry.path().c_str(), &es) != 0) continue;
+      if (S_ISDIR(es.st_mode)) {
         todo.push_back(entry.path());
         continue;
       }
-      if (!fs::is_regular_file(tst)) continue;
-      fs::path real = fs::canonical(target, e2);
-      if (e2 || !seen_files.insert(real.string()).second) continue;
-      bool is_dyn = false;
-      auto soname = probe_shared_object(real.string(), is_dyn);
-      if (!soname) continue;
-      std::string name = entry.path().filename().string();
-      if (soname->empty()) {
-        if (name.find(".so") == std::string::npos) continue;  // an executable
-        soname = name;
+      if (!S_ISREG(es.st_mode) || !may_be_library) continue;
+      auto [it, fresh] = files.try_emplace({es.st_dev, es.st_ino});
+      if (fresh) {
+        Probe p = probe_shared_object(entry.path().string(), it->second.soname);
+        if (p == Probe::kMalformed)
+          return Error{ErrorCode::kInvalid, entry.path().string() + ": starts like an ELF file but is not valid ELF"};
+        if (p != Probe::kLibrary) {
+          it->second.soname = "\n";  // not a library: remembered so that other names skip it
+          continue;
+        }
+      } else if (it->second.soname == "\n") {
+        continue;
       }
-      found.emplace_back(entry.path().string(), *soname);
+      it->second.names.emplace_back(link, entry.path().string());
     }
   }
-  std::sort(found.begin(), found.end());
-  for (const auto& [path, soname] : found) by_soname.emplace(soname, path);
+  // One name per file: the regular file itself when the walk met it, else
+  // the first link in sorted order; one file per key.
+  std::map<std::string, LibraryFile> by_key;
+  for (auto& [id, f] : files) {
+    if (f.soname == "\n" || f.names.empty()) continue;
+    std::sort(f.names.begin(), f.names.end());  // regular files (false) first, then by path
+    const std::string& path = f.names.front().second;
+    std::string key = f.soname.empty() ? fs::path(path).filename().string() : f.soname;
+    auto [it, fresh] = by_key.try_emplace(key, LibraryFile{key, f.soname, path});
+    if (!fresh && path < it->second.path) it->second.path = path;
+  }
   std::vector<LibraryFile> out;
-  for (const auto& [soname, path] : by_soname) out.push_back({soname, path});
+  for (auto& [key, l] : by_key) out.push_back(std::move(l));
   return out;
 }
 
@@ -167,8 +194,8 @@ TreeDiff diff_library_sets(const std::vector<Model>& old_libs, const std::vector
                            const Suppressions& sup, const DiffOptions& options) {
   TreeDiff t;
   std::map<std::string, const Model*> olds, news;
-  for (const auto& m : old_libs) olds.emplace(m.soname, &m);
-  for (const auto& m : new_libs) news.emplace(m.soname, &m);
+  for (const auto& m : old_libs) olds.emplace(library_key(m), &m);
+  for (const auto& m : new_libs) news.emplace(library_key(m), &m);
   std::set<std::string> new_taken;
   std::vector<const Model*> unpaired_old;
   for (const auto& [soname, m] : olds) {
@@ -184,15 +211,15 @@ TreeDiff diff_library_sets(const std::vector<Model>& old_libs, const std::vector
     // A successor under another SONAME of the same name stem.
     const Model* successor = nullptr;
     for (const auto& [soname, n] : news)
-      if (!new_taken.count(soname) && !olds.count(soname) && soname_stem(soname) == soname_stem(m->soname)) {
+      if (!new_taken.count(soname) && !olds.count(soname) && soname_stem(soname) == soname_stem(library_key(*m))) {
         successor = n;
         break;
       }
     if (successor) {
-      new_taken.insert(successor->soname);
-      t.libraries.push_back({m->soname, diff_models(*m, *successor, sup, options)});
+      new_taken.insert(library_key(*successor));
+      t.libraries.push_back({library_key(*m), diff_models(*m, *successor, sup, options)});
     } else {
-      t.libraries.push_back({m->soname, lone_library(*m, true, sup)});
+      t.libraries.push_back({library_key(*m), lone_library(*m, true, sup)});
     }
   }
   for (const auto& [soname, n] : news)
@@ -213,7 +240,6 @@ Expected<TreeDiff> diff_trees(const TreeSide& old_side, const TreeSide& new_side
     for (const auto& l : *libs) {
       auto m = read_library(l.path, in[i]->read);
       if (!m.ok()) return m.error();
-      if (m->soname.empty()) m->soname = l.soname;
       sides[i].push_back(std::move(*m));
     }
     std::optional<std::vector<std::string>> headers = in[i]->headers;

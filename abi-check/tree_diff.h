@@ -19,9 +19,13 @@
 namespace ltskit::abi {
 
 struct LibraryFile {
-  std::string soname;  // DT_SONAME, or the file name when the library has none
-  std::string path;    // the regular file
+  std::string key;     // what pairs it: its SONAME, or its file name when it has none (library_key)
+  std::string soname;  // DT_SONAME; "" when it has none
+  std::string path;    // the file: the regular file itself when it is in the tree, else a link to it
 };
+
+// What pairs a library with its counterpart: its SONAME, else its file name.
+std::string library_key(const Model& model);
 
 struct FindOptions {
   // Follow symbolic links that lead out of the tree (a published generation
@@ -29,11 +33,13 @@ struct FindOptions {
   bool follow_links_out = true;
 };
 
-// The shared libraries under `dir`: ELF files of type ET_DYN that have a
-// SONAME or a name containing ".so" (position-independent executables are
-// not libraries), each SONAME once (the first path in sorted order), sorted
-// by SONAME. Errors name the path: kNotFound when `dir` does not exist,
-// kInvalid when it is not a folder, kIo when it cannot be read.
+// The shared libraries under `dir`: files whose name contains ".so" (as
+// every shared library's does: libfoo.so.1, foo.cpython-311.so) that are
+// ELF of type ET_DYN, each SONAME once (a library without one goes by its
+// file name), sorted by SONAME; of several files with one SONAME, the one
+// named like it, else the first path in sorted order. Other files are
+// never opened, so executables are never taken for libraries. Errors name the path: kNotFound when `dir` does not
+// exist, kInvalid when it is not a folder, kIo when it cannot be read.
 Expected<std::vector<LibraryFile>> find_libraries(const std::string& dir, const FindOptions& options = {});
 
 // The SONAME's name stem: "libfoo" for "libfoo.so.1.2" and "libfoo-1.0.so.3".

@@ -953,7 +953,7 @@ TEST_F(Demo, TheAbiGateHoldsBackAMajorReleaseAndLetsACompatibleChangeThrough) {
   ASSERT_TRUE(v2.count("libgreetxx.so.1")) << g2.dump();
   EXPECT_EQ(v2["libgreetxx.so.1"]["verdict"], "compatible");
   EXPECT_FALSE(v2["libgreetxx.so.1"]["blocked"].get<bool>());
-  EXPECT_FALSE(v2.count("libsafe.so.1")) << "libsafe did not change: no new verdict";
+  EXPECT_EQ(v2["libsafe.so.1"]["verdict"], "unchanged");  // the same store path: nothing to compare
   std::ifstream mf(root / ".generations/abi-test/2/manifest.json");
   json manifest = json::parse(mf, nullptr, false);
   EXPECT_EQ(manifest["abi"]["compared_with"], 1) << manifest.dump();
@@ -1013,6 +1013,36 @@ TEST_F(Demo, TheAbiGateHoldsBackAMajorReleaseAndLetsACompatibleChangeThrough) {
   EXPECT_EQ(verdicts(g4["abi"])["libsafe.so.1"]["verdict"], "incompatible");
   EXPECT_EQ(fs::read_symlink(root / "abi-test"), fs::path(".generations/abi-test/3"));
   EXPECT_EQ(ltskit({"verify", "abi-test"}).code, 0);
+
+  // A hand-damaged ABI index: verify names the field; the next publish
+  // notes it and reads the generation's store paths instead.
+  fs::path index = root / ".generations/abi-test/.abi/3/index.json";
+  json idx = json::parse(std::ifstream(index), nullptr, false);
+  ASSERT_TRUE(idx["packages"]["libsafe"]["libraries"].is_array()) << idx.dump();
+  idx["packages"]["libsafe"]["libraries"][0]["dump"] = 7;
+  fs::permissions(index, fs::perms::owner_write, fs::perm_options::add);
+  std::ofstream(index) << idx.dump();
+  CliRun damaged = ltskit({"verify", "abi-test"});
+  EXPECT_EQ(damaged.code, 1);
+  EXPECT_NE(damaged.err.find("packages.libsafe.libraries[0].dump"), std::string::npos) << damaged.err;
+  CliRun again = ltskit({"publish", "abi-test", "--force", "after a damaged index", "--json"});
+  ASSERT_EQ(again.code, 0) << again.err;
+  json g5 = json::parse(again.out, nullptr, false);
+  EXPECT_NE(g5["abi"].dump().find("compared through its store paths"), std::string::npos) << g5.dump();
+  EXPECT_EQ(ltskit({"verify", "abi-test"}).code, 0);
+
+  // A library that leaves the channel with its package is a break.
+  std::ifstream cin2(chfile);
+  ch.assign(std::istreambuf_iterator<char>(cin2), std::istreambuf_iterator<char>());
+  cin2.close();
+  pos = ch.find(", \"libgreetxx\"");
+  ASSERT_NE(pos, std::string::npos) << ch;
+  ch.erase(pos, std::string(", \"libgreetxx\"").size());
+  std::ofstream(chfile) << ch;
+  CliRun dropped = ltskit({"publish", "abi-test", "--json"});
+  EXPECT_EQ(dropped.code, 3) << dropped.err;
+  EXPECT_NE(dropped.err.find("library-removed: library libgreetxx.so.1 removed"), std::string::npos) << dropped.err;
+  EXPECT_NE(dropped.err.find("the channel no longer publishes libgreetxx"), std::string::npos) << dropped.err;
 }
 
 // Issue 9 on the demo: the patch-level fix for CVE-2026-1001 is found and

@@ -30,7 +30,7 @@ nlohmann::json gate_json(const publish::GateResult& g) {
   for (const auto& l : g.libraries)
     libs.push_back({{"attr", l.attr},
                     {"soname", l.soname},
-                    {"verdict", l.checked ? abi::verdict_name(l.verdict) : "baseline"},
+                    {"verdict", l.verdict_text()},
                     {"blocked", l.blocked()},
                     {"blocking", l.blocking},
                     {"rule", l.rule},
@@ -136,14 +136,14 @@ void define_publish(CLI::App& app, CommandContext& ctx) {
                     << short_id(r.generation->commit) << ")" << (r.unchanged ? ", unchanged" : "") << "\n";
           size_t checked = 0, breaks = 0;
           for (const auto& l : r.gate.libraries) {
-            checked += l.checked ? 1 : 0;
+            checked += l.checked && !l.unchanged ? 1 : 0;
             breaks += l.verdict == abi::Verdict::kIncompatible ? 1 : 0;
           }
           if (!r.gate.libraries.empty())
             std::cout << "ABI: " << r.gate.libraries.size() << " librar" << (r.gate.libraries.size() == 1 ? "y" : "ies")
-                      << (checked ? ", " + std::to_string(checked) + " compared with generation " +
-                                        std::to_string(r.gate.against.value_or(0))
-                                  : std::string(" recorded as the baseline"))
+                      << (!r.gate.against ? std::string(" recorded as the baseline")
+                                          : ", " + std::to_string(checked) + " compared with generation " +
+                                                std::to_string(*r.gate.against))
                       << (breaks ? ", " + std::to_string(breaks) + " incompatible (allowed by policy)" : "") << "\n";
         }
         ctx.report(outcome);
@@ -250,6 +250,7 @@ void define_publish(CLI::App& app, CommandContext& ctx) {
       ctx.action = [&ctx, o]() -> Status {
         LTS_RETURN_IF_ERROR(validate_channel_name(o->channel));
         LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kRead, "ltskit abi"));
+        LTS_RETURN_IF_ERROR(require_registered_channel(ws.db(), o->channel));
         LTS_ASSIGN_OR_RETURN(auto rows, publish::last_abi_verdicts(ws.db(), o->channel));
         if (o->json) {
           nlohmann::json arr = nlohmann::json::array();

@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "abi-check/loader.h"
 #include "abi-check/model_json.h"
@@ -26,6 +27,7 @@ const Schema& publish_schema() {
 -- Every library the ABI gate judged: one row per library per gate run.
 CREATE TABLE abi_reports (
   id          INTEGER PRIMARY KEY,
+  run_id      INTEGER NOT NULL, -- one per gate run of the channel: `ltskit abi` shows the last
   channel     TEXT NOT NULL,
   commit_id   TEXT NOT NULL,   -- the channel head the new libraries were built from
   generation  INTEGER,         -- the generation published; NULL when the gate held it back
@@ -33,7 +35,7 @@ CREATE TABLE abi_reports (
   soname      TEXT NOT NULL,
   old_file    TEXT NOT NULL,   -- '' when the library is new
   new_file    TEXT NOT NULL,   -- '' when it is gone
-  verdict     TEXT NOT NULL CHECK (verdict IN ('no-change', 'compatible', 'incompatible', 'baseline')),
+  verdict     TEXT NOT NULL CHECK (verdict IN ('no-change', 'compatible', 'incompatible', 'baseline', 'unchanged')),
   blocked     INTEGER NOT NULL,
   blocking    TEXT NOT NULL,   -- JSON array: the changes the policy held back
   rule        TEXT NOT NULL,
@@ -41,7 +43,7 @@ CREATE TABLE abi_reports (
   report      TEXT NOT NULL,   -- abi-check's JSON report; '' for a baseline
   checked_at  TEXT NOT NULL
 );
-CREATE INDEX abi_reports_channel ON abi_reports(channel, attr, soname, id);
+CREATE INDEX abi_reports_channel ON abi_reports(channel, run_id);
 )sql"},
                                  },
                                  {}};
@@ -96,27 +98,24 @@ Result<std::optional<std::vector<std::string>>> package_headers(const std::map<s
   return std::optional<std::vector<std::string>>(std::move(*listed));
 }
 
-// Every shared library the package's outputs hold (links out of a store
-// path are not followed: they belong to other packages), read with the
-// package's debug output when it has one.
+// Every shared library the package's outputs publish, links out of them
+// included (a symlinkJoin publishes other packages' libraries as its
+// own), read with the package's debug output when it has one.
 Result<std::vector<abi::Model>> read_package_libraries(const std::map<std::string, std::string>& outputs) {
   abi::ReadOptions read;
   if (auto d = outputs.find("debug"); d != outputs.end()) read.debug_dir = (fs::path(d->second) / "lib/debug").string();
   std::vector<abi::Model> out;
-  std::set<std::string> sonames;
+  std::set<std::string> keys;
   for (const auto& [name, path] : outputs) {
     if (name == "debug") continue;
     std::error_code ec;
     if (!fs::is_directory(path, ec)) continue;
-    abi::FindOptions fo;
-    fo.follow_links_out = false;
-    auto libs = abi::find_libraries(path, fo);
+    auto libs = abi::find_libraries(path);
     if (!libs.ok()) return from_abi_error(libs.error());
     for (const auto& l : *libs) {
-      if (!sonames.insert(l.soname).second) continue;
+      if (!keys.insert(l.key).second) continue;
       auto m = abi::read_library(l.path, read);
       if (!m.ok()) return from_abi_error(m.error());
-      if (m->soname.empty()) m->soname = l.soname;
       out.push_back(std::move(*m));
     }
   }
@@ -131,6 +130,63 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 
 }  // namespace
 
+Result<AbiIndex> read_abi_index(const fs::path& abi_dir) {
+  fs::path file = abi_dir / "index.json";
+  LTS_ASSIGN_OR_RETURN(nlohmann::json j, read_json_file(file));
+  std::string where = file.string() + ": ";
+  auto fmt = j.find("format");
+  if (fmt == j.end() || !fmt->is_string() || *fmt != kIndexFormat)
+    return invalid(where + "'format' is not \"" + kIndexFormat + "\"");
+  auto ver = j.find("format_version");
+  if (ver == j.end() || !ver->is_number_integer()) return invalid(where + "'format_version' is not an integer");
+  if (ver->get<int64_t>() != 1)
+    return unsupported(where + "format_version " + std::to_string(ver->get<int64_t>()) + " is not 1");
+  auto pkgs = j.find("packages");
+  if (pkgs == j.end() || !pkgs->is_object()) return invalid(where + "'packages' is not an object");
+  AbiIndex index;
+  for (auto it = pkgs->begin(); it != pkgs->end(); ++it) {
+    std::string at = where + "packages." + it.key();
+    if (!it->is_object()) return invalid(at + " is not an object");
+    AbiIndex::Package pkg;
+    auto outputs = it->find("outputs");
+    if (outputs == it->end() || !outputs->is_object()) return invalid(at + ".outputs is not an object");
+    for (auto o = outputs->begin(); o != outputs->end(); ++o) {
+      if (!o->is_string()) return invalid(at + ".outputs." + o.key() + " is not a string");
+      pkg.outputs[o.key()] = o->get<std::string>();
+    }
+    auto headers = it->find("headers");
+    if (headers != it->end() && !headers->is_null()) {
+      if (!headers->is_array()) return invalid(at + ".headers is neither a list nor null");
+      std::vector<std::string> hs;
+      for (const auto& h : *headers) {
+        if (!h.is_string()) return invalid(at + ".headers has an entry that is not a string");
+        hs.push_back(h.get<std::string>());
+      }
+      pkg.headers = std::move(hs);
+    }
+    auto libs = it->find("libraries");
+    if (libs == it->end() || !libs->is_array()) return invalid(at + ".libraries is not a list");
+    for (size_t i = 0; i < libs->size(); ++i) {
+      const auto& l = (*libs)[i];
+      std::string li = at + ".libraries[" + std::to_string(i) + "]";
+      if (!l.is_object()) return invalid(li + " is not an object");
+      AbiIndex::Library lib;
+      for (auto [key, dst] :
+           {std::pair<const char*, std::string*>{"soname", &lib.key}, {"file", &lib.file}, {"dump", &lib.dump}}) {
+        auto f = l.find(key);
+        if (f == l.end() || !f->is_string() || f->get<std::string>().empty())
+          return invalid(li + "." + key + " is not a non-empty string");
+        *dst = f->get<std::string>();
+      }
+      if (lib.dump.find('/') != std::string::npos || lib.dump[0] == '.')
+        return invalid(li + ".dump '" + lib.dump + "' is not a file name");
+      pkg.libraries.push_back(std::move(lib));
+    }
+    index.packages[it.key()] = std::move(pkg);
+  }
+  return index;
+}
+
 Result<GateResult> run_abi_gate(const GateInput& in, Progress& progress) {
   GateResult result;
   result.against = in.current;
@@ -142,7 +198,8 @@ Result<GateResult> run_abi_gate(const GateInput& in, Progress& progress) {
 
   // What the live generation published, and the ABI it kept.
   std::map<std::string, std::map<std::string, std::string>> current_outputs;
-  nlohmann::json old_index = nlohmann::json::object();
+  AbiIndex old_index;
+  std::vector<std::string> gate_notes;
   if (in.current) {
     auto m = read_json_file(in.current_dir / "manifest.json");
     if (m.ok())
@@ -150,124 +207,170 @@ Result<GateResult> run_abi_gate(const GateInput& in, Progress& progress) {
         for (const auto& pkg : *p)
           if (pkg.is_object() && pkg.contains("attr") && pkg["attr"].is_string())
             current_outputs[pkg["attr"].get<std::string>()] = outputs_of(pkg.value("outputs", nlohmann::json()));
-    auto idx = read_json_file(in.current_abi_dir / "index.json");
-    if (idx.ok() && idx->value("format", "") == kIndexFormat)
-      if (auto p = idx->find("packages"); p != idx->end() && p->is_object()) old_index = *p;
+    std::error_code ec;
+    if (fs::exists(in.current_abi_dir / "index.json", ec)) {
+      auto idx = read_abi_index(in.current_abi_dir);
+      if (idx.ok()) old_index = std::move(*idx);
+      else
+        gate_notes.push_back(idx.error().message() + "; generation " + std::to_string(*in.current) +
+                             " was compared through its store paths");
+    }
   }
+  auto old_entry_of = [&](const std::string& attr) -> const AbiIndex::Package* {
+    auto it = old_index.packages.find(attr);
+    auto cur = current_outputs.find(attr);
+    // An entry that does not describe what the generation published is no entry.
+    if (it == old_index.packages.end() || cur == current_outputs.end() || it->second.outputs != cur->second)
+      return nullptr;
+    return &it->second;
+  };
 
+  // The libraries compared, channel-wide: a library may move from one
+  // package to another. Packages whose out paths did not change publish the
+  // same files on both sides and are left out of the comparison.
+  std::vector<abi::Model> old_libs, new_libs;
+  std::map<std::string, std::string> old_owner, new_owner;  // library path -> attr
+  std::vector<std::string> old_headers, new_headers;
+  bool old_any_headers = false, new_any_headers = false;
+  auto add_headers = [](const std::optional<std::vector<std::string>>& h, std::vector<std::string>& all, bool& any) {
+    if (!h) return;
+    any = true;
+    all.insert(all.end(), h->begin(), h->end());
+  };
+  std::set<std::string> unchanged_attrs;
   nlohmann::json index_packages = nlohmann::json::object();
   size_t dump_number = 0;
+  auto index_entry = [](const std::map<std::string, std::string>& outputs,
+                        const std::optional<std::vector<std::string>>& headers) {
+    return nlohmann::json{{"outputs", outputs},
+                          {"headers", headers ? nlohmann::json(*headers) : nlohmann::json()},
+                          {"libraries", nlohmann::json::array()}};
+  };
   progress.begin("checking the ABI of " + std::to_string(in.published.size()) + " package(s)", in.published.size());
   size_t done = 0;
   for (const auto& p : in.published) {
     progress.update(done++, p.attr);
     auto cur = current_outputs.find(p.attr);
     bool unchanged = cur != current_outputs.end() && cur->second == p.outputs;
-    const nlohmann::json* old_entry = nullptr;
-    if (auto it = old_index.find(p.attr); it != old_index.end() && it->is_object()) old_entry = &*it;
+    const AbiIndex::Package* old_entry = old_entry_of(p.attr);
+    if (unchanged) unchanged_attrs.insert(p.attr);
 
-    nlohmann::json entry = {{"outputs", p.outputs}, {"libraries", nlohmann::json::array()}};
-    if (unchanged && old_entry && outputs_of(old_entry->value("outputs", nlohmann::json())) == p.outputs &&
-        old_entry->contains("libraries") && (*old_entry)["libraries"].is_array()) {
+    if (unchanged && old_entry) {
       // The same build: its dumps carry over.
-      bool carried = true;
-      nlohmann::json libs = nlohmann::json::array();
-      for (const auto& l : (*old_entry)["libraries"]) {
-        std::string dump = l.value("dump", "");
-        if (dump.empty() || dump.find('/') != std::string::npos || dump[0] == '.') {
-          carried = false;
-          break;
-        }
+      nlohmann::json entry = index_entry(p.outputs, old_entry->headers);
+      for (const auto& l : old_entry->libraries) {
         std::string name = std::to_string(++dump_number) + ".json";
         std::error_code ec;
-        fs::create_hard_link(in.current_abi_dir / dump, in.abi_dir / name, ec);
-        if (ec) fs::copy_file(in.current_abi_dir / dump, in.abi_dir / name, ec);
-        if (ec) {
-          carried = false;
-          break;
-        }
-        nlohmann::json copy = l;
-        copy["dump"] = name;
-        libs.push_back(copy);
+        fs::create_hard_link(in.current_abi_dir / l.dump, in.abi_dir / name, ec);
+        if (ec) fs::copy_file(in.current_abi_dir / l.dump, in.abi_dir / name, ec);
+        if (ec)
+          return io_error("cannot keep the ABI dump " + (in.current_abi_dir / l.dump).string() + " of " + l.key + ": " +
+                          ec.message());
+        entry["libraries"].push_back({{"soname", l.key}, {"file", l.file}, {"dump", name}});
+        LibraryVerdict v;
+        v.attr = p.attr;
+        v.soname = l.key;
+        v.old_file = v.new_file = l.file;
+        v.checked = true;
+        v.unchanged = true;
+        result.libraries.push_back(std::move(v));
       }
-      if (carried) {
-        entry["headers"] = old_entry->value("headers", nlohmann::json());
-        entry["libraries"] = libs;
-        index_packages[p.attr] = entry;
-        continue;
-      }
-      entry["libraries"] = nlohmann::json::array();
+      add_headers(old_entry->headers, old_headers, old_any_headers);
+      add_headers(old_entry->headers, new_headers, new_any_headers);
+      index_packages[p.attr] = std::move(entry);
+      continue;
     }
 
     // The new build: read, dump.
-    LTS_ASSIGN_OR_RETURN(std::vector<abi::Model> new_libs, read_package_libraries(p.outputs));
-    LTS_ASSIGN_OR_RETURN(auto new_headers, package_headers(p.outputs));
-    entry["headers"] = new_headers ? nlohmann::json(*new_headers) : nlohmann::json();
-    for (const auto& m : new_libs) {
+    LTS_ASSIGN_OR_RETURN(std::vector<abi::Model> libs, read_package_libraries(p.outputs));
+    LTS_ASSIGN_OR_RETURN(auto headers, package_headers(p.outputs));
+    nlohmann::json entry = index_entry(p.outputs, headers);
+    for (auto& m : libs) {
       std::string name = std::to_string(++dump_number) + ".json";
       LTS_RETURN_IF_ERROR(write_plain(in.abi_dir / name, abi::model_to_json(m)));
-      entry["libraries"].push_back({{"soname", m.soname}, {"file", m.path}, {"dump", name}});
-    }
-    index_packages[p.attr] = entry;
-    if (unchanged) continue;  // the same build, published before the gate kept dumps
-
-    // The old side: the live generation's dumps, else its store paths.
-    std::vector<abi::Model> old_libs;
-    std::optional<std::vector<std::string>> old_headers;
-    bool baseline = !in.current;
-    if (old_entry && old_entry->contains("libraries") && (*old_entry)["libraries"].is_array()) {
-      for (const auto& l : (*old_entry)["libraries"]) {
-        std::string dump = l.value("dump", "");
-        if (dump.empty() || dump.find('/') != std::string::npos || dump[0] == '.')
-          return invalid((in.current_abi_dir / "index.json").string() + ": packages." + p.attr +
-                         ": a library's 'dump' is not a file name");
-        auto m = abi::load_abi((in.current_abi_dir / dump).string());
-        if (!m.ok()) return from_abi_error(m.error());
-        if (m->soname.empty()) m->soname = l.value("soname", "");
-        old_libs.push_back(std::move(*m));
-      }
-      if (auto h = old_entry->find("headers"); h != old_entry->end() && h->is_array())
-        old_headers = h->get<std::vector<std::string>>();
-    } else if (cur != current_outputs.end()) {
-      for (const auto& [o, path] : cur->second) {
-        std::error_code ec;
-        if (!fs::exists(path, ec))
-          return not_found("store path " + path + " of generation " + std::to_string(*in.current) +
-                           " is gone (package " + p.attr + "); run 'ltskit verify'");
-      }
-      LTS_ASSIGN_OR_RETURN(old_libs, read_package_libraries(cur->second));
-      LTS_ASSIGN_OR_RETURN(old_headers, package_headers(cur->second));
-    }
-
-    if (baseline) {
-      for (const auto& m : new_libs) {
+      entry["libraries"].push_back({{"soname", abi::library_key(m)}, {"file", m.path}, {"dump", name}});
+      if (unchanged) {
+        // Published before the gate kept dumps: the same files on both sides.
         LibraryVerdict v;
         v.attr = p.attr;
-        v.soname = m.soname;
-        v.new_file = m.path;
-        if (!m.has_debug_info) v.notes.push_back(m.path + " has no debug info: its ABI is its symbols only");
+        v.soname = abi::library_key(m);
+        v.old_file = v.new_file = m.path;
+        v.checked = true;
+        v.unchanged = true;
         result.libraries.push_back(std::move(v));
+        continue;
       }
+      new_owner[m.path] = p.attr;
+      new_libs.push_back(std::move(m));
+    }
+    add_headers(headers, new_headers, new_any_headers);
+    if (unchanged) add_headers(headers, old_headers, old_any_headers);
+    index_packages[p.attr] = std::move(entry);
+  }
+
+  // The old side: every package of the live generation that changed or is
+  // gone, from its dumps, else from its store paths (GC roots keep them).
+  for (const auto& [attr, outputs] : current_outputs) {
+    if (unchanged_attrs.count(attr)) continue;
+    if (const AbiIndex::Package* e = old_entry_of(attr)) {
+      for (const auto& l : e->libraries) {
+        auto m = abi::load_abi((in.current_abi_dir / l.dump).string());
+        if (!m.ok()) return from_abi_error(m.error());
+        old_owner[m->path] = attr;
+        old_libs.push_back(std::move(*m));
+      }
+      add_headers(e->headers, old_headers, old_any_headers);
       continue;
     }
+    for (const auto& [o, path] : outputs) {
+      std::error_code ec;
+      if (!fs::exists(path, ec))
+        return not_found("store path " + path + " of generation " + std::to_string(*in.current) + " is gone (package " +
+                         attr + "); run 'ltskit verify'");
+    }
+    LTS_ASSIGN_OR_RETURN(auto libs, read_package_libraries(outputs));
+    LTS_ASSIGN_OR_RETURN(auto headers, package_headers(outputs));
+    for (auto& m : libs) {
+      old_owner[m.path] = attr;
+      old_libs.push_back(std::move(m));
+    }
+    add_headers(headers, old_headers, old_any_headers);
+  }
+  progress.end();
+
+  if (!in.current) {
+    // The channel's first generation: the baseline.
+    for (const auto& m : new_libs) {
+      LibraryVerdict v;
+      v.attr = new_owner[m.path];
+      v.soname = abi::library_key(m);
+      v.new_file = m.path;
+      if (!m.has_debug_info) v.notes.push_back(m.path + " has no debug info: its ABI is its symbols only");
+      result.libraries.push_back(std::move(v));
+    }
+  } else {
     abi::DiffOptions options;
-    options.old_headers = old_headers;
-    options.new_headers = new_headers;
+    if (old_any_headers) options.old_headers = old_headers;
+    if (new_any_headers) options.new_headers = new_headers;
     abi::TreeDiff diff = abi::diff_library_sets(old_libs, new_libs, policy.abi_suppressions, options);
     for (const auto& lib : diff.libraries) {
       LibraryVerdict v;
-      v.attr = p.attr;
       v.soname = lib.soname;
       v.old_file = lib.diff.old_path;
       v.new_file = lib.diff.new_path;
+      v.attr = !v.new_file.empty() ? new_owner[v.new_file] : old_owner[v.old_file];
       v.checked = true;
       v.verdict = lib.diff.verdict;
       v.report = abi::report_json(lib.diff);
+      bool gone = v.new_file.empty() && !current_outputs.empty() &&
+                  std::none_of(in.published.begin(), in.published.end(),
+                               [&](const SnapshotPackage& p) { return p.attr == v.attr; });
       for (const auto& c : lib.diff.changes) {
         if (c.suppressed || c.kind == abi::ChangeKind::kHarmless || c.kind == abi::ChangeKind::kPrivateTypeChanged)
           continue;
         if (allowed.count(c.kind)) continue;
-        v.blocking.push_back(std::string(abi::change_kind_name(c.kind)) + ": " + c.detail);
+        v.blocking.push_back(std::string(abi::change_kind_name(c.kind)) + ": " + c.detail +
+                             (gone ? " (the channel no longer publishes " + v.attr + ")" : ""));
       }
       if (v.blocked()) v.rule = rule;
       bool both = !v.old_file.empty() && !v.new_file.empty();
@@ -279,48 +382,10 @@ Result<GateResult> run_abi_gate(const GateInput& in, Progress& progress) {
       result.libraries.push_back(std::move(v));
     }
   }
-  // A package the channel no longer publishes takes its libraries with it.
-  std::set<std::string> now_published;
-  for (const auto& p : in.published) now_published.insert(p.attr);
-  for (const auto& [attr, outputs] : current_outputs) {
-    if (now_published.count(attr)) continue;
-    std::vector<abi::Model> old_libs;
-    auto it = old_index.find(attr);
-    if (it != old_index.end() && it->is_object() && it->contains("libraries") && (*it)["libraries"].is_array()) {
-      for (const auto& l : (*it)["libraries"]) {
-        abi::Model m;
-        m.soname = l.value("soname", "");
-        m.path = l.value("file", "");
-        if (!m.soname.empty()) old_libs.push_back(std::move(m));
-      }
-    } else {
-      bool present = true;
-      for (const auto& [o, path] : outputs) {
-        std::error_code ec;
-        present = present && fs::exists(path, ec);
-      }
-      if (present) {
-        LTS_ASSIGN_OR_RETURN(old_libs, read_package_libraries(outputs));
-      }
-    }
-    abi::TreeDiff diff = abi::diff_library_sets(old_libs, {}, policy.abi_suppressions);
-    for (const auto& lib : diff.libraries) {
-      LibraryVerdict v;
-      v.attr = attr;
-      v.soname = lib.soname;
-      v.old_file = lib.diff.old_path;
-      v.checked = true;
-      v.verdict = lib.diff.verdict;
-      v.report = abi::report_json(lib.diff);
-      for (const auto& c : lib.diff.changes)
-        if (!c.suppressed && !allowed.count(c.kind))
-          v.blocking.push_back(std::string(abi::change_kind_name(c.kind)) + ": " + c.detail +
-                               " (the channel no longer publishes " + attr + ")");
-      if (v.blocked()) v.rule = rule;
-      result.libraries.push_back(std::move(v));
-    }
-  }
-  progress.end();
+  for (auto& l : result.libraries) l.notes.insert(l.notes.end(), gate_notes.begin(), gate_notes.end());
+  std::sort(result.libraries.begin(), result.libraries.end(), [](const LibraryVerdict& a, const LibraryVerdict& b) {
+    return std::tie(a.attr, a.soname) < std::tie(b.attr, b.soname);
+  });
   nlohmann::json index = {{"format", kIndexFormat}, {"format_version", 1}, {"packages", index_packages}};
   LTS_RETURN_IF_ERROR(write_plain(in.abi_dir / "index.json", index.dump(1) + "\n"));
   return result;
@@ -330,26 +395,29 @@ Status record_abi_verdicts(Database& db, const std::string& channel, const std::
                            std::optional<int64_t> generation, const GateResult& r) {
   std::string at = now_utc();
   return db.transaction([&]() -> Status {
+    LTS_ASSIGN_OR_RETURN(Statement next, db.prepare("SELECT COALESCE(MAX(run_id), 0) + 1 FROM abi_reports"));
+    int64_t run = 1;
+    LTS_RETURN_IF_ERROR(next.each_row([&] { run = next.integer(0); }));
     LTS_ASSIGN_OR_RETURN(
         Statement ins,
-        db.prepare("INSERT INTO abi_reports(channel, commit_id, generation, attr, soname, old_file, new_file, verdict, "
-                   "blocked, blocking, rule, notes, report, checked_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        db.prepare("INSERT INTO abi_reports(run_id, channel, commit_id, generation, attr, soname, old_file, new_file, "
+                   "verdict, blocked, blocking, rule, notes, report, checked_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     for (const auto& l : r.libraries) {
-      ins.bind(1, channel).bind(2, commit);
-      if (generation) ins.bind(3, *generation);
-      else ins.bind_null(3);
-      ins.bind(4, l.attr)
-          .bind(5, l.soname)
-          .bind(6, l.old_file)
-          .bind(7, l.new_file)
-          .bind(8, l.checked ? abi::verdict_name(l.verdict) : "baseline")
-          .bind(9, int64_t{l.blocked() ? 1 : 0})
-          .bind(10, nlohmann::json(l.blocking).dump())
-          .bind(11, l.rule)
-          .bind(12, nlohmann::json(l.notes).dump())
-          .bind(13, l.report)
-          .bind(14, at);
+      ins.bind(1, run).bind(2, channel).bind(3, commit);
+      if (generation) ins.bind(4, *generation);
+      else ins.bind_null(4);
+      ins.bind(5, l.attr)
+          .bind(6, l.soname)
+          .bind(7, l.old_file)
+          .bind(8, l.new_file)
+          .bind(9, l.verdict_text())
+          .bind(10, int64_t{l.blocked() ? 1 : 0})
+          .bind(11, nlohmann::json(l.blocking).dump())
+          .bind(12, l.rule)
+          .bind(13, nlohmann::json(l.notes).dump())
+          .bind(14, l.report)
+          .bind(15, at);
       LTS_RETURN_IF_ERROR(ins.run());
     }
     return ok_status();
@@ -359,9 +427,9 @@ Status record_abi_verdicts(Database& db, const std::string& channel, const std::
 Result<std::vector<StoredVerdict>> last_abi_verdicts(Database& db, const std::string& channel) {
   LTS_ASSIGN_OR_RETURN(Statement q,
                        db.prepare("SELECT attr, soname, commit_id, checked_at, generation, verdict, blocked, blocking, "
-                                  "rule, notes, report FROM abi_reports WHERE id IN (SELECT MAX(id) FROM abi_reports "
-                                  "WHERE channel = ? GROUP BY attr, soname) ORDER BY attr, soname"));
-  q.bind(1, channel);
+                                  "rule, notes, report FROM abi_reports WHERE channel = ? AND run_id = (SELECT "
+                                  "MAX(run_id) FROM abi_reports WHERE channel = ?) ORDER BY attr, soname"));
+  q.bind(1, channel).bind(2, channel);
   std::vector<StoredVerdict> out;
   auto strings = [](const std::string& text) {
     std::vector<std::string> v;

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,8 @@ struct LibraryVerdict {
   // false: nothing to compare with (the channel's first generation); the
   // library's ABI is recorded as the baseline.
   bool checked = false;
+  // Its package's out paths did not change: the same file on both sides.
+  bool unchanged = false;
   abi::Verdict verdict = abi::Verdict::kNoChange;
   // Each change the policy does not let through: "function-removed: safe_old
   // removed", with `rule` saying which rule held it.
@@ -46,6 +49,10 @@ struct LibraryVerdict {
   std::vector<std::string> notes;  // what limited the comparison (no debug info, no public headers)
   std::string report;              // abi-check's JSON report of the pair ("" when not checked)
   bool blocked() const { return !blocking.empty(); }
+  // "baseline", "unchanged", or abi-check's verdict.
+  std::string verdict_text() const {
+    return !checked ? "baseline" : unchanged ? "unchanged" : abi::verdict_name(verdict);
+  }
 };
 
 struct GateResult {
@@ -63,10 +70,29 @@ struct GateInput {
   std::filesystem::path abi_dir;  // where the new generation's dumps go: an empty folder
 };
 
-// Compares, decides, and writes the new generation's ABI folder. Packages
-// whose out paths did not change keep their dumps (hard links) and get no
-// new verdict. Errors: a library abi-check cannot read (its file named),
-// an I/O error writing dumps.
+// A generation's .abi/N/index.json, checked: every error names the file
+// and the field.
+struct AbiIndex {
+  struct Library {
+    std::string key, file, dump;  // key: the SONAME, or the file name of a library without one
+  };
+  struct Package {
+    std::map<std::string, std::string> outputs;
+    std::optional<std::vector<std::string>> headers;
+    std::vector<Library> libraries;
+  };
+  std::map<std::string, Package> packages;
+};
+Result<AbiIndex> read_abi_index(const std::filesystem::path& abi_dir);
+
+// Compares, decides, and writes the new generation's ABI folder. Libraries
+// are paired by SONAME across the whole channel (a library may move from
+// one package to another); each side's public headers are the union of its
+// packages' include/, as the published tree shows them. Packages whose out
+// paths did not change keep their dumps (hard links) and are reported
+// "unchanged". An unreadable index of the live generation is noted and its
+// store paths are read instead. Errors: a library abi-check cannot read
+// (its file named), an I/O error writing dumps.
 Result<GateResult> run_abi_gate(const GateInput& input, Progress& progress);
 
 // Stores the verdicts of one gate run (generation: the one published, or
@@ -77,7 +103,7 @@ Status record_abi_verdicts(Database& db, const std::string& channel, const std::
 struct StoredVerdict {
   std::string attr, soname, commit, checked_at;
   std::optional<int64_t> generation;  // nullopt: the publish was held back
-  std::string verdict;                // no-change | compatible | incompatible | baseline
+  std::string verdict;                // no-change | compatible | incompatible | baseline | unchanged
   bool blocked = false;
   std::vector<std::string> blocking;
   std::string rule;
@@ -85,7 +111,8 @@ struct StoredVerdict {
   std::string report;  // JSON
 };
 
-// The last verdict of every library of the channel, by package and SONAME.
+// The verdicts of the channel's last gate run (every library it publishes,
+// or would have), by package and SONAME.
 Result<std::vector<StoredVerdict>> last_abi_verdicts(Database& db, const std::string& channel);
 
 }  // namespace ltskit::publish

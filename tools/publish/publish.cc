@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -214,8 +215,9 @@ Result<std::string> assemble(const fs::path& dir, const std::vector<SnapshotPack
       }
   // Pass 2: the folders, links and rewritten files.
   std::vector<std::string> digest_lines;
-  std::map<std::string, std::string> owner;  // rel path -> "attr (store path)"
-  std::string linked;                        // a folder linked whole: skip what is under it
+  std::map<std::string, std::string> owner;                // rel path -> "attr (store path)"
+  std::string linked;                                      // a folder linked whole: skip what is under it
+  std::vector<std::pair<std::string, std::string>> links;  // (store path, link), made after the folders
   for (const auto& e : entries) {
     std::string key = e.rel.generic_string();
     if (!linked.empty() && key.size() > linked.size() && key.compare(0, linked.size(), linked) == 0 &&
@@ -255,11 +257,31 @@ Result<std::string> assemble(const fs::path& dir, const std::vector<SnapshotPack
       LTS_RETURN_IF_ERROR(written);
       digest_lines.push_back("F " + key + " " + sha256_hex(text));
     } else {
-      if (::symlink(e.source.c_str(), target.c_str()) != 0)
-        return errno == EEXIST ? clash() : io_error("cannot link '" + target.string() + "': " + errno_text());
+      links.push_back({e.source.string(), target.string()});
       digest_lines.push_back("L " + key + " " + e.source.string());
     }
   }
+  // The links, by several threads: creating a link is all kernel time
+  // (an inode each), which the cores share. Every folder exists by now
+  // and every target name is unique (checked above).
+  std::atomic<size_t> next{0};
+  std::mutex failed_mu;
+  std::optional<Error> failed;
+  auto worker = [&]() {
+    for (size_t i = next++; i < links.size(); i = next++) {
+      if (::symlink(links[i].first.c_str(), links[i].second.c_str()) == 0) continue;
+      std::lock_guard<std::mutex> lock(failed_mu);
+      if (!failed) failed = io_error("cannot link '" + links[i].second + "': " + errno_text());
+      next = links.size();
+    }
+  };
+  size_t nthreads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+  nthreads = std::min(nthreads, links.size() / 256 + 1);
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < nthreads; ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& th : threads) th.join();
+  if (failed) return std::move(*failed);
   std::sort(digest_lines.begin(), digest_lines.end());
   std::string all;
   for (const auto& l : digest_lines) all += l + "\n";
@@ -386,21 +408,17 @@ Result<std::vector<std::string>> check_generation(const fs::path& gen, const std
   // The ABI dumps the next publish compares with.
   if (m.contains("abi")) {
     fs::path abi_dir = gen.parent_path() / ".abi" / gen.filename();
-    std::ifstream in(abi_dir / "index.json");
-    auto index = nlohmann::json::parse(in, nullptr, false);
-    if (!in || index.is_discarded() || !index.is_object()) {
-      problems.push_back((abi_dir / "index.json").string() + " is missing or not JSON");
-    } else if (auto pkgs = index.find("packages"); pkgs != index.end() && pkgs->is_object()) {
-      for (auto it = pkgs->begin(); it != pkgs->end(); ++it) {
-        if (!it->is_object() || !it->contains("libraries") || !(*it)["libraries"].is_array()) continue;
-        for (const auto& l : (*it)["libraries"]) {
-          std::string dump = l.is_object() ? l.value("dump", "") : "";
+    auto index = read_abi_index(abi_dir);
+    if (!index.ok()) {
+      problems.push_back(index.error().message());
+    } else {
+      for (const auto& [attr, pkg] : index->packages)
+        for (const auto& l : pkg.libraries) {
           std::error_code e2;
-          if (dump.empty() || dump.find('/') != std::string::npos || !fs::is_regular_file(abi_dir / dump, e2))
-            problems.push_back("the ABI dump of " + (l.is_object() ? l.value("soname", "?") : std::string("?")) +
-                               " (package " + it.key() + ") is missing from " + abi_dir.string());
+          if (!fs::is_regular_file(abi_dir / l.dump, e2))
+            problems.push_back("the ABI dump of " + l.key + " (package " + attr +
+                               ") is missing: " + (abi_dir / l.dump).string());
         }
-      }
     }
   }
   return problems;
@@ -621,7 +639,6 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
     if (it->path().filename().string().rfind(".tmp-", 0) == 0) fs::remove_all(it->path(), ec);
   for (auto it = fs::directory_iterator(root, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
     if (it->path().filename().string().rfind("." + channel + ".link-", 0) == 0) ::unlink(it->path().c_str());
-  LTS_RETURN_IF_ERROR(make_dirs(dir / ".abi"));
   for (const char* kept : {".roots", ".abi"})
     for (auto it = fs::directory_iterator(dir / kept, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
       std::string name = it->path().filename().string();
@@ -637,6 +654,24 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
   std::sort(store_paths.begin(), store_paths.end());
   store_paths.erase(std::unique(store_paths.begin(), store_paths.end()), store_paths.end());
   fs::path roots = dir / ".roots" / std::to_string(n);
+  bool had_abi_dir = fs::exists(dir / ".abi", ec);
+  fs::path abi_tmp = dir / ".abi" / (".tmp-" + std::to_string(n) + "-" + std::to_string(::getpid()));
+  fs::remove_all(abi_tmp, ec);
+  // Until the generation is in place, any way out removes what this
+  // publish made: the GC roots, the ABI folder, the assembly.
+  fs::path tmp = dir / (".tmp-" + std::to_string(n) + "-" + std::to_string(::getpid()));
+  bool placed = false;
+  struct Cleanup {
+    std::function<void()> f;
+    ~Cleanup() { f(); }
+  } cleanup{[&] {
+    if (placed) return;
+    std::error_code e2;
+    fs::remove_all(tmp, e2);
+    fs::remove_all(abi_tmp, e2);
+    fs::remove_all(roots, e2);
+    if (!had_abi_dir) fs::remove(dir / ".abi", e2);  // only if empty
+  }};
   LTS_RETURN_IF_ERROR(make_dirs(roots));
   {
     LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
@@ -648,8 +683,6 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
   }
 
   // The ABI gate: the live generation's libraries against the new ones.
-  fs::path abi_tmp = dir / ".abi" / (".tmp-" + std::to_string(n) + "-" + std::to_string(::getpid()));
-  fs::remove_all(abi_tmp, ec);
   LTS_RETURN_IF_ERROR(make_dirs(abi_tmp));
   GateInput gin;
   gin.published = head.published;
@@ -662,8 +695,6 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
   gin.abi_dir = abi_tmp;
   auto gated = run_abi_gate(gin, progress);
   if (!gated.ok() || gated->blocked()) {
-    fs::remove_all(abi_tmp, ec);
-    fs::remove_all(roots, ec);
     if (!gated.ok()) return std::move(gated).error();
     if (ws.writable()) {
       LTS_RETURN_IF_ERROR(record_abi_verdicts(ws.db(), channel, head.commit, std::nullopt, *gated));
@@ -677,17 +708,11 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
   GateResult gate = std::move(*gated);
 
   std::string prefix = (root / channel).string();
-  fs::path tmp = dir / (".tmp-" + std::to_string(n) + "-" + std::to_string(::getpid()));
   fs::remove_all(tmp, ec);
   LTS_RETURN_IF_ERROR(make_dirs(tmp));
   progress.begin("assembling generation " + std::to_string(n) + " of " + channel, 0);
   auto assembled = assemble(tmp, head.published, prefix);
-  if (!assembled.ok()) {
-    fs::remove_all(tmp, ec);
-    fs::remove_all(abi_tmp, ec);
-    fs::remove_all(roots, ec);
-    return std::move(assembled).error();
-  }
+  if (!assembled.ok()) return std::move(assembled).error();
   std::string digest = *assembled;
 
   // The advisories fixed at this commit, and which of them are new since
@@ -710,7 +735,7 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
   for (const auto& l : gate.libraries)
     abi_libs.push_back({{"attr", l.attr},
                         {"soname", l.soname},
-                        {"verdict", l.checked ? abi::verdict_name(l.verdict) : "baseline"},
+                        {"verdict", l.verdict_text()},
                         {"old", l.old_file},
                         {"new", l.new_file},
                         {"notes", l.notes}});
@@ -753,6 +778,7 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
     return io_error("cannot move the ABI dumps of generation " + std::to_string(n) + " into place: " + errno_text());
   if (::rename(tmp.c_str(), gen.c_str()) != 0)
     return io_error("cannot move generation " + std::to_string(n) + " into place: " + errno_text());
+  placed = true;
   LTS_RETURN_IF_ERROR(fsync_dir(dir));
   progress.end();
 
