@@ -12,7 +12,10 @@
 #     manifest, verification, switch) and of a second one;
 #   - `ltskit rollback` (the link moves) and `rollback --to` forward again;
 #   - `nix-env --profile P --set PATH` (switch) and `nix-env --profile P
-#     --rollback` between two store paths.
+#     --rollback` between two store paths;
+#   - the disk's floor (as many links as a generation has, by `ln -s`
+#     alone) and, where /dev/shm exists, the same publish into a root on
+#     tmpfs: ltskit's own work without the disk.
 # Usage: bench/publish_bench.sh [N]
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 n="${1:-1000}"
@@ -68,6 +71,25 @@ a=$(now); "$ltskit" -q -C "$tmp/ws" rollback 1.0 --to 2 >/dev/null; b=$(now)
 forward_ms=$(ms "$a" "$b")
 "$ltskit" -q -C "$tmp/ws" verify 1.0 >/dev/null
 
+# What the filesystem itself costs: as many symbolic links as a generation
+# has entries, made by `ln -s` alone in the same folder tree. On a busy
+# ext4 disk inode allocation dominates (recently freed inodes are skipped
+# one by one); the publish cannot be faster than this.
+mkdir -p "$tmp/floor"
+a=$(now); seq -f '/nix/store/f%g' 1 "$entries" | xargs ln -s -t "$tmp/floor"; b=$(now)
+floor_ms=$(ms "$a" "$b")
+# The same publish into a root on tmpfs, when the machine has one: ltskit's
+# own work without the disk.
+shm_first_ms="" shm_second_ms=""
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  shm="/dev/shm/ltskit-publish-bench-$$"
+  trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp" "$shm"' EXIT
+  a=$(now); "$ltskit" -q -C "$tmp/ws" publish 1.0 --root "$shm" >/dev/null; b=$(now)
+  shm_first_ms=$(ms "$a" "$b")
+  a=$(now); "$ltskit" -q -C "$tmp/ws" publish 1.0 --root "$shm" --force "bench: tmpfs" >/dev/null; b=$(now)
+  shm_second_ms=$(ms "$a" "$b")
+fi
+
 # Nix's profile: switch to one store path, then another, then roll back.
 profile="$tmp/profile/p"
 mkdir -p "$tmp/profile"
@@ -80,6 +102,11 @@ nix_rollback_ms=$(ms "$a" "$b")
 printf 'publish: %d packages, %d entries in a generation\n' "$n" "$entries"
 printf '  ltskit publish, first generation (roots, assembly, digest, verify, switch)  %8.1f ms\n' "$first_ms"
 printf '  ltskit publish, second generation                                          %8.1f ms\n' "$second_ms"
+printf '  the same number of links made by ln -s alone (the disk'"'"'s floor)           %8.1f ms\n' "$floor_ms"
+if [ -n "$shm_first_ms" ]; then
+  printf '  ltskit publish into a root on tmpfs, first generation                      %8.1f ms\n' "$shm_first_ms"
+  printf '  ltskit publish into a root on tmpfs, second generation                     %8.1f ms\n' "$shm_second_ms"
+fi
 printf '  ltskit rollback (the link moves)                                           %8.1f ms\n' "$rollback_ms"
 printf '  ltskit rollback --to (forward again)                                       %8.1f ms\n' "$forward_ms"
 printf '  nix-env --profile P --set PATH                                             %8.1f ms\n' "$nix_set_ms"

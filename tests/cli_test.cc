@@ -1467,6 +1467,18 @@ TEST(CliPublish, GcRootsKeepOnlyKeptGenerationsAliveAndChannelsShareNothing) {
   ASSERT_TRUE(dead.ok() && dead->success()) << (dead.ok() ? dead->err : "");
   EXPECT_NE(dead->out.find(first), std::string::npos);
   EXPECT_EQ(dead->out.find(second), std::string::npos);
+  // The collector takes the pruned generation's root list first (it is
+  // what referred to the path), then the path itself.
+  auto referrers = run_process({"nix-store", "--query", "--referrers", first});
+  ASSERT_TRUE(referrers.ok() && referrers->success());
+  std::istringstream refs(referrers->out);
+  for (std::string r; std::getline(refs, r);) {
+    if (r == first) continue;
+    EXPECT_NE(r.find("ltskit-generation-roots"), std::string::npos) << r;
+    EXPECT_NE(dead->out.find(r), std::string::npos) << r << " should be dead";
+    auto del = run_process({"nix-store", "--delete", r});
+    EXPECT_TRUE(del.ok() && del->success()) << (del.ok() ? del->err : "");
+  }
   auto del_first = run_process({"nix-store", "--delete", first});
   EXPECT_TRUE(del_first.ok() && del_first->success()) << (del_first.ok() ? del_first->err : "");
   EXPECT_FALSE(fs::exists(first));

@@ -240,11 +240,11 @@ Result<GateResult> run_abi_gate(const GateInput& in, Progress& progress) {
   std::set<std::string> unchanged_attrs;
   nlohmann::json index_packages = nlohmann::json::object();
   size_t dump_number = 0;
-  auto index_entry = [](const std::map<std::string, std::string>& outputs,
-                        const std::optional<std::vector<std::string>>& headers) {
-    return nlohmann::json{{"outputs", outputs},
-                          {"headers", headers ? nlohmann::json(*headers) : nlohmann::json()},
-                          {"libraries", nlohmann::json::array()}};
+  // Public headers are listed only where a comparison needs them, from
+  // the store paths (the live generation's are kept by its GC root): a
+  // channel's first publish reads no header at all.
+  auto index_entry = [](const std::map<std::string, std::string>& outputs) {
+    return nlohmann::json{{"outputs", outputs}, {"libraries", nlohmann::json::array()}};
   };
   progress.begin("checking the ABI of " + std::to_string(in.published.size()) + " package(s)", in.published.size());
   size_t done = 0;
@@ -257,7 +257,7 @@ Result<GateResult> run_abi_gate(const GateInput& in, Progress& progress) {
 
     if (unchanged && old_entry) {
       // The same build: its dumps carry over.
-      nlohmann::json entry = index_entry(p.outputs, old_entry->headers);
+      nlohmann::json entry = index_entry(p.outputs);
       for (const auto& l : old_entry->libraries) {
         std::string name = std::to_string(++dump_number) + ".json";
         std::error_code ec;
@@ -275,16 +275,17 @@ Result<GateResult> run_abi_gate(const GateInput& in, Progress& progress) {
         v.unchanged = true;
         result.libraries.push_back(std::move(v));
       }
-      add_headers(old_entry->headers, old_headers, old_any_headers);
-      add_headers(old_entry->headers, new_headers, new_any_headers);
       index_packages[p.attr] = std::move(entry);
       continue;
     }
 
     // The new build: read, dump.
     LTS_ASSIGN_OR_RETURN(std::vector<abi::Model> libs, read_package_libraries(p.outputs));
-    LTS_ASSIGN_OR_RETURN(auto headers, package_headers(p.outputs));
-    nlohmann::json entry = index_entry(p.outputs, headers);
+    std::optional<std::vector<std::string>> headers;
+    if (in.current && !unchanged && !libs.empty()) {
+      LTS_ASSIGN_OR_RETURN(headers, package_headers(p.outputs));
+    }
+    nlohmann::json entry = index_entry(p.outputs);
     for (auto& m : libs) {
       std::string name = std::to_string(++dump_number) + ".json";
       LTS_RETURN_IF_ERROR(write_plain(in.abi_dir / name, abi::model_to_json(m)));
@@ -304,7 +305,6 @@ Result<GateResult> run_abi_gate(const GateInput& in, Progress& progress) {
       new_libs.push_back(std::move(m));
     }
     add_headers(headers, new_headers, new_any_headers);
-    if (unchanged) add_headers(headers, old_headers, old_any_headers);
     index_packages[p.attr] = std::move(entry);
   }
 
@@ -312,6 +312,11 @@ Result<GateResult> run_abi_gate(const GateInput& in, Progress& progress) {
   // gone, from its dumps, else from its store paths (GC roots keep them).
   for (const auto& [attr, outputs] : current_outputs) {
     if (unchanged_attrs.count(attr)) continue;
+    bool present = true;
+    for (const auto& [o, path] : outputs) {
+      std::error_code ec;
+      present = present && fs::exists(path, ec);
+    }
     if (const AbiIndex::Package* e = old_entry_of(attr)) {
       for (const auto& l : e->libraries) {
         auto m = abi::load_abi((in.current_abi_dir / l.dump).string());
@@ -319,15 +324,16 @@ Result<GateResult> run_abi_gate(const GateInput& in, Progress& progress) {
         old_owner[m->path] = attr;
         old_libs.push_back(std::move(*m));
       }
-      add_headers(e->headers, old_headers, old_any_headers);
+      std::optional<std::vector<std::string>> headers = e->headers;
+      if (present && !e->libraries.empty()) {
+        LTS_ASSIGN_OR_RETURN(headers, package_headers(outputs));
+      }
+      add_headers(headers, old_headers, old_any_headers);
       continue;
     }
-    for (const auto& [o, path] : outputs) {
-      std::error_code ec;
-      if (!fs::exists(path, ec))
-        return not_found("store path " + path + " of generation " + std::to_string(*in.current) + " is gone (package " +
-                         attr + "); run 'ltskit verify'");
-    }
+    if (!present)
+      return not_found("a store path of package " + attr + " in generation " + std::to_string(*in.current) +
+                       " is gone; run 'ltskit verify'");
     LTS_ASSIGN_OR_RETURN(auto libs, read_package_libraries(outputs));
     LTS_ASSIGN_OR_RETURN(auto headers, package_headers(outputs));
     for (auto& m : libs) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "tools/advisories/triage.h"
@@ -80,6 +82,18 @@ Result<Head> channel_head(Workspace& ws, git::Repository& repo, const std::strin
     else h.published.push_back(*it);
   }
   return h;
+}
+
+// "/nix/store/HASH-NAME", with only the characters Nix allows in a name
+// (so that it can be quoted in a Nix expression as it is).
+bool valid_store_path(const std::string& p) {
+  if (p.rfind(kStore, 0) != 0) return false;
+  std::string name = p.substr(std::string(kStore).size());
+  if (name.size() < 34 || name[32] != '-') return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("+-._?=").find(c) == std::string_view::npos)
+      return false;
+  return true;
 }
 
 bool all_present(const std::map<std::string, std::string>& outputs) {
@@ -398,13 +412,20 @@ Result<std::vector<std::string>> check_generation(const fs::path& gen, const std
   if (!digest.ok()) problems.push_back(digest.error().message());
   else if (*digest != m.value("digest", ""))
     problems.push_back("the tree's digest " + *digest + " is not the manifest's " + m.value("digest", "(none)"));
-  // GC roots: one per store path.
-  fs::path roots = gen.parent_path() / ".roots" / gen.filename();
-  size_t n = 0;
-  for (auto it = fs::directory_iterator(roots, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) ++n;
-  if (n < store_paths.size())
-    problems.push_back("only " + std::to_string(n) + " of " + std::to_string(store_paths.size()) +
-                       " store paths are registered as GC roots in " + roots.string());
+  // The GC root: .roots/N/root, a store file listing every store path.
+  fs::path root_link = gen.parent_path() / ".roots" / gen.filename() / "root";
+  std::error_code e3;
+  fs::path listed = fs::read_symlink(root_link, e3);
+  auto list = e3 ? Result<std::string>(not_found("")) : read_file(listed);
+  if (e3 || !valid_store_path(listed.string()) || !list.ok()) {
+    problems.push_back("the generation's GC root " + root_link.string() + " is missing or does not resolve");
+  } else {
+    std::set<std::string> rooted;
+    std::istringstream lines(*list);
+    for (std::string line; std::getline(lines, line);) rooted.insert(line);
+    for (const auto& path : store_paths)
+      if (!rooted.count(path)) problems.push_back("store path " + path + " is not held by the generation's GC root");
+  }
   // The ABI dumps the next publish compares with.
   if (m.contains("abi")) {
     fs::path abi_dir = gen.parent_path() / ".abi" / gen.filename();
@@ -674,10 +695,31 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
   }};
   LTS_RETURN_IF_ERROR(make_dirs(roots));
   {
+    // One GC root per generation, as a Nix profile generation has: a store
+    // file that lists (and so references) every store path of the
+    // generation, made with builtins.toFile, registered as an indirect
+    // root. A root per path cost two links each (1,000 packages: 2,000).
     LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
-    std::vector<std::string> argv = {"nix-store", "--realise", "--add-root", (roots / "root").string(), "--indirect"};
+    std::string list;
+    for (const auto& path : store_paths) {
+      if (!valid_store_path(path)) return invalid("'" + path + "' is not a Nix store path");
+      list += " \"" + path + "\"";
+    }
+    std::string expr =
+        "builtins.toFile \"ltskit-generation-roots\" (builtins.concatStringsSep \"\\n\" (map "
+        "builtins.storePath [" +
+        list + " ]))";
+    std::vector<std::string> argv = {"nix-instantiate", "--eval", "--read-write-mode", "--expr", expr};
     nix::append_options(argv, ws.config().nix);
-    argv.insert(argv.end(), store_paths.begin(), store_paths.end());
+    LTS_ASSIGN_OR_RETURN(ProcessResult made, run_process(argv));
+    if (!made.success())
+      return external("nix-instantiate (the generation's GC root) " + made.describe_status({}) + ":\n" + made.err);
+    std::string list_path = made.out;
+    while (!list_path.empty() && (list_path.back() == '\n' || list_path.back() == '"')) list_path.pop_back();
+    if (!list_path.empty() && list_path.front() == '"') list_path.erase(0, 1);
+    if (!valid_store_path(list_path)) return external("nix-instantiate gave '" + made.out + "', not a store path");
+    argv = {"nix-store", "--realise", "--add-root", (roots / "root").string(), "--indirect", list_path};
+    nix::append_options(argv, ws.config().nix);
     LTS_ASSIGN_OR_RETURN(ProcessResult r, run_process(argv));
     if (!r.success()) return external("nix-store --add-root " + r.describe_status({}) + ":\n" + r.err);
   }
