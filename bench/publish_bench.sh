@@ -60,10 +60,12 @@ publish=$(seq -s, -f 'p%g' 1 "$n")
 "$ltskit" -q -C "$tmp/ws" track >/dev/null
 "$ltskit" -q -C "$tmp/ws" build 1.0 >/dev/null
 
-a=$(now); "$ltskit" -q -C "$tmp/ws" publish 1.0 >/dev/null; b=$(now)
+a=$(now); "$ltskit" -q -C "$tmp/ws" publish 1.0 --json > "$tmp/first.json"; b=$(now)
 first_ms=$(ms "$a" "$b")
+# ltskit's own account of the phases (publish --json "timings_ms").
+phase() { sed -n "s/.*\"$1\": *\([0-9.]*\).*/\1/p" "$2" | head -1; }
 entries=$(find "$tmp/lts/.generations/1.0/1" | wc -l)
-a=$(now); "$ltskit" -q -C "$tmp/ws" publish 1.0 --force "bench: a second generation" >/dev/null; b=$(now)
+a=$(now); "$ltskit" -q -C "$tmp/ws" publish 1.0 --force "bench: a second generation" --json > "$tmp/second.json"; b=$(now)
 second_ms=$(ms "$a" "$b")
 a=$(now); "$ltskit" -q -C "$tmp/ws" rollback 1.0 >/dev/null; b=$(now)
 rollback_ms=$(ms "$a" "$b")
@@ -102,6 +104,13 @@ nix_rollback_ms=$(ms "$a" "$b")
 printf 'publish: %d packages, %d entries in a generation\n' "$n" "$entries"
 printf '  ltskit publish, first generation (roots, assembly, digest, verify, switch)  %8.1f ms\n' "$first_ms"
 printf '  ltskit publish, second generation                                          %8.1f ms\n' "$second_ms"
+assembly() { echo "$(phase tree "$1") + $(phase manifest "$1")" | bc -l; }
+printf '    of which assembling the tree (links, .pc copies, digest, manifest)       %8.1f ms, %8.1f ms\n' \
+  "$(assembly "$tmp/first.json")" "$(assembly "$tmp/second.json")"
+printf '    of which syncing it to disk (syncfs) and moving it into place             %8.1f ms, %8.1f ms\n' \
+  "$(phase sync "$tmp/first.json")" "$(phase sync "$tmp/second.json")"
+printf '    of which the GC root / the ABI gate (first generation)                   %8.1f ms / %.1f ms\n' \
+  "$(phase gc_root "$tmp/first.json")" "$(phase abi_gate "$tmp/first.json")"
 printf '  the same number of links made by ln -s alone (the disk'"'"'s floor)           %8.1f ms\n' "$floor_ms"
 if [ -n "$shm_first_ms" ]; then
   printf '  ltskit publish into a root on tmpfs, first generation                      %8.1f ms\n' "$shm_first_ms"

@@ -1376,6 +1376,81 @@ TEST(CliBuild, RunsMaxJobsBuildsAtOnceEachWithItsLog) {
   }
 }
 
+// The gate judges what the published tree shows: a library that a package
+// publishes through a link into another store path (a symlinkJoin) is
+// checked, and one that moves to another package is the same library.
+TEST(CliPublish, TheAbiGateSeesLibrariesThroughLinksAndAcrossPackages) {
+  namespace fs = std::filesystem;
+  TempDir tmp;
+  std::string nonce =
+      std::to_string(::getpid()) + "-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  const std::string both = "/* " + nonce + " */\nint x1(void) { return 1; }\nint x2(void) { return 2; }\n";
+  const std::string one = "/* " + nonce + " */\nint x1(void) { return 1; }\n";
+  testing::GitRepoBuilder repo{tmp / "pkgs"};
+  repo.write("x.h", "int x1(void);\nint x2(void);\n");
+  repo.write("x.c", both);
+  repo.write("default.nix",
+             "{ system ? builtins.currentSystem }:\n"
+             "let sh = name: env: script: derivation ({ inherit system; pname = name; version = \"1.0\";\n"
+             "      name = \"${name}-1.0\"; builder = \"/bin/sh\"; args = [ \"-c\" script ];\n"
+             "      PATH = \"/usr/bin:/bin\"; } // env);\n"
+             "    build = \"mkdir -p $out/lib $out/include && cp $hdr $out/include/x.h && \"\n"
+             "      + \"cc -g -shared -fPIC -o $out/lib/libx.so.1 -Wl,-soname,libx.so.1 $src\";\n"
+             "    libx = sh \"libx\" { src = ./x.c; hdr = ./x.h; } build;\n"
+             "in {\n"
+             "  bundle = sh \"bundle\" { inherit libx; } \"mkdir -p $out/lib && ln -s $libx/lib/libx.so.1 "
+             "$out/lib/libx.so.1\";\n"
+             "  moved = sh \"moved\" { src = ./x.c; hdr = ./x.h; } build;\n"
+             "}\n");
+  std::string cut = repo.commit("bundle of libx");
+  auto ltskit = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {LTSKIT_BINARY, "-C", (tmp / "ws").string()});
+    auto r = run_process(args);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? CliRun{r->exit_code, r->out, r->err} : CliRun{-1, "", ""};
+  };
+  ASSERT_EQ(ltskit({"init", "--repo", (tmp / "pkgs").string(), "--publish-root", (tmp / "lts").string()}).code, 0);
+  ASSERT_EQ(ltskit({"channel", "create", "1.0", "--branch", "lts/1.0", "--from", cut, "--publish", "bundle"}).code, 0);
+  auto publish = [&](int expected) {
+    EXPECT_EQ(ltskit({"track"}).code, 0);
+    CliRun b = ltskit({"build", "1.0"});
+    EXPECT_EQ(b.code, 0) << b.err;
+    CliRun p = ltskit({"publish", "1.0", "--json"});
+    EXPECT_EQ(p.code, expected) << p.err << p.out;
+    return std::pair(json::parse(p.out, nullptr, false), p.err);
+  };
+  auto [g1, e1] = publish(0);
+  ASSERT_EQ(g1["abi"]["libraries"].size(), 1u) << g1.dump();
+  EXPECT_EQ(g1["abi"]["libraries"][0]["soname"], "libx.so.1");
+  EXPECT_EQ(g1["abi"]["libraries"][0]["attr"], "bundle");
+
+  // libx loses x2: the bundle, which only links to it, is held back.
+  repo.git({"checkout", "-q", "lts/1.0"});
+  repo.write("x.c", one);
+  repo.commit("libx: x2 removed");
+  auto [g2, e2] = publish(3);
+  EXPECT_NE(e2.find("blocked: libx.so.1 (package bundle)"), std::string::npos) << e2;
+  EXPECT_NE(e2.find("function-removed: x2 removed"), std::string::npos) << e2;
+
+  // x2 back, and the library published by another package instead: the
+  // same library, moved, so nothing changed.
+  repo.write("x.c", both);
+  repo.commit("libx: x2 back");
+  fs::path chfile = tmp / "ws/channels/1.0.toml";
+  auto text = read_file(chfile);
+  ASSERT_TRUE(text.ok());
+  std::string ch = *text;
+  auto pos = ch.find("publish = [\"bundle\"]");
+  ASSERT_NE(pos, std::string::npos) << ch;
+  ch.replace(pos, std::string("publish = [\"bundle\"]").size(), "publish = [\"moved\"]");
+  std::ofstream(chfile) << ch;
+  auto [g3, e3] = publish(0);
+  ASSERT_EQ(g3["abi"]["libraries"].size(), 1u) << g3.dump();
+  EXPECT_EQ(g3["abi"]["libraries"][0]["attr"], "moved");
+  EXPECT_EQ(g3["abi"]["libraries"][0]["verdict"], "no-change") << g3.dump();
+  EXPECT_EQ(g3["generation"], 2);
+}
+
 TEST(CliPublish, GcRootsKeepOnlyKeptGenerationsAliveAndChannelsShareNothing) {
   namespace fs = std::filesystem;
   TempDir tmp;

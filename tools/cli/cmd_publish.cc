@@ -1,4 +1,5 @@
 // ltskit build|publish|generations|rollback|verify|abi
+#include <cmath>
 #include <iostream>
 
 #include "tools/advisories/triage.h"
@@ -128,6 +129,9 @@ void define_publish(CLI::App& app, CommandContext& ctx) {
           j["published"] = r.generation.has_value() && !r.unchanged;
           j["unchanged"] = r.unchanged;
           j["abi"] = gate_json(r.gate);
+          nlohmann::json t = nlohmann::json::object();
+          for (const auto& [phase, ms] : r.timings_ms) t[phase] = std::round(ms * 10) / 10;
+          j["timings_ms"] = t;
           print_json(j);
         } else if (!r.generation) {
           std::cout << o->channel << ": not published; the ABI gate held it back\n";

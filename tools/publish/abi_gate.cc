@@ -98,9 +98,11 @@ Result<std::optional<std::vector<std::string>>> package_headers(const std::map<s
   return std::optional<std::vector<std::string>>(std::move(*listed));
 }
 
-// Every shared library the package's outputs publish, links out of them
-// included (a symlinkJoin publishes other packages' libraries as its
-// own), read with the package's debug output when it has one.
+// Every shared library the package's outputs publish under lib/ and
+// lib64/ (where programs link and load them from; the rest of a package is
+// never walked), links out of them included (a symlinkJoin publishes other
+// packages' libraries as its own), read with the package's debug output
+// when it has one.
 Result<std::vector<abi::Model>> read_package_libraries(const std::map<std::string, std::string>& outputs) {
   abi::ReadOptions read;
   if (auto d = outputs.find("debug"); d != outputs.end()) read.debug_dir = (fs::path(d->second) / "lib/debug").string();
@@ -108,15 +110,18 @@ Result<std::vector<abi::Model>> read_package_libraries(const std::map<std::strin
   std::set<std::string> keys;
   for (const auto& [name, path] : outputs) {
     if (name == "debug") continue;
-    std::error_code ec;
-    if (!fs::is_directory(path, ec)) continue;
-    auto libs = abi::find_libraries(path);
-    if (!libs.ok()) return from_abi_error(libs.error());
-    for (const auto& l : *libs) {
-      if (!keys.insert(l.key).second) continue;
-      auto m = abi::read_library(l.path, read);
-      if (!m.ok()) return from_abi_error(m.error());
-      out.push_back(std::move(*m));
+    for (const char* sub : {"lib", "lib64"}) {
+      std::error_code ec;
+      fs::path dir = fs::path(path) / sub;
+      if (!fs::is_directory(dir, ec)) continue;
+      auto libs = abi::find_libraries(dir.string());
+      if (!libs.ok()) return from_abi_error(libs.error());
+      for (const auto& l : *libs) {
+        if (!keys.insert(l.key).second) continue;
+        auto m = abi::read_library(l.path, read);
+        if (!m.ok()) return from_abi_error(m.error());
+        out.push_back(std::move(*m));
+      }
     }
   }
   return out;

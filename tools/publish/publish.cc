@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -667,6 +668,15 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
       if (!all_digits(name) || !fs::exists(dir / name / "manifest.json", e2)) fs::remove_all(it->path(), e2);
     }
 
+  // Where the time goes, per phase (publish --json "timings_ms").
+  std::vector<std::pair<std::string, double>> timings;
+  auto lap_start = std::chrono::steady_clock::now();
+  auto lap = [&](const char* phase) {
+    auto now = std::chrono::steady_clock::now();
+    timings.emplace_back(phase, std::chrono::duration<double, std::milli>(now - lap_start).count());
+    lap_start = now;
+  };
+  lap("checks");
   // GC roots first: the store paths are safe from the collector while the
   // generation is assembled, and for as long as it is kept.
   std::vector<std::string> store_paths;
@@ -735,7 +745,9 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
   }
   gin.policy = &policy;
   gin.abi_dir = abi_tmp;
+  lap("gc_root");
   auto gated = run_abi_gate(gin, progress);
+  lap("abi_gate");
   if (!gated.ok() || gated->blocked()) {
     if (!gated.ok()) return std::move(gated).error();
     if (ws.writable()) {
@@ -756,6 +768,7 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
   auto assembled = assemble(tmp, head.published, prefix);
   if (!assembled.ok()) return std::move(assembled).error();
   std::string digest = *assembled;
+  lap("tree");
 
   // The advisories fixed at this commit, and which of them are new since
   // the generation before.
@@ -802,6 +815,7 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
                              {"digest", digest}};
   if (o.force_reason) manifest["forced"] = *o.force_reason;
   LTS_RETURN_IF_ERROR(atomic_write_file(tmp / "manifest.json", manifest.dump(2) + "\n"));
+  lap("manifest");
   {
     // Everything written so far reaches the disk before the rename.
     int fd = ::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -825,7 +839,9 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
   progress.end();
 
   // Verified before anyone sees it.
+  lap("sync");
   LTS_ASSIGN_OR_RETURN(auto problems, check_generation(gen, prefix, /*full=*/false));
+  lap("verify");
   if (!problems.empty()) {
     std::string all;
     for (const auto& p : problems) all += "\n  " + p;
@@ -845,6 +861,7 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
                                          (o.force_reason ? " (forced: " + *o.force_reason + ")" : "")));
   }
 
+  lap("switch");
   // Prune beyond keep_generations.
   LTS_ASSIGN_OR_RETURN(auto all, list_generations(root, channel));
   int64_t keep = std::max<int64_t>(1, policy.keep_generations);
@@ -870,6 +887,8 @@ Result<PublishResult> publish_channel(Workspace& ws, git::Repository& repo, cons
       PublishResult done;
       done.generation = g;
       done.gate = std::move(gate);
+      lap("prune");
+      done.timings_ms = std::move(timings);
       return done;
     }
   return internal("generation " + std::to_string(n) + " vanished");

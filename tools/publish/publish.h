@@ -22,6 +22,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tools/core/error.h"
@@ -90,6 +91,10 @@ struct PublishResult {
   std::optional<Generation> generation;
   bool unchanged = false;  // the head's packages are the current generation's
   GateResult gate;         // empty when unchanged
+  // Milliseconds per phase of a publish that made a generation: checks,
+  // gc_root, abi_gate, tree (links and rewritten files), manifest, sync
+  // (syncfs and the renames into place), verify, switch, prune.
+  std::vector<std::pair<std::string, double>> timings_ms;
 };
 
 // Registers the head's store paths as GC roots, runs the ABI gate against
