@@ -52,6 +52,12 @@ step "$ltskit" -C "$demo/ws" verify 1.0
 step "$ltskit" -C "$demo/ws" rollback 1.0
 step "$demo/consumer"
 step "$ltskit" -C "$demo/ws" rollback 1.0 --to 2
+# Behind a file move upstream: a conflict that needs a human (exit status 3).
+step "$ltskit" -C "$demo/ws" backport apply CVE-2026-1003 --channel 1.0 || echo "(exit status $?)"
+step "$ltskit" -C "$demo/ws" backport list 1.0
+step "$ltskit" -C "$demo/ws" vex 1.0 -o "$demo/vex-1.0.json"
+step "$ltskit" -C "$demo/ws" vercmp 1.0.1 1.0.1pre
+
 # The ABI gate: a test channel follows upstream into the libsafe 2.0 major
 # release (SONAME bump, a removed function, a public struct's layout), which
 # the lts-strict policy holds back (exit status 3); lts/next stays as it was.
@@ -67,11 +73,7 @@ step "$ltskit" -C "$demo/ws" track next
 step "$ltskit" -C "$demo/ws" build next
 step "$ltskit" -C "$demo/ws" publish next || echo "(exit status $?)"
 step "$ltskit" -C "$demo/ws" abi next
-# Behind a file move upstream: a conflict that needs a human (exit status 3).
-step "$ltskit" -C "$demo/ws" backport apply CVE-2026-1003 --channel 1.0 || echo "(exit status $?)"
-step "$ltskit" -C "$demo/ws" backport list 1.0
-step "$ltskit" -C "$demo/ws" vex 1.0 -o "$demo/vex-1.0.json"
-step "$ltskit" -C "$demo/ws" vercmp 1.0.1 1.0.1pre
+step "$ltskit" -C "$demo/ws" status
 
 # The ABI gate on the demo's libraries: lts/1.0 against upstream main.
 ltsabi="$build/abi-check/ltsabi"

@@ -854,8 +854,14 @@ int main(void) {
   // The fix, built and published: the same binary runs the fixed library.
   CliRun fix = ltskit({"backport", "apply", "CVE-2026-1001", "--channel", "1.0"});
   ASSERT_EQ(fix.code, 0) << fix.err;
-  CliRun b2 = ltskit({"build", "1.0"});
+  CliRun b2 = ltskit({"build", "1.0", "--json"});
   ASSERT_EQ(b2.code, 0) << b2.err;
+  json rebuilt = json::parse(b2.out, nullptr, false);
+  EXPECT_EQ(rebuilt["generation"], 1) << b2.out;
+  for (const auto& a : rebuilt["attrs"])
+    if (a["attr"] == "libsafe") {
+      EXPECT_TRUE(a["changed"].get<bool>()) << a.dump();
+    }
   CliRun p2 = ltskit({"publish", "1.0", "--json"});
   ASSERT_EQ(p2.code, 0) << p2.err;
   EXPECT_EQ(json::parse(p2.out, nullptr, false)["generation"], 2);
@@ -1043,6 +1049,53 @@ TEST_F(Demo, TheAbiGateHoldsBackAMajorReleaseAndLetsACompatibleChangeThrough) {
   EXPECT_EQ(dropped.code, 3) << dropped.err;
   EXPECT_NE(dropped.err.find("library-removed: library libgreetxx.so.1 removed"), std::string::npos) << dropped.err;
   EXPECT_NE(dropped.err.find("the channel no longer publishes libgreetxx"), std::string::npos) << dropped.err;
+}
+
+// `status`: every channel at a glance, from the workspace, the branch and
+// the publish root; what waits is listed with the command that handles it.
+TEST_F(Demo, StatusShowsEveryChannelAtAGlanceAndWhatWaits) {
+  auto channel = [&]() {
+    json all = ltskit_json({"status", "--json"});
+    for (const auto& c : all)
+      if (c["channel"] == "1.0") return c;
+    ADD_FAILURE() << all.dump();
+    return json();
+  };
+  json before = channel();
+  EXPECT_EQ(before["status"], "active");
+  EXPECT_EQ(before["support_until"], "2031-01-15");
+  EXPECT_TRUE(before["days_left"].is_number_integer());
+  EXPECT_TRUE(before["generation"].is_null());
+  EXPECT_TRUE(before["head_tracked"].get<bool>());
+  size_t open = before["open"].size();
+  size_t by_severity = 0;
+  for (const auto& [sev, n] : before["open_by_severity"].items()) by_severity += n.get<size_t>();
+  EXPECT_EQ(by_severity, open);
+  std::set<std::string> waiting;
+  for (const auto& p : before["pending_backports"]) waiting.insert(p["advisory"].get<std::string>());
+  EXPECT_TRUE(waiting.count("CVE-2026-1001")) << before.dump();
+  EXPECT_TRUE(waiting.count("CVE-2026-1003")) << before.dump();
+
+  ASSERT_EQ(ltskit({"backport", "apply", "CVE-2026-1001", "--channel", "1.0"}).code, 0);
+  EXPECT_EQ(ltskit({"backport", "apply", "CVE-2026-1003", "--channel", "1.0"}).code, 3);
+  ASSERT_EQ(ltskit({"track", "1.0"}).code, 0);
+  ASSERT_EQ(ltskit({"build", "1.0"}).code, 0);
+  ASSERT_EQ(ltskit({"publish", "1.0"}).code, 0);
+  json after = channel();
+  EXPECT_EQ(after["generation"], 1);
+  EXPECT_TRUE(after["head_published"].get<bool>());
+  EXPECT_EQ(after["backports_applied"], 1);
+  EXPECT_EQ(after["advisories_by_state"]["fixed"], 1) << after.dump();
+  std::map<std::string, std::string> why;
+  for (const auto& p : after["pending_backports"]) why[p["advisory"]] = p["why"];
+  EXPECT_FALSE(why.count("CVE-2026-1001"));
+  EXPECT_EQ(why["CVE-2026-1003"].rfind("conflict: ", 0), 0u) << after.dump();
+  EXPECT_EQ(after["abi"].size(), 2u) << after.dump();  // libsafe and libgreet: the baseline of generation 1
+
+  CliRun text = ltskit({"status"});
+  EXPECT_EQ(text.code, 0);
+  EXPECT_NE(text.out.find("1.0"), std::string::npos);
+  EXPECT_NE(text.out.find("ltskit backport apply CVE-2026-1003 --channel 1.0"), std::string::npos) << text.out;
 }
 
 // Issue 9 on the demo: the patch-level fix for CVE-2026-1001 is found and
@@ -1364,8 +1417,10 @@ TEST(CliBuild, RunsMaxJobsBuildsAtOnceEachWithItsLog) {
   json built = json::parse(b.out, nullptr, false);
   ASSERT_EQ(built["attrs"].size(), 2u) << b.out;
   EXPECT_EQ(built["attrs"][0]["attr"], "left");  // the channel's order
+  EXPECT_TRUE(built["generation"].is_null());
   for (const auto& a : built["attrs"]) {
     EXPECT_EQ(a["state"], "built") << a.dump();
+    EXPECT_TRUE(a["changed"].is_null()) << a.dump();
     auto log = read_file(a["log"].get<std::string>());
     ASSERT_TRUE(log.ok()) << a.dump();
     std::string who = a["attr"].get<std::string>();

@@ -74,12 +74,20 @@ void define_publish(CLI::App& app, CommandContext& ctx) {
                            {"state", publish::built_state_name(a.state)},
                            {"outputs", a.outputs},
                            {"log", a.log.empty() ? nlohmann::json() : nlohmann::json(a.log.string())},
-                           {"message", a.message}});
-          print_json({{"channel", r.channel}, {"commit", r.commit}, {"attrs", arr}});
+                           {"message", a.message},
+                           {"changed", a.changed ? nlohmann::json(*a.changed) : nlohmann::json()}});
+          print_json({{"channel", r.channel},
+                      {"commit", r.commit},
+                      {"generation", r.generation ? nlohmann::json(*r.generation) : nlohmann::json()},
+                      {"attrs", arr}});
         } else {
-          std::vector<std::vector<std::string>> rows = {{"ATTR", "STATE", "OUT"}};
+          std::string since = r.generation ? "SINCE GEN " + std::to_string(*r.generation) : "SINCE";
+          std::vector<std::vector<std::string>> rows = {{"ATTR", "STATE", since, "OUT"}};
           for (const auto& a : r.attrs)
             rows.push_back({a.attr, publish::built_state_name(a.state),
+                            !a.changed   ? "-"
+                            : *a.changed ? "changed"
+                                         : "unchanged",
                             a.outputs.count("out") ? a.outputs.at("out") : std::string()});
           std::cout << format_table(rows);
         }

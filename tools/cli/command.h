@@ -82,6 +82,7 @@ void define_advisories(CLI::App& app, CommandContext& ctx);
 void define_triage(CLI::App& app, CommandContext& ctx);
 void define_vex(CLI::App& app, CommandContext& ctx);
 void define_backport(CLI::App& app, CommandContext& ctx);
-void define_publish(CLI::App& app, CommandContext& ctx);  // build, publish, generations, rollback, verify
+void define_publish(CLI::App& app, CommandContext& ctx);  // build, publish, generations, rollback, verify, abi
+void define_status(CLI::App& app, CommandContext& ctx);   // status
 
 }  // namespace ltskit::cli

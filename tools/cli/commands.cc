@@ -10,7 +10,7 @@ const std::vector<CommandGroup>& command_groups() {
       {"init", define_init},         {"channel", define_channel}, {"track", define_track},
       {"versions", define_versions}, {"vercmp", define_vercmp},   {"advisories", define_advisories},
       {"triage", define_triage},     {"vex", define_vex},         {"backport", define_backport},
-      {"publish", define_publish},
+      {"publish", define_publish},   {"status", define_status},
   };
   return kGroups;
 }

@@ -473,6 +473,28 @@ Result<BuildResult> build_channel(Workspace& ws, git::Repository& repo, const st
     b.message = "the package set has no attr '" + attr + "' at " + head.commit.substr(0, 12);
     out.attrs.push_back(std::move(b));
   }
+  // What the current generation publishes, to say what changed.
+  std::map<std::string, std::map<std::string, std::string>> published;
+  fs::path root = publish_root(ws, std::nullopt);
+  if (auto n = current_number(root, channel)) {
+    auto m = read_manifest(generations_dir(root, channel) / std::to_string(*n));
+    if (m.ok()) {
+      out.generation = *n;
+      if (auto pkgs = m->find("packages"); pkgs != m->end() && pkgs->is_array())
+        for (const auto& p : *pkgs) {
+          if (!p.is_object() || field(p, "attr").empty()) continue;
+          auto& outs = published[field(p, "attr")];
+          if (auto o = p.find("outputs"); o != p.end() && o->is_object())
+            for (auto it = o->begin(); it != o->end(); ++it)
+              if (it->is_string()) outs[it.key()] = it->get<std::string>();
+        }
+    }
+  }
+  auto changed = [&](const BuiltAttr& b) -> std::optional<bool> {
+    if (!out.generation) return std::nullopt;
+    auto it = published.find(b.attr);
+    return it == published.end() || it->second != b.outputs;
+  };
   fs::path logs = ws.config().state_dir() / "logs" / "build" / head.commit.substr(0, 12);
   // What is in the store already needs no build; the rest is built by up
   // to build_jobs() nix-build processes at once, each with its own log.
@@ -481,6 +503,7 @@ Result<BuildResult> build_channel(Workspace& ws, git::Repository& repo, const st
     BuiltAttr b;
     b.attr = pkg.attr;
     b.outputs = pkg.outputs;
+    b.changed = changed(b);
     if (all_present(pkg.outputs)) out.attrs.push_back(std::move(b));
     else todo.push_back(std::move(b));
   }

@@ -41,12 +41,16 @@ struct BuiltAttr {
   enum class State { kPresent, kBuilt, kFailed } state = State::kPresent;
   std::filesystem::path log;  // nix-build's output, kept for every build run
   std::string message;        // why it failed
+  // Against the channel's current generation (nullopt: none published):
+  // whether its out paths differ from the published ones.
+  std::optional<bool> changed;
 };
 const char* built_state_name(BuiltAttr::State state);
 
 struct BuildResult {
   std::string channel;
-  std::string commit;  // the channel head built
+  std::string commit;                 // the channel head built
+  std::optional<int64_t> generation;  // the current generation compared with
   std::vector<BuiltAttr> attrs;
   bool ok() const;
 };
@@ -56,7 +60,8 @@ struct BuildResult {
 size_t build_jobs(const NixConfig& nix);
 
 // Builds the channel's published attrs at its head (as last tracked) with
-// nix-build, passing the workspace's Nix arguments and options unchanged
+// nix-build (each attr says whether its out paths changed since the
+// current generation under the workspace's publish root), passing the workspace's Nix arguments and options unchanged
 // (max-jobs, builders, substituters), build_jobs() attrs at once. Attrs
 // whose out paths are already in the store are not built again. Each build has the workspace's build
 // timeout, its log under .ltskit/logs/build/COMMIT/ATTR.log. A failed build
