@@ -4,8 +4,10 @@
 
 namespace ltskit::abi {
 
-int exit_status(const Diff& d) {
-  switch (d.verdict) {
+int exit_status(const Diff& d) { return exit_status(d.verdict); }
+
+int exit_status(Verdict verdict) {
+  switch (verdict) {
     case Verdict::kNoChange: return 0;
     case Verdict::kCompatible: return 4;
     case Verdict::kIncompatible: return 12;

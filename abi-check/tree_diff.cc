@@ -116,6 +116,7 @@ Expected<std::vector<LibraryFile>> find_libraries(const std::string& dir, const 
   // Files and folders are told apart by (device, inode): each is read once
   // however many links lead to it, and a link cycle ends.
   struct Seen {
+    bool library = false;  // probed once: other names of a file that is not a library are skipped
     std::string soname;
     std::vector<std::pair<bool, std::string>> names;  // (is a link, path as walked)
   };
@@ -164,13 +165,9 @@ Expected<std::vector<LibraryFile>> find_libraries(const std::string& dir, const 
         Probe p = probe_shared_object(entry.path().string(), it->second.soname);
         if (p == Probe::kMalformed)
           return Error{ErrorCode::kInvalid, entry.path().string() + ": starts like an ELF file but is not valid ELF"};
-        if (p != Probe::kLibrary) {
-          it->second.soname = "\n";  // not a library: remembered so that other names skip it
-          continue;
-        }
-      } else if (it->second.soname == "\n") {
-        continue;
+        it->second.library = p == Probe::kLibrary;
       }
+      if (!it->second.library) continue;
       it->second.names.emplace_back(link, entry.path().string());
     }
   }
@@ -178,7 +175,7 @@ Expected<std::vector<LibraryFile>> find_libraries(const std::string& dir, const 
   // the first link in sorted order; one file per key.
   std::map<std::string, LibraryFile> by_key;
   for (auto& [id, f] : files) {
-    if (f.soname == "\n" || f.names.empty()) continue;
+    if (!f.library || f.names.empty()) continue;
     std::sort(f.names.begin(), f.names.end());  // regular files (false) first, then by path
     const std::string& path = f.names.front().second;
     std::string key = f.soname.empty() ? fs::path(path).filename().string() : f.soname;
@@ -257,14 +254,7 @@ Expected<TreeDiff> diff_trees(const TreeSide& old_side, const TreeSide& new_side
   return diff_library_sets(sides[0], sides[1], sup, options);
 }
 
-int tree_exit_status(const TreeDiff& t) {
-  switch (t.verdict) {
-    case Verdict::kNoChange: return 0;
-    case Verdict::kCompatible: return 4;
-    case Verdict::kIncompatible: return 12;
-  }
-  return 1;
-}
+int tree_exit_status(const TreeDiff& t) { return exit_status(t.verdict); }
 
 std::string tree_report_text(const TreeDiff& t) {
   size_t counts[3] = {0, 0, 0};

@@ -39,6 +39,17 @@ struct CliRun {
   std::string out, err;
 };
 
+// Runs ltskit on the workspace `ws` (as user alice).
+CliRun run_ltskit(const std::filesystem::path& ws, std::vector<std::string> args) {
+  std::vector<std::string> argv = {LTSKIT_BINARY, "-C", ws.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ProcessOptions opt;
+  opt.env["LTSKIT_USER"] = "alice";
+  auto r = run_process(argv, opt);
+  EXPECT_TRUE(r.ok());
+  return r.ok() ? CliRun{r->exit_code, r->out, r->err} : CliRun{-1, "", ""};
+}
+
 // Each test gets its own copy of a workspace prepared once (the demo
 // package set cut into channel 1.0, tracked, advisories synced), so that no
 // test sees what another changed and any order gives the same results.
@@ -99,13 +110,7 @@ class Demo : public ::testing::Test {
   CliRun ltskit(std::vector<std::string> args) { return run_in(tmp_.path() / "ws", std::move(args)); }
 
   static CliRun run_in(const std::filesystem::path& ws, std::vector<std::string> args) {
-    std::vector<std::string> argv = {LTSKIT_BINARY, "-C", ws.string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ProcessOptions opt;
-    opt.env["LTSKIT_USER"] = "alice";
-    auto r = run_process(argv, opt);
-    EXPECT_TRUE(r.ok());
-    return r.ok() ? CliRun{r->exit_code, r->out, r->err} : CliRun{-1, "", ""};
+    return run_ltskit(ws, std::move(args));
   }
   json ltskit_json(std::vector<std::string> args) {
     CliRun r = ltskit(std::move(args));
@@ -1395,12 +1400,7 @@ TEST(CliBuild, RunsMaxJobsBuildsAtOnceEachWithItsLog) {
                  "        echo " +
                  nonce + " > $out'' ]; };\nin { left = mk \"left\" \"right\"; right = mk \"right\" \"left\"; }\n");
   std::string cut = repo.commit("left and right");
-  auto ltskit = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {LTSKIT_BINARY, "-C", (tmp / "ws").string()});
-    auto r = run_process(args);
-    EXPECT_TRUE(r.ok());
-    return r.ok() ? CliRun{r->exit_code, r->out, r->err} : CliRun{-1, "", ""};
-  };
+  auto ltskit = [&](std::vector<std::string> args) { return run_ltskit(tmp / "ws", std::move(args)); };
   ASSERT_EQ(ltskit({"init", "--repo", (tmp / "pkgs").string(), "--publish-root", (tmp / "lts").string()}).code, 0);
   auto conf = read_file(tmp / "ws/ltskit.toml");
   ASSERT_TRUE(conf.ok());
@@ -1458,12 +1458,7 @@ TEST(CliPublish, TheAbiGateSeesLibrariesThroughLinksAndAcrossPackages) {
              "  moved = sh \"moved\" { src = ./x.c; hdr = ./x.h; } build;\n"
              "}\n");
   std::string cut = repo.commit("bundle of libx");
-  auto ltskit = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {LTSKIT_BINARY, "-C", (tmp / "ws").string()});
-    auto r = run_process(args);
-    EXPECT_TRUE(r.ok());
-    return r.ok() ? CliRun{r->exit_code, r->out, r->err} : CliRun{-1, "", ""};
-  };
+  auto ltskit = [&](std::vector<std::string> args) { return run_ltskit(tmp / "ws", std::move(args)); };
   ASSERT_EQ(ltskit({"init", "--repo", (tmp / "pkgs").string(), "--publish-root", (tmp / "lts").string()}).code, 0);
   ASSERT_EQ(ltskit({"channel", "create", "1.0", "--branch", "lts/1.0", "--from", cut, "--publish", "bundle"}).code, 0);
   auto publish = [&](int expected) {

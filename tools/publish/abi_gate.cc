@@ -16,6 +16,7 @@
 #include "abi-check/tree_diff.h"
 #include "tools/core/abi_error.h"
 #include "tools/core/fs.h"
+#include "tools/publish/manifest.h"
 
 namespace ltskit::publish {
 namespace fs = std::filesystem;
@@ -74,14 +75,6 @@ Status write_plain(const fs::path& p, const std::string& text) {
   out.close();
   if (!out) return io_error("cannot write '" + p.string() + "'");
   return ok_status();
-}
-
-std::map<std::string, std::string> outputs_of(const nlohmann::json& j) {
-  std::map<std::string, std::string> out;
-  if (!j.is_object()) return out;
-  for (auto it = j.begin(); it != j.end(); ++it)
-    if (it->is_string()) out[it.key()] = it->get<std::string>();
-  return out;
 }
 
 // The public headers of a package: every file under OUTPUT/include of each
@@ -206,12 +199,7 @@ Result<GateResult> run_abi_gate(const GateInput& in, Progress& progress) {
   AbiIndex old_index;
   std::vector<std::string> gate_notes;
   if (in.current) {
-    auto m = read_json_file(in.current_dir / "manifest.json");
-    if (m.ok())
-      if (auto p = m->find("packages"); p != m->end() && p->is_array())
-        for (const auto& pkg : *p)
-          if (pkg.is_object() && pkg.contains("attr") && pkg["attr"].is_string())
-            current_outputs[pkg["attr"].get<std::string>()] = outputs_of(pkg.value("outputs", nlohmann::json()));
+    current_outputs = manifest_packages(in.current_dir);
     std::error_code ec;
     if (fs::exists(in.current_abi_dir / "index.json", ec)) {
       auto idx = read_abi_index(in.current_abi_dir);

@@ -25,6 +25,7 @@
 #include "tools/core/process.h"
 #include "tools/nix/options.h"
 #include "tools/nix/state.h"
+#include "tools/publish/manifest.h"
 #include "tools/track/channels.h"
 #include "tools/track/snapshots.h"
 
@@ -230,9 +231,8 @@ Result<std::string> assemble(const fs::path& dir, const std::vector<SnapshotPack
       }
   // Pass 2: the folders, links and rewritten files.
   std::vector<std::string> digest_lines;
-  std::map<std::string, std::string> owner;                // rel path -> "attr (store path)"
-  std::string linked;                                      // a folder linked whole: skip what is under it
-  std::vector<std::pair<std::string, std::string>> links;  // (store path, link), made after the folders
+  std::map<std::string, std::string> owner;  // rel path -> "attr (store path)"
+  std::string linked;                        // a folder linked whole: skip what is under it
   for (const auto& e : entries) {
     std::string key = e.rel.generic_string();
     if (!linked.empty() && key.size() > linked.size() && key.compare(0, linked.size(), linked) == 0 &&
@@ -272,31 +272,11 @@ Result<std::string> assemble(const fs::path& dir, const std::vector<SnapshotPack
       LTS_RETURN_IF_ERROR(written);
       digest_lines.push_back("F " + key + " " + sha256_hex(text));
     } else {
-      links.push_back({e.source.string(), target.string()});
+      if (::symlink(e.source.c_str(), target.c_str()) != 0)
+        return errno == EEXIST ? clash() : io_error("cannot link '" + target.string() + "': " + errno_text());
       digest_lines.push_back("L " + key + " " + e.source.string());
     }
   }
-  // The links, by several threads: creating a link is all kernel time
-  // (an inode each), which the cores share. Every folder exists by now
-  // and every target name is unique (checked above).
-  std::atomic<size_t> next{0};
-  std::mutex failed_mu;
-  std::optional<Error> failed;
-  auto worker = [&]() {
-    for (size_t i = next++; i < links.size(); i = next++) {
-      if (::symlink(links[i].first.c_str(), links[i].second.c_str()) == 0) continue;
-      std::lock_guard<std::mutex> lock(failed_mu);
-      if (!failed) failed = io_error("cannot link '" + links[i].second + "': " + errno_text());
-      next = links.size();
-    }
-  };
-  size_t nthreads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
-  nthreads = std::min(nthreads, links.size() / 256 + 1);
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < nthreads; ++t) threads.emplace_back(worker);
-  worker();
-  for (auto& th : threads) th.join();
-  if (failed) return std::move(*failed);
   std::sort(digest_lines.begin(), digest_lines.end());
   std::string all;
   for (const auto& l : digest_lines) all += l + "\n";
@@ -477,18 +457,8 @@ Result<BuildResult> build_channel(Workspace& ws, git::Repository& repo, const st
   std::map<std::string, std::map<std::string, std::string>> published;
   fs::path root = publish_root(ws, std::nullopt);
   if (auto n = current_number(root, channel)) {
-    auto m = read_manifest(generations_dir(root, channel) / std::to_string(*n));
-    if (m.ok()) {
-      out.generation = *n;
-      if (auto pkgs = m->find("packages"); pkgs != m->end() && pkgs->is_array())
-        for (const auto& p : *pkgs) {
-          if (!p.is_object() || field(p, "attr").empty()) continue;
-          auto& outs = published[field(p, "attr")];
-          if (auto o = p.find("outputs"); o != p.end() && o->is_object())
-            for (auto it = o->begin(); it != o->end(); ++it)
-              if (it->is_string()) outs[it.key()] = it->get<std::string>();
-        }
-    }
+    out.generation = *n;
+    published = manifest_packages(generations_dir(root, channel) / std::to_string(*n));
   }
   auto changed = [&](const BuiltAttr& b) -> std::optional<bool> {
     if (!out.generation) return std::nullopt;
