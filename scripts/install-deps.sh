@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev
   nix-bin abigail-tools jq hyperfine
   clang libclang-rt-14-dev
+  chromium fonts-dejavu-core
 )
 
 missing=()

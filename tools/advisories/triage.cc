@@ -559,6 +559,27 @@ Result<std::vector<TriageHistoryEntry>> triage_history(Database& db, const std::
   return out;
 }
 
+Result<std::vector<OpenCount>> open_advisories_over_time(Database& db, const std::string& channel) {
+  std::vector<OpenCount> out;
+  std::map<std::string, std::set<std::string>> open;  // advisory -> its open packages
+  LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("SELECT advisory_id, COALESCE(attr, pname), new_state, at "
+                                               "FROM triage_history WHERE channel = ?1 ORDER BY id"));
+  q.bind(1, channel);
+  LTS_RETURN_IF_ERROR(q.each_row([&] {
+    std::string advisory = q.text(0), package = q.text(1), at = q.text(3);
+    auto state = opt_state_of(q.opt_text(2));
+    bool is_open = state && (*state == TriageState::kAffected || *state == TriageState::kUnderInvestigation);
+    if (is_open) open[advisory].insert(package);
+    else if (auto it = open.find(advisory); it != open.end()) {
+      it->second.erase(package);
+      if (it->second.empty()) open.erase(it);
+    }
+    if (out.empty() || out.back().at != at) out.push_back({at, 0});
+    out.back().open = open.size();
+  }));
+  return out;
+}
+
 Result<std::vector<TriageRow>> set_triage(Workspace& ws, const TriageDecision& d) {
   Database& db = ws.db();
   if (d.state == TriageState::kNotAffected && !d.justification)

@@ -94,6 +94,15 @@ struct TriageHistoryEntry {
 Result<std::vector<TriageHistoryEntry>> triage_history(Database& db, const std::string& channel,
                                                        const std::string& advisory, const std::string& pname);
 
+// How many advisories were open (affected or under investigation for at
+// least one package) on `channel` after each change of its triage, oldest
+// first: one point per distinct time, replayed from the triage history.
+struct OpenCount {
+  std::string at;
+  size_t open = 0;
+};
+Result<std::vector<OpenCount>> open_advisories_over_time(Database& db, const std::string& channel);
+
 struct TriageDecision {
   std::string channel, advisory, pname;
   TriageState state = TriageState::kUnderInvestigation;

@@ -1,4 +1,5 @@
 // ltskit advisories source add|list, advisories sync, advisories list|show
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 
@@ -62,6 +63,26 @@ std::string describe_affected(const AffectedPackage& p) {
 }
 
 }  // namespace
+
+advisories::SyncOptions sync_options_from_env() {
+  advisories::SyncOptions so;
+  if (const char* t = std::getenv("LTSKIT_HTTP_TIMEOUT_MS")) so.http_timeout_ms = std::atoi(t);
+  if (const char* b = std::getenv("LTSKIT_HTTP_BACKOFF_MS")) so.http_backoff_ms = std::atoi(b);
+  return so;
+}
+
+git::Signature backport_committer() {
+  auto env = [](const char* a, const char* b, const char* fallback) {
+    if (const char* v = std::getenv(a); v && *v) return std::string(v);
+    if (const char* v = std::getenv(b); v && *v) return std::string(v);
+    return std::string(fallback);
+  };
+  git::Signature s;
+  s.name = env("LTSKIT_COMMITTER_NAME", "GIT_COMMITTER_NAME", "ltskit");
+  s.email = env("LTSKIT_COMMITTER_EMAIL", "GIT_COMMITTER_EMAIL", "ltskit@localhost");
+  s.time = static_cast<int64_t>(std::time(nullptr));
+  return s;
+}
 
 Status refresh_triage_and_report(CommandContext& ctx, Workspace& ws, git::Repository& repo, Progress& progress,
                                  bool print) {
@@ -145,10 +166,8 @@ void define_advisories(CLI::App& app, CommandContext& ctx) {
       ctx.action = [&ctx, o]() -> Status {
         LTS_ASSIGN_OR_RETURN(Workspace ws, open_workspace(ctx, Access::kWrite, "ltskit advisories sync"));
         TerminalProgress progress(ctx.global.quiet || o->json);
-        SyncOptions so;
+        SyncOptions so = sync_options_from_env();
         if (!o->source.empty()) so.source = o->source;
-        if (const char* t = std::getenv("LTSKIT_HTTP_TIMEOUT_MS")) so.http_timeout_ms = std::atoi(t);
-        if (const char* b = std::getenv("LTSKIT_HTTP_BACKOFF_MS")) so.http_backoff_ms = std::atoi(b);
         if (ws.config().advisory_sources.empty())
           return not_found("no advisory sources (add one with 'ltskit advisories source add NAME LOCATION')");
         LTS_ASSIGN_OR_RETURN(SyncReport sync, sync_sources(ws, so, progress));

@@ -13,21 +13,6 @@ namespace ltskit::cli {
 
 namespace {
 
-// The committer of backports: LTSKIT_COMMITTER_NAME / _EMAIL, else git's
-// usual variables, else "ltskit <ltskit@localhost>"; now.
-git::Signature committer() {
-  auto env = [](const char* a, const char* b, const char* fallback) {
-    if (const char* v = std::getenv(a); v && *v) return std::string(v);
-    if (const char* v = std::getenv(b); v && *v) return std::string(v);
-    return std::string(fallback);
-  };
-  git::Signature s;
-  s.name = env("LTSKIT_COMMITTER_NAME", "GIT_COMMITTER_NAME", "ltskit");
-  s.email = env("LTSKIT_COMMITTER_EMAIL", "GIT_COMMITTER_EMAIL", "ltskit@localhost");
-  s.time = static_cast<int64_t>(std::time(nullptr));
-  return s;
-}
-
 nlohmann::json result_json(const backport::ApplyResult& r) {
   nlohmann::json conflicts = nlohmann::json::array();
   for (const auto& c : r.conflicts)
@@ -170,7 +155,7 @@ void define_backport(CLI::App& app, CommandContext& ctx) {
         ao.dry_run = o->dry_run;
         ao.candidate = o->candidate;
         if (!o->force.empty()) ao.force_reason = o->force;
-        ao.committer = committer();
+        ao.committer = backport_committer();
         ao.by = advisories::current_user();
         LTS_ASSIGN_OR_RETURN(backport::ApplyResult r, backport::apply_backport(ws, repo, ao));
         return report_result(ctx, ws, repo, r, o->json);

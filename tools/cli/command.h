@@ -46,11 +46,11 @@ const std::vector<CommandGroup>& command_groups();
 
 }  // namespace ltskit::cli
 
+#include "tools/advisories/sync.h"
+#include "tools/git/repository.h"
+
 namespace ltskit {
 class Progress;
-namespace git {
-class Repository;
-}
 }  // namespace ltskit
 
 namespace ltskit::cli {
@@ -66,6 +66,14 @@ Result<Workspace> open_workspace(const CommandContext& ctx, Access access, const
 // to `ctx` and prints a summary line when `print` and anything changed.
 Status refresh_triage_and_report(CommandContext& ctx, Workspace& ws, git::Repository& repo, Progress& progress,
                                  bool print);
+
+// Sync options, with the HTTP timeout and backoff from LTSKIT_HTTP_TIMEOUT_MS
+// and LTSKIT_HTTP_BACKOFF_MS when set (the tests shorten them).
+advisories::SyncOptions sync_options_from_env();
+
+// The committer of backports: LTSKIT_COMMITTER_NAME / _EMAIL, else git's
+// usual variables, else "ltskit <ltskit@localhost>"; now.
+git::Signature backport_committer();
 
 // The Markdown help text of `name` (help/NAME.md), or "".
 std::string help_text(const std::string& name);
@@ -84,5 +92,6 @@ void define_vex(CLI::App& app, CommandContext& ctx);
 void define_backport(CLI::App& app, CommandContext& ctx);
 void define_publish(CLI::App& app, CommandContext& ctx);  // build, publish, generations, rollback, verify, abi
 void define_status(CLI::App& app, CommandContext& ctx);   // status
+void define_run(CLI::App& app, CommandContext& ctx);      // run, report
 
 }  // namespace ltskit::cli

@@ -1,6 +1,7 @@
 #include "tools/advisories/schema.h"
 #include "tools/backport/backport.h"
 #include "tools/cli/command.h"
+#include "tools/pipeline/run.h"
 #include "tools/publish/abi_gate.h"
 
 namespace ltskit::cli {
@@ -10,14 +11,14 @@ const std::vector<CommandGroup>& command_groups() {
       {"init", define_init},         {"channel", define_channel}, {"track", define_track},
       {"versions", define_versions}, {"vercmp", define_vercmp},   {"advisories", define_advisories},
       {"triage", define_triage},     {"vex", define_vex},         {"backport", define_backport},
-      {"publish", define_publish},   {"status", define_status},
+      {"publish", define_publish},   {"status", define_status},   {"run", define_run},
   };
   return kGroups;
 }
 
 const std::vector<const Schema*>& workspace_schemas() {
   static const std::vector<const Schema*> kSchemas = {&advisories::advisories_schema(), &backport::backport_schema(),
-                                                      &publish::publish_schema()};
+                                                      &publish::publish_schema(), &pipeline::pipeline_schema()};
   return kSchemas;
 }
 

@@ -96,4 +96,43 @@ Result<std::vector<ChannelSummary>> channel_summaries(Workspace& ws, git::Reposi
   return out;
 }
 
+nlohmann::json summary_json(const pipeline::ChannelSummary& s) {
+  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+  nlohmann::json open = nlohmann::json::array();
+  for (const auto& a : s.open)
+    open.push_back({{"advisory", a.advisory},
+                    {"pname", a.pname},
+                    {"state", a.state},
+                    {"severity", a.severity},
+                    {"summary", a.summary}});
+  nlohmann::json pending = nlohmann::json::array();
+  for (const auto& p : s.pending) pending.push_back({{"advisory", p.advisory}, {"why", p.why}, {"action", p.action}});
+  nlohmann::json abi = nlohmann::json::array();
+  for (const auto& v : s.abi)
+    abi.push_back({{"attr", v.attr},
+                   {"soname", v.soname},
+                   {"verdict", v.verdict},
+                   {"blocked", v.blocked},
+                   {"generation", opt(v.generation)},
+                   {"commit", v.commit}});
+  return {{"channel", s.name},
+          {"branch", s.branch},
+          {"status", s.status},
+          {"support_until", opt(s.support_until)},
+          {"days_left", opt(s.days_left)},
+          {"head", opt(s.head)},
+          {"head_tracked", s.head_tracked},
+          {"generation", opt(s.generation)},
+          {"generation_commit", opt(s.generation_commit)},
+          {"generation_created_at", opt(s.generation_created_at)},
+          {"generations_kept", s.generations_kept},
+          {"head_published", s.head_published},
+          {"advisories_by_state", s.advisories_by_state},
+          {"open_by_severity", s.open_by_severity},
+          {"open", open},
+          {"backports_applied", s.backports_applied},
+          {"pending_backports", pending},
+          {"abi", abi}};
+}
+
 }  // namespace ltskit::pipeline

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,5 +53,8 @@ struct ChannelSummary {
 // Every registered channel, by name. `today` (YYYY-MM-DD) dates the
 // support windows.
 Result<std::vector<ChannelSummary>> channel_summaries(Workspace& ws, git::Repository& repo, const std::string& today);
+
+// A summary as `status --json` prints it (and the report carries it).
+nlohmann::json summary_json(const ChannelSummary& s);
 
 }  // namespace ltskit::pipeline
