@@ -12,22 +12,23 @@ mkdir -p "$demo"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
 bash "$root/examples/demo/make-demo-repo.sh" "$demo/pkgs"
+# An advisory feed (a folder of OSV records; an https:// URL works the same),
+# as it stood before CVE-2026-1001 was published.
+mkdir -p "$demo/feed"
+for id in CVE-2026-1002 CVE-2026-1003 CVE-2026-1004; do
+  cp "$root/examples/demo/advisories/$id.json" "$demo/feed/"
+done
 step "$ltskit" -C "$demo/ws" init --repo "$demo/pkgs" --publish-root "$demo/lts"
 step "$ltskit" -C "$demo/ws" channel create 1.0 --branch lts/1.0 --from 2026-01-15 \
   --support-until 2031-01-15 --publish libsafe,libgreet,libgreetxx,hello
-step "$ltskit" -C "$demo/ws" channel list
-step "$ltskit" -C "$demo/ws" track --history 50
-step "$ltskit" -C "$demo/ws" versions libsafe
-step "$ltskit" -C "$demo/ws" versions libgreet --range '>=1.0.1'
-step "$ltskit" -C "$demo/ws" advisories source add demo "$root/examples/demo/advisories"
-step "$ltskit" -C "$demo/ws" advisories sync
-step "$ltskit" -C "$demo/ws" advisories list
-step "$ltskit" -C "$demo/ws" triage 1.0
-step "$ltskit" -C "$demo/ws" triage set 1.0 CVE-2026-1002 libgreet under_investigation \
-  --reason "checking whether any caller passes NULL"
-# Generation 1 of $demo/lts/1.0, and a program built once against it.
-step "$ltskit" -C "$demo/ws" build 1.0
-step "$ltskit" -C "$demo/ws" publish 1.0
+step "$ltskit" -C "$demo/ws" advisories source add demo "$demo/feed"
+
+# The whole pipeline: sync, track, triage, backport (the fix for the high
+# CVE-2026-1002 applies; the fix for CVE-2026-1003 conflicts and waits for a
+# human: exit status 3), build, ABI gate, publish generation 1, dashboard.
+step "$ltskit" -C "$demo/ws" run || echo "(exit status $?: items need a human)"
+
+# A third-party program, built once against $demo/lts/1.0 with pkg-config.
 cat > "$demo/consumer.c" <<'C'
 #include <stdio.h>
 #include <safe.h>
@@ -41,22 +42,25 @@ C
 # shellcheck disable=SC2046
 cc "$demo/consumer.c" -o "$demo/consumer" $(PKG_CONFIG_PATH="$demo/lts/1.0/lib/pkgconfig" pkg-config --cflags --libs libsafe)
 step "$demo/consumer"
-step "$ltskit" -C "$demo/ws" backport find CVE-2026-1001 --channel 1.0
-step "$ltskit" -C "$demo/ws" backport apply CVE-2026-1001 --channel 1.0
-# Generation 2 with the fix: the same binary, not rebuilt, now runs it.
-step "$ltskit" -C "$demo/ws" build 1.0
-step "$ltskit" -C "$demo/ws" publish 1.0
+
+# CVE-2026-1001 is published: the next run backports its fix, rebuilds,
+# checks the ABI, and publishes generation 2. The same binary, not rebuilt,
+# runs the fixed library.
+cp "$root/examples/demo/advisories/CVE-2026-1001.json" "$demo/feed/"
+step "$ltskit" -C "$demo/ws" run || echo "(exit status $?: items need a human)"
 step "$demo/consumer"
+# Nothing new: the run says so, and changes nothing.
+step "$ltskit" -C "$demo/ws" run || echo "(exit status $?: items need a human)"
 step "$ltskit" -C "$demo/ws" generations 1.0
 step "$ltskit" -C "$demo/ws" verify 1.0
 step "$ltskit" -C "$demo/ws" rollback 1.0
 step "$demo/consumer"
 step "$ltskit" -C "$demo/ws" rollback 1.0 --to 2
-# Behind a file move upstream: a conflict that needs a human (exit status 3).
-step "$ltskit" -C "$demo/ws" backport apply CVE-2026-1003 --channel 1.0 || echo "(exit status $?)"
+step "$ltskit" -C "$demo/ws" track --history 50   # every commit of the last 50, searchable
+step "$ltskit" -C "$demo/ws" versions libsafe
+step "$ltskit" -C "$demo/ws" triage 1.0
 step "$ltskit" -C "$demo/ws" backport list 1.0
 step "$ltskit" -C "$demo/ws" vex 1.0 -o "$demo/vex-1.0.json"
-step "$ltskit" -C "$demo/ws" vercmp 1.0.1 1.0.1pre
 
 # The ABI gate: a test channel follows upstream into the libsafe 2.0 major
 # release (SONAME bump, a removed function, a public struct's layout), which
@@ -84,6 +88,8 @@ abi() { step "$ltsabi" diff "$@" || echo "(exit status $?)"; }
 abi "$demo/lts-build-2/lib/libgreetxx.so.1.0.0" "$demo/main-build-2/lib/libgreetxx.so.1.1.0"
 # Two whole trees, every library paired by SONAME (as abipkgdiff).
 abi "$demo/lts-build" "$demo/main-build"
+step "$ltskit" -C "$demo/ws" report --html "$demo/ws/report"
 echo
 echo "Demo workspace: $demo/ws"
-echo "lts/1.0 is published at $demo/lts/1.0 (generation $(readlink "$demo/lts/1.0" | sed 's|.*/||'))"
+echo "lts/1.0 is published at $demo/lts/1.0 (generation $(readlink "$demo/lts/1.0" | sed 's|.*/||')); $demo/consumer runs against it"
+echo "Dashboard: $demo/ws/report/index.html"

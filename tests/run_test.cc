@@ -408,5 +408,20 @@ TEST_F(Run, TwoConcurrentRunsAreKeptApartByTheLock) {
   EXPECT_EQ(fs::read_symlink(root() / "1.0"), fs::path(".generations/1.0/1"));
 }
 
+// docs/commands.md is the program's own help, regenerated whenever a
+// command or its help text changes (scripts/command-reference.sh).
+TEST(Docs, CommandReferenceIsTheProgramsOwnHelp) {
+  ProcessOptions opt;
+  opt.env["LTSKIT"] = LTSKIT_BINARY;
+  auto r = run_process({"bash", source("scripts/command-reference.sh")}, opt);
+  ASSERT_TRUE(r.ok() && r->success()) << (r.ok() ? r->err : r.error().message());
+  std::ifstream in(source("docs/commands.md"));
+  std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(r->out, doc) << "docs/commands.md is stale: run scripts/command-reference.sh > docs/commands.md";
+  for (const char* cmd :
+       {"## ltskit run", "## ltskit report", "### ltskit backport apply", "#### ltskit advisories source add"})
+    EXPECT_NE(doc.find(std::string(cmd) + "\n"), std::string::npos) << cmd;
+}
+
 }  // namespace
 }  // namespace ltskit

@@ -333,13 +333,14 @@ Result<std::vector<std::string>> channels_to_publish(Run& run, Outcome& outcome)
 Result<StageWork> stage_build(Run& run) {
   StageWork w;
   LTS_ASSIGN_OR_RETURN(auto todo, channels_to_publish(run, w.outcome));
-  size_t built = 0, failed = 0;
+  size_t built = 0, present = 0, failed = 0;
   for (const auto& name : todo) {
     crash_point("run:build");
     LTS_ASSIGN_OR_RETURN(publish::BuildResult r,
                          publish::build_channel(run.ws, run.repo, name, run.observer.progress()));
     for (const auto& a : r.attrs) {
       built += a.state == publish::BuiltAttr::State::kBuilt;
+      present += a.state == publish::BuiltAttr::State::kPresent;
       if (a.state == publish::BuiltAttr::State::kFailed) {
         ++failed;
         w.outcome.fail(name + ": " + a.attr, a.message + (a.log.empty() ? "" : "; log: " + a.log.string()),
@@ -349,7 +350,8 @@ Result<StageWork> stage_build(Run& run) {
   }
   w.idle = todo.empty();
   w.summary = todo.empty() ? "every channel's head is published"
-                           : plural(todo.size(), "channel", "channels") + ", " + std::to_string(built) + " built" +
+                           : plural(todo.size(), "channel", "channels") + ": " + std::to_string(built) + " built, " +
+                                 std::to_string(present) + " already in the store" +
                                  (failed ? ", " + std::to_string(failed) + " failed" : "");
   return w;
 }
