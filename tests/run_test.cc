@@ -196,11 +196,23 @@ TEST_F(Run, PublishesWithTheFixesDoesNothingTwiceAndFollowsANewAdvisory) {
   EXPECT_EQ(head(), h1);
 
   // A new advisory in the feed: its fix is backported, built and published.
+  // Another, critical, has no fix upstream: it waits for a human, and is no
+  // failure.
   publish_advisory("CVE-2026-1002");
+  std::ofstream(feed() / "CVE-2026-9001.json") << R"({"schema_version": "1.6.0", "id": "CVE-2026-9001",
+    "modified": "2026-06-01T00:00:00Z", "published": "2026-06-01T00:00:00Z", "summary": "hello: no fix yet",
+    "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+    "affected": [{"package": {"ecosystem": "ltskit-demo", "name": "hello"},
+                  "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]})";
   json third = run({}, &code);
   EXPECT_EQ(code, 3) << third.dump(2);
   EXPECT_FALSE(third["nothing_new"].get<bool>());
-  EXPECT_NE(stage(third, "sync")["summary"].get<std::string>().find("1 added"), std::string::npos)
+  EXPECT_EQ(third["state"], "needs-human");
+  EXPECT_TRUE(contains(subjects(third, "needs-human"),
+                       "CVE-2026-9001 (hello, critical) | ltskit backport apply "
+                       "CVE-2026-9001 --channel 1.0 --commit COMMIT"))
+      << third.dump(2);
+  EXPECT_NE(stage(third, "sync")["summary"].get<std::string>().find("2 added"), std::string::npos)
       << stage(third, "sync").dump();
   // CVE-2026-1003 is tried again once: the branch moved under it.
   EXPECT_NE(stage(third, "backport")["summary"].get<std::string>().find("1 applied of 2 attempted"), std::string::npos)
@@ -212,10 +224,24 @@ TEST_F(Run, PublishesWithTheFixesDoesNothingTwiceAndFollowsANewAdvisory) {
   EXPECT_EQ(manifest()["commit"], head());
   EXPECT_EQ(manifest()["previous_generation"], 1);
   EXPECT_EQ(manifest()["advisories_fixed_since_previous"], json::array({"CVE-2026-1002"})) << manifest().dump();
-  // Every run is recorded with its stages.
+  // Nothing new again, with an advisory that has no fix: still idle.
+  EXPECT_TRUE(run({}, &code)["nothing_new"].get<bool>());
+
+  // A rollback is the operator's decision: the next run does not publish
+  // the head it rolled back from again, and says how to roll forward.
+  ASSERT_EQ(ltskit({"rollback", "1.0"}).code, 0);
+  json after = run({}, &code);
+  EXPECT_EQ(code, 3);
+  EXPECT_TRUE(after["published"].empty()) << after.dump(2);
+  EXPECT_EQ(fs::read_symlink(root() / "1.0"), fs::path(".generations/1.0/1"));
+  EXPECT_TRUE(contains(subjects(after, "needs-human"), "1.0 | ltskit rollback 1.0 --to 2")) << after.dump(2);
+
+  // Every run is recorded with its stages, in order.
   json report = json::parse(ltskit({"report"}).out, nullptr, false);
-  ASSERT_EQ(report["runs"].size(), 4u) << report["runs"].dump();
-  EXPECT_EQ(report["runs"][0]["stages"].size(), 7u);
+  ASSERT_EQ(report["runs"].size(), 6u) << report["runs"].dump();
+  std::vector<std::string> stages;
+  for (const auto& st : report["runs"][0]["stages"]) stages.push_back(st["stage"]);
+  EXPECT_EQ(stages, (std::vector<std::string>{"sync", "track", "triage", "backport", "build", "publish", "report"}));
 }
 
 // Headless Chromium reads the dashboard: the content is checked through the

@@ -439,7 +439,10 @@ Result<AdvisoryDetail> get_advisory(Database& db, const std::string& id) {
   AdvisoryDetail d;
   d.summary = read_summary(q);
   d.published = q.text(10);
-  d.fix_commits = json::parse(q.text(11), nullptr, false).get<std::vector<std::string>>();
+  json fixes = json::parse(q.text(11), nullptr, false);
+  if (fixes.is_array())
+    for (const auto& c : fixes)
+      if (c.is_string()) d.fix_commits.push_back(c.get<std::string>());
   LTS_ASSIGN_OR_RETURN(d.summary.aliases, aliases_of(db, d.summary.id));
   LTS_ASSIGN_OR_RETURN(
       Statement r, db.prepare("SELECT source, format, modified, withdrawn, summary, severity, score, fix_commits, raw, "

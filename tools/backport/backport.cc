@@ -487,7 +487,7 @@ Result<ApplyResult> conclude(Workspace& ws, ApplyResult& r, const std::string& b
         .bind(5, r.result)
         .bind(6, pick_outcome_name(r.outcome))
         .bind(7, r.detail)
-        .bind(8, paths.dump())
+        .bind(8, paths.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
         .bind(9, by)
         .bind(10, now_utc());
     LTS_RETURN_IF_ERROR(ins.run());

@@ -111,7 +111,7 @@ void define_run(CLI::App& app, CommandContext& ctx) {
                       {"dashboard", r.dashboard.empty() ? nlohmann::json() : nlohmann::json(r.dashboard.string())},
                       {"items", items_json(r.outcome)}});
         } else {
-          if (r.resumed) std::cout << "(run " << r.run_id << " was interrupted; resumed where it stopped)\n";
+          if (r.resumed) std::cout << "(run " << r.run_id << " had not finished: resumed where it stopped)\n";
           for (const auto& p : r.published)
             std::cout << "published: " << p.link.string() << " -> generation " << p.generation << " ("
                       << short_id(p.commit) << ")\n";

@@ -114,6 +114,9 @@ std::string open_chart(const json& channel, const std::string& now) {
   double t0 = pts.front().first, t1 = std::max(pts.back().first, t0 + 1);
   double ymax = 1;
   for (const auto& [t, v] : pts) ymax = std::max(ymax, v);
+  // Whole-number gridlines: up to 4 of them, a whole step apart.
+  int ticks = std::min<int>(static_cast<int>(std::ceil(ymax)), 4);
+  ymax = std::ceil(ymax / ticks) * ticks;
   const double w = 640, h = 180, left = 40, right = 12, top = 12, bottom = 28;
   auto x = [&](double t) { return left + (t - t0) / (t1 - t0) * (w - left - right); };
   auto y = [&](double v) { return top + (1 - v / ymax) * (h - top - bottom); };
@@ -129,12 +132,11 @@ std::string open_chart(const json& channel, const std::string& now) {
       esc(name) + " over time\">\n";
   svg += "<title>Open advisories of channel " + esc(name) + " over time</title>\n";
   // Axes and grid.
-  int ticks = std::min<int>(static_cast<int>(ymax), 4);
   for (int i = 0; i <= ticks; ++i) {
-    double v = ymax * i / std::max(ticks, 1);
+    double v = ymax * i / ticks;
     svg += "<line class=\"grid\" x1=\"" + num(left) + "\" x2=\"" + num(w - right) + "\" y1=\"" + num(y(v)) +
            "\" y2=\"" + num(y(v)) + "\"/><text class=\"axis\" x=\"" + num(left - 6) + "\" y=\"" + num(y(v) + 4) +
-           "\" text-anchor=\"end\">" + num(v).substr(0, num(v).size() - 2) + "</text>\n";
+           "\" text-anchor=\"end\">" + std::to_string(static_cast<int>(std::lround(v))) + "</text>\n";
   }
   svg += "<text class=\"axis\" x=\"" + num(left) + "\" y=\"" + num(h - 8) + "\">" +
          esc(str(points.front(), "at").substr(0, 10)) + "</text><text class=\"axis\" x=\"" + num(w - right) +
@@ -468,7 +470,8 @@ std::string render_dashboard(const nlohmann::json& report) {
       waiting.push_back("<li><strong>" + esc(name) +
                         "</strong>: the ABI gate held back the last publish <code>ltskit abi " + esc(name) +
                         "</code></li>");
-    if (!c.value("head_published", false) && str(c, "status") == "active" && !blocked)
+    if (!c.value("head_published", false) && str(c, "status") == "active" && !blocked && !str(c, "head").empty() &&
+        c.value("head_tracked", false))
       waiting.push_back("<li><strong>" + esc(name) + "</strong>: head <span class=\"commit\">" +
                         esc(short12(str(c, "head"))) + "</span> is not published <code>ltskit run " + esc(name) +
                         "</code></li>");

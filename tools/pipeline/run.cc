@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -86,7 +88,7 @@ std::string items_json(const Outcome& o) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& i : o.items())
     arr.push_back({{"kind", kind_name(i.kind)}, {"subject", i.subject}, {"message", i.message}, {"action", i.action}});
-  return arr.dump();
+  return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Outcome outcome_of(const std::string& stage, const std::string& json) {
@@ -166,6 +168,10 @@ Result<StageWork> stage_sync(Run& run) {
 // history `backport find` searches current.
 Result<StageWork> track_channels(Run& run, const std::vector<std::string>& channels) {
   StageWork w;
+  if (channels.empty()) {  // (an empty list would mean every channel, end-of-life ones too)
+    w.summary = "no active channel";
+    return w;
+  }
   TrackOptions opt;
   opt.channels = channels;
   LTS_ASSIGN_OR_RETURN(TrackReport r, track(run.ws, run.repo, opt, run.observer.progress()));
@@ -199,11 +205,29 @@ std::string apply_command(const std::string& advisory, const std::string& channe
   return "ltskit backport apply " + advisory + " --channel " + channel;
 }
 
-Result<StageWork> stage_backport(Run& run) {
-  StageWork w;
-  size_t applied = 0, attempted = 0, waiting = 0;
+// One pass of the backport stage over the run's channels. `only`, when
+// set, limits it to those (channel, advisory) pairs. Fills `items` (one
+// per channel and advisory: the last pass's word wins), `moved` (channels
+// whose branch moved), `refused`; counts what it tried.
+struct BackportPass {
+  std::map<std::pair<std::string, std::string>, OutcomeItem> items;
+  std::set<std::pair<std::string, std::string>> refused;
   std::vector<std::string> moved;
+  size_t applied = 0, attempted = 0;
+};
+
+Status backport_pass(Run& run, const std::optional<std::set<std::pair<std::string, std::string>>>& only,
+                     BackportPass& pass) {
   LTS_ASSIGN_OR_RETURN(auto channels, list_channels(run.ws, run.repo));
+  // A refused attempt is tried again once any backport landed after it (on
+  // any channel): the newer channel it waited for may have its fix now.
+  LTS_ASSIGN_OR_RETURN(auto every_attempt, backport::list_backports(run.ws.db(), std::nullopt));
+  int64_t last_applied_id = 0;
+  for (const auto& a : every_attempt)
+    if (a.outcome == backport::PickOutcome::kApplied) last_applied_id = std::max(last_applied_id, a.id);
+  auto item = [&](const std::string& channel, const std::string& advisory, OutcomeItem i) {
+    pass.items[{channel, advisory}] = std::move(i);
+  };
   for (const auto& name : run.channels) {
     auto ch =
         std::find_if(channels.begin(), channels.end(), [&](const ChannelState& c) { return c.config.name == name; });
@@ -218,11 +242,12 @@ Result<StageWork> stage_backport(Run& run) {
       else if (r.state == advisories::TriageState::kUnderInvestigation) investigating.emplace(r.advisory, &r);
     }
     for (const auto& [advisory, r] : investigating) {
-      if (affected.count(advisory)) continue;
-      ++waiting;
-      w.outcome.needs_human(name + ": " + advisory + " (" + r->pname + ", " + r->severity + ")",
-                            "under investigation: decide whether the channel is affected",
-                            "ltskit triage set " + name + " " + advisory + " " + r->pname + " affected|not_affected");
+      if (affected.count(advisory) || (only && !only->count({name, advisory}))) continue;
+      item(name, advisory,
+           {OutcomeKind::kNeedsHuman, name + ": " + advisory + " (" + r->pname + ", " + r->severity + ")",
+            "under investigation: decide whether the channel is affected",
+            "ltskit triage set " + name + " " + advisory + " " + r->pname +
+                " affected|not_affected --reason WHY [--justification J]"});
     }
     LTS_ASSIGN_OR_RETURN(auto attempts, backport::list_backports(run.ws.db(), name));
     std::map<std::string, const backport::Attempt*> last;
@@ -230,29 +255,51 @@ Result<StageWork> stage_backport(Run& run) {
       if (a.outcome != backport::PickOutcome::kDryRun) last[a.advisory] = &a;
     std::string head = *ch->branch_head;
     for (const auto& [advisory, r] : affected) {
-      std::string subject = name + ": " + advisory + " (" + r->pname + ", " + r->severity + ")";
-      int rank = advisories::severity_rank(r->severity);
-      if (rank < threshold || rank == 0) {
-        ++waiting;
-        w.outcome.needs_human(subject,
-                              "severity " + r->severity + " is below the policy's auto_apply (" + policy.auto_apply +
-                                  "): a human applies it",
-                              apply_command(advisory, name));
+      if (only && !only->count({name, advisory})) continue;
+      std::string sev = r->severity.empty() ? "unknown" : r->severity;
+      std::string subject = name + ": " + advisory + " (" + r->pname + ", " + sev + ")";
+      int rank = advisories::severity_rank(sev);
+      if (rank == 0 || rank < threshold) {
+        item(name, advisory,
+             {OutcomeKind::kNeedsHuman, subject,
+              policy.auto_apply == "none" ? "the policy applies no fix without a human (auto_apply = \"none\")"
+              : rank == 0                 ? "its severity is unknown: a human decides"
+                          : "severity " + sev + " is below the policy's auto_apply (" + policy.auto_apply +
+                                "): a human applies it",
+              apply_command(advisory, name)});
         continue;
       }
-      // An attempt that did not land is not repeated until the branch moves.
+      // An attempt that did not land is not repeated until the branch moves
+      // (a refusal: until another backport landed).
       auto it = last.find(advisory);
-      if (it != last.end() && it->second->onto == head) {
+      bool retry_refusal = it != last.end() && it->second->outcome == backport::PickOutcome::kRefused &&
+                           it->second->id < last_applied_id;
+      if (it != last.end() && it->second->onto == head && !retry_refusal && !only) {
         const auto& a = *it->second;
-        ++waiting;
         if (a.outcome == backport::PickOutcome::kApplied || a.outcome == backport::PickOutcome::kNoOp)
-          w.outcome.needs_human(subject, "the fix is on the branch, but triage still says affected",
-                                "ltskit triage set " + name + " " + advisory + " " + r->pname + " fixed");
+          item(name, advisory,
+               {OutcomeKind::kNeedsHuman, subject, "the fix is on the branch, but triage still says affected",
+                "ltskit triage set " + name + " " + advisory + " " + r->pname + " fixed --reason WHY"});
         else
-          w.outcome.needs_human(
-              subject, std::string(backport::pick_outcome_name(a.outcome)) + " (attempt of " + a.at + "): " + a.detail,
-              a.outcome == backport::PickOutcome::kConflict ? apply_command(advisory, name) + " --candidate"
-                                                            : apply_command(advisory, name));
+          item(name, advisory,
+               {OutcomeKind::kNeedsHuman, subject,
+                std::string(backport::pick_outcome_name(a.outcome)) + " (attempt of " + a.at + "): " + a.detail,
+                a.outcome == backport::PickOutcome::kConflict  ? apply_command(advisory, name) + " --candidate"
+                : a.outcome == backport::PickOutcome::kRefused ? apply_command(advisory, name) + " --force REASON"
+                                                               : apply_command(advisory, name)});
+        continue;
+      }
+      // No candidate fix upstream yet (common, and read from the history
+      // cache): a human's to find; not an attempt, so a run stays idle.
+      backport::FindOptions fo{advisory, name};
+      fo.narrow = false;
+      LTS_ASSIGN_OR_RETURN(backport::FindResult found, backport::find_fixes(run.ws, run.repo, fo));
+      if (found.candidates.empty()) {
+        item(name, advisory,
+             {OutcomeKind::kNeedsHuman, subject,
+              "no fix found on the upstream since the channel's cut (" + std::to_string(found.searched_commits) +
+                  " commits searched)",
+              apply_command(advisory, name) + " --commit COMMIT"});
         continue;
       }
       backport::ApplyOptions ao;
@@ -260,51 +307,115 @@ Result<StageWork> stage_backport(Run& run) {
       ao.channel = name;
       ao.committer = run.options.committer;
       ao.by = run.options.by;
-      ++attempted;
+      ++pass.attempted;
       run.observer.progress().begin("backport " + advisory + " to " + name, 0);
       auto result = backport::apply_backport(run.ws, run.repo, ao);
       run.observer.progress().end();
       if (!result.ok()) {
-        w.outcome.fail(subject, result.error().describe(), apply_command(advisory, name));
+        // No fix upstream yet is the common case, and a human's to solve.
+        bool none = result.error().kind() == ErrorKind::kNotFound;
+        item(name, advisory,
+             {none ? OutcomeKind::kNeedsHuman : OutcomeKind::kFailed, subject,
+              none ? "no fix found: " + result.error().message() : result.error().describe(),
+              none ? apply_command(advisory, name) + " --commit COMMIT" : apply_command(advisory, name)});
         continue;
       }
       const backport::ApplyResult& a = *result;
       switch (a.outcome) {
         case backport::PickOutcome::kApplied:
-          ++applied;
+          ++pass.applied;
+          pass.items.erase({name, advisory});
           head = a.result.value_or(head);
-          if (std::find(moved.begin(), moved.end(), name) == moved.end()) moved.push_back(name);
+          if (std::find(pass.moved.begin(), pass.moved.end(), name) == pass.moved.end()) pass.moved.push_back(name);
           break;
         case backport::PickOutcome::kNoOp:
-        case backport::PickOutcome::kDryRun: break;
+        case backport::PickOutcome::kDryRun: pass.items.erase({name, advisory}); break;
         case backport::PickOutcome::kConflict:
-          ++waiting;
-          w.outcome.needs_human(subject, "conflict: " + a.detail, apply_command(advisory, name) + " --candidate");
+          item(name, advisory,
+               {OutcomeKind::kNeedsHuman, subject, "conflict: " + a.detail,
+                apply_command(advisory, name) + " --candidate"});
           break;
         case backport::PickOutcome::kRefused:
-          ++waiting;
-          w.outcome.needs_human(subject, "refused by the policy: " + a.detail,
-                                apply_command(advisory, name) + " --force REASON");
+          pass.refused.insert({name, advisory});
+          item(name, advisory,
+               {OutcomeKind::kNeedsHuman, subject, "refused by the policy: " + a.detail,
+                apply_command(advisory, name) + " --force REASON"});
           break;
-        case backport::PickOutcome::kFailed: w.outcome.fail(subject, a.detail, apply_command(advisory, name)); break;
+        case backport::PickOutcome::kFailed:
+          item(name, advisory, {OutcomeKind::kFailed, subject, a.detail, apply_command(advisory, name)});
+          break;
       }
     }
   }
+  return ok_status();
+}
+
+Result<StageWork> stage_backport(Run& run) {
+  StageWork w;
+  BackportPass pass;
+  LTS_RETURN_IF_ERROR(backport_pass(run, std::nullopt, pass));
+  std::vector<std::string> moved = pass.moved;
   if (!moved.empty()) {
     // The fixed heads: evaluated, and judged again (so that they say fixed).
     LTS_ASSIGN_OR_RETURN(StageWork t, track_channels(run, moved));
     w.outcome.merge(t.outcome);
     LTS_ASSIGN_OR_RETURN(StageWork r, refresh_if_stale(run));
     w.outcome.merge(r.outcome);
+    // A fix refused because a newer channel lacked it may go in now that
+    // the newer channel has it.
+    if (!pass.refused.empty()) {
+      BackportPass again;
+      again.items = pass.items;
+      LTS_RETURN_IF_ERROR(backport_pass(run, pass.refused, again));
+      pass.items = again.items;
+      pass.applied += again.applied;
+      pass.attempted += again.attempted;
+      if (!again.moved.empty()) {
+        LTS_ASSIGN_OR_RETURN(StageWork t2, track_channels(run, again.moved));
+        w.outcome.merge(t2.outcome);
+        LTS_ASSIGN_OR_RETURN(StageWork r2, refresh_if_stale(run));
+        w.outcome.merge(r2.outcome);
+      }
+    }
   }
-  w.idle = attempted == 0;
-  w.summary = std::to_string(applied) + " applied of " + std::to_string(attempted) + " attempted, " +
+  size_t waiting = 0;
+  for (const auto& [key, i] : pass.items) {
+    waiting += i.kind == OutcomeKind::kNeedsHuman;
+    w.outcome.add(i);
+  }
+  w.idle = pass.attempted == 0;
+  w.summary = std::to_string(pass.applied) + " applied of " + std::to_string(pass.attempted) + " attempted, " +
               std::to_string(waiting) + " waiting for a human";
   return w;
 }
 
-// The channels whose head is not their current generation's commit, and
-// that the ABI gate did not already hold back at that head.
+// Seconds since 1970 of "YYYY-MM-DDTHH:MM:SSZ"; nullopt when malformed.
+std::optional<int64_t> unix_time(const std::string& t) {
+  std::tm tm{};
+  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                  &tm.tm_sec) != 6)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+// Whether the policy file changed after `checked_at` (a verdict's time).
+bool policy_changed_since(const Workspace& ws, const ChannelState& ch, const std::string& checked_at) {
+  std::error_code ec;
+  auto mtime = std::filesystem::last_write_time(ws.config().policies_dir / (ch.config.policy + ".toml"), ec);
+  auto at = unix_time(checked_at);
+  if (ec || !at) return false;
+  auto secs =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::file_clock::to_sys(mtime).time_since_epoch())
+          .count();
+  return secs >= *at;
+}
+
+// The channels whose head is not their current generation's commit. Not
+// those the ABI gate held back at that head (until the policy changes),
+// nor those rolled back from it: a head that is a kept generation's commit
+// was published, and a rollback away from it is the operator's decision.
 Result<std::vector<std::string>> channels_to_publish(Run& run, Outcome& outcome) {
   LTS_ASSIGN_OR_RETURN(auto channels, list_channels(run.ws, run.repo));
   std::filesystem::path root = publish::publish_root(run.ws, std::nullopt);
@@ -313,16 +424,32 @@ Result<std::vector<std::string>> channels_to_publish(Run& run, Outcome& outcome)
     auto ch =
         std::find_if(channels.begin(), channels.end(), [&](const ChannelState& c) { return c.config.name == name; });
     if (ch == channels.end() || !ch->branch_head || ch->config.publish.empty()) continue;
+    const std::string& head = *ch->branch_head;
     LTS_ASSIGN_OR_RETURN(auto gens, publish::list_generations(root, name));
-    bool current = false;
-    for (const auto& g : gens) current = current || (g.current && g.commit == *ch->branch_head);
-    if (current) continue;
+    const publish::Generation* current = nullptr;
+    const publish::Generation* of_head = nullptr;
+    for (const auto& g : gens) {
+      if (g.current) current = &g;
+      if (g.commit == head) of_head = &g;
+    }
+    if (current && current->commit == head) continue;
+    if (of_head) {
+      outcome.needs_human(name,
+                          "rolled back to generation " + (current ? std::to_string(current->number) : "?") +
+                              "; the branch head is generation " + std::to_string(of_head->number) +
+                              "'s commit, which run does not publish again",
+                          "ltskit rollback " + name + " --to " + std::to_string(of_head->number) +
+                              " to roll forward, or move the branch " + ch->config.branch);
+      continue;
+    }
     LTS_ASSIGN_OR_RETURN(auto verdicts, publish::last_abi_verdicts(run.ws.db(), name));
-    bool held = false;
-    for (const auto& v : verdicts) held = held || (v.blocked && v.commit == *ch->branch_head);
-    if (held) {
-      outcome.block(name, "the ABI gate held head " + ch->branch_head->substr(0, 12) + " back",
-                    "ltskit abi " + name + " shows why; fix the package or allow the change in the policy");
+    const publish::StoredVerdict* held = nullptr;
+    for (const auto& v : verdicts)
+      if (v.blocked && v.commit == head) held = &v;
+    if (held && !policy_changed_since(run.ws, *ch, held->checked_at)) {
+      outcome.block(name, "the ABI gate held head " + head.substr(0, 12) + " back (" + held->soname + ")",
+                    "ltskit abi " + name + " shows why; fix the package, or allow or suppress the change in policy " +
+                        ch->config.policy + " and run again");
       continue;
     }
     out.push_back(name);
@@ -330,19 +457,29 @@ Result<std::vector<std::string>> channels_to_publish(Run& run, Outcome& outcome)
   return out;
 }
 
-Result<StageWork> stage_build(Run& run) {
+Result<StageWork> stage_build(Run& run, std::set<std::string>& build_failed) {
   StageWork w;
+  // Heads that moved since the track stage (a human's push, a resumed run)
+  // are evaluated first: a build needs its head tracked.
+  LTS_ASSIGN_OR_RETURN(StageWork t, track_channels(run, run.channels));
+  w.outcome.merge(t.outcome);
   LTS_ASSIGN_OR_RETURN(auto todo, channels_to_publish(run, w.outcome));
   size_t built = 0, present = 0, failed = 0;
   for (const auto& name : todo) {
     crash_point("run:build");
-    LTS_ASSIGN_OR_RETURN(publish::BuildResult r,
-                         publish::build_channel(run.ws, run.repo, name, run.observer.progress()));
-    for (const auto& a : r.attrs) {
+    auto r = publish::build_channel(run.ws, run.repo, name, run.observer.progress());
+    if (!r.ok()) {
+      build_failed.insert(name);
+      ++failed;
+      w.outcome.fail(name, r.error().describe(), "ltskit build " + name);
+      continue;
+    }
+    for (const auto& a : r->attrs) {
       built += a.state == publish::BuiltAttr::State::kBuilt;
       present += a.state == publish::BuiltAttr::State::kPresent;
       if (a.state == publish::BuiltAttr::State::kFailed) {
         ++failed;
+        build_failed.insert(name);
         w.outcome.fail(name + ": " + a.attr, a.message + (a.log.empty() ? "" : "; log: " + a.log.string()),
                        "fix the package, then 'ltskit run' again");
       }
@@ -356,11 +493,13 @@ Result<StageWork> stage_build(Run& run) {
   return w;
 }
 
-Result<StageWork> stage_publish(Run& run, std::vector<PublishedChannel>& published) {
+Result<StageWork> stage_publish(Run& run, const std::set<std::string>& build_failed,
+                                std::vector<PublishedChannel>& published) {
   StageWork w;
   Outcome held("publish");  // the build stage already reported these
   LTS_ASSIGN_OR_RETURN(auto todo, channels_to_publish(run, held));
   for (const auto& name : todo) {
+    if (build_failed.count(name)) continue;  // reported by the build stage
     publish::PublishOptions po;
     po.channel = name;
     po.by = run.options.by;
@@ -388,17 +527,13 @@ Result<StageWork> stage_publish(Run& run, std::vector<PublishedChannel>& publish
   return w;
 }
 
+// The dashboard is rewritten by every run: the state may have changed
+// outside `run` (a triage decision, a rollback, an end of life), and the
+// support windows count days. It counts as work only when another stage did.
 Result<StageWork> stage_report(Run& run, bool others_idle, std::filesystem::path& dashboard) {
   StageWork w;
-  dashboard = run.options.report_dir / "index.html";
-  std::error_code ec;
-  if (others_idle && std::filesystem::exists(dashboard, ec)) {
-    w.summary = "dashboard up to date: " + dashboard.string();
-    return w;
-  }
-  LTS_ASSIGN_OR_RETURN(auto written, write_dashboard(run.ws, run.repo, run.options.report_dir, now_utc()));
-  dashboard = written;
-  w.idle = false;
+  LTS_ASSIGN_OR_RETURN(dashboard, write_dashboard(run.ws, run.repo, run.options.report_dir, now_utc()));
+  w.idle = others_idle;
   w.summary = "dashboard: " + dashboard.string();
   return w;
 }
@@ -445,16 +580,15 @@ Result<RunResult> run_pipeline(Workspace& ws, git::Repository& repo, const RunOp
   std::string asked_json = nlohmann::json(asked).dump();
   Database& db = ws.db();
 
-  // Resume the last run when it was killed (still "running": we hold the
-  // lock, so nobody runs it) or failed on its first attempt, and asked for
-  // the same channels.
+  // Resume the last run when it did not get through its stages: it was
+  // killed (still "running": we hold the lock, so nobody runs it), or a
+  // stage could not run at all. Only once, so that a stage that fails every
+  // time (or kills the process every time) does not keep the stages before
+  // it from running; and only for the same channels.
   LTS_ASSIGN_OR_RETURN(auto last, last_run(db));
-  std::map<std::string, std::pair<std::string, std::string>> finished;  // stage -> (state, summary) + items below
+  std::map<std::string, std::pair<std::string, std::string>> finished;  // stage -> (state, summary)
   std::map<std::string, std::string> finished_items;
-  if (last && last->channels == asked_json &&
-      (last->state == "running" || (last->state == "failed" && last->attempts == 1))) {
-    result.run_id = last->id;
-    result.resumed = true;
+  if (last && (last->state == "running" || last->state == "failed")) {
     LTS_ASSIGN_OR_RETURN(Statement q,
                          db.prepare("SELECT stage, state, summary, items FROM run_stages WHERE run_id = ?1"));
     q.bind(1, last->id);
@@ -462,9 +596,25 @@ Result<RunResult> run_pipeline(Workspace& ws, git::Repository& repo, const RunOp
       finished[q.text(0)] = {q.text(1), q.text(2)};
       finished_items[q.text(0)] = q.text(3);
     }));
+    auto report = finished.find(run_stages().back());
+    bool completed = report != finished.end() && report->second.first != "running";
+    if (!completed && last->attempts == 1 && last->channels == asked_json) {
+      result.run_id = last->id;
+      result.resumed = true;
+    } else {
+      finished.clear();
+      finished_items.clear();
+    }
+    if (last->state == "running" && !result.resumed) {
+      // Killed, and not resumed: it is over.
+      LTS_ASSIGN_OR_RETURN(Statement u, db.prepare("UPDATE runs SET state = 'failed' WHERE id = ?1"));
+      LTS_RETURN_IF_ERROR(u.bind(1, last->id).run());
+    }
+  }
+  if (result.resumed) {
     LTS_ASSIGN_OR_RETURN(Statement u, db.prepare("UPDATE runs SET state = 'running', finished_at = NULL, "
                                                  "attempts = attempts + 1 WHERE id = ?1"));
-    LTS_RETURN_IF_ERROR(u.bind(1, last->id).run());
+    LTS_RETURN_IF_ERROR(u.bind(1, result.run_id).run());
   } else {
     LTS_ASSIGN_OR_RETURN(Statement q, db.prepare("INSERT INTO runs(channels, started_at, state, attempts, by) "
                                                  "VALUES (?1, ?2, 'running', 1, ?3)"));
@@ -473,6 +623,7 @@ Result<RunResult> run_pipeline(Workspace& ws, git::Repository& repo, const RunOp
   }
 
   Run run{ws, repo, options, observer, channels};
+  std::set<std::string> build_failed;  // channels the build stage could not build
   // Stages resume in order: the finished prefix of an interrupted run is kept.
   bool in_prefix = result.resumed;
   bool others_idle = true;
@@ -493,7 +644,13 @@ Result<RunResult> run_pipeline(Workspace& ws, git::Repository& repo, const RunOp
       result.outcome.merge(r.outcome);
       continue;
     }
-    in_prefix = false;
+    if (in_prefix) {
+      // The interrupted attempt's rows from here on are replaced by this one's.
+      LTS_ASSIGN_OR_RETURN(Statement del, db.prepare("DELETE FROM run_stages WHERE run_id = ?1 AND stage = ?2"));
+      for (auto it = std::find(run_stages().begin(), run_stages().end(), stage); it != run_stages().end(); ++it)
+        LTS_RETURN_IF_ERROR(del.bind(1, result.run_id).bind(2, *it).run());
+      in_prefix = false;
+    }
     if (stopped) break;
     observer.stage_begin(stage);
     std::string started_at = now_utc();
@@ -505,8 +662,8 @@ Result<RunResult> run_pipeline(Workspace& ws, git::Repository& repo, const RunOp
     else if (stage == "track") work = track_channels(run, channels);
     else if (stage == "triage") work = refresh_if_stale(run);
     else if (stage == "backport") work = stage_backport(run);
-    else if (stage == "build") work = stage_build(run);
-    else if (stage == "publish") work = stage_publish(run, result.published);
+    else if (stage == "build") work = stage_build(run, build_failed);
+    else if (stage == "publish") work = stage_publish(run, build_failed, result.published);
     else if (stage == "report") work = stage_report(run, others_idle, result.dashboard);
     r.ms = ms_since(ts);
     if (!work.ok()) {
@@ -560,8 +717,11 @@ Result<std::vector<RunRecord>> list_runs(Database& db, size_t limit) {
     r.ms = q.real(6);
     out.push_back(std::move(r));
   }));
+  std::string order = "CASE stage";
+  for (size_t i = 0; i < run_stages().size(); ++i) order += " WHEN '" + run_stages()[i] + "' THEN " + std::to_string(i);
   LTS_ASSIGN_OR_RETURN(Statement s, db.prepare("SELECT stage, state, summary, started_at, ms FROM run_stages "
-                                               "WHERE run_id = ?1 ORDER BY rowid"));
+                                               "WHERE run_id = ?1 ORDER BY " +
+                                               order + " END"));
   for (auto& r : out) {
     s.bind(1, r.id);
     LTS_RETURN_IF_ERROR(s.each_row([&] {

@@ -412,9 +412,9 @@ Status record_abi_verdicts(Database& db, const std::string& channel, const std::
           .bind(8, l.new_file)
           .bind(9, l.verdict_text())
           .bind(10, int64_t{l.blocked() ? 1 : 0})
-          .bind(11, nlohmann::json(l.blocking).dump())
+          .bind(11, nlohmann::json(l.blocking).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
           .bind(12, l.rule)
-          .bind(13, nlohmann::json(l.notes).dump())
+          .bind(13, nlohmann::json(l.notes).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
           .bind(14, l.report)
           .bind(15, at);
       LTS_RETURN_IF_ERROR(ins.run());
