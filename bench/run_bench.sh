@@ -30,7 +30,7 @@ cp "$root"/examples/demo/advisories/*.json "$tmp/feed/"
 "$ltskit" -C "$tmp/ws" advisories source add demo "$tmp/feed" >/dev/null
 
 t0=$(now)
-"$ltskit" -C "$tmp/ws" run --json > "$tmp/first.json" || test $? -eq 3
+"$ltskit" -C "$tmp/ws" run --json > "$tmp/first.json" 2>/dev/null || test $? -eq 3
 t1=$(now)
 first=$(ms "$t0" "$t1")
 generation=$(jq -r '.published[0].generation' "$tmp/first.json")
@@ -47,7 +47,7 @@ floor=$(ms "$t0" "$t1")
 noop=()
 for _ in $(seq 1 10); do
   t0=$(now)
-  "$ltskit" -C "$tmp/ws" run --json > "$tmp/noop.json" || test $? -eq 3
+  "$ltskit" -C "$tmp/ws" run --json > "$tmp/noop.json" 2>/dev/null || test $? -eq 3
   t1=$(now)
   test "$(jq -r .nothing_new "$tmp/noop.json")" = true
   noop+=("$(ms "$t0" "$t1")")
@@ -62,3 +62,5 @@ printf '%-58s %8s\n' "nix-build of the same 4 packages, cold (the floor)" "$floo
 printf '%-58s %8s\n' "ltskit run, nothing new (median of 10)" "$median"
 printf '%-58s %8s\n' "ltskit run, nothing new (slowest of 10)" "$slowest"
 printf 'first run / nix-build: %.2fx\n' "$(echo "$first / $floor" | bc -l)"
+echo "first run by stage (ms):"
+jq -r '.stages[] | "  \(.stage)  \(.ms | floor)  \(.summary)"' "$tmp/first.json"

@@ -10,7 +10,7 @@ cd "$root"
 git ls-files '*.cc' '*.h' ':!examples/' | xargs clang-format --dry-run --Werror
 
 echo "== build (-Werror)"
-LTSKIT_CMAKE_ARGS="-DLTSKIT_WERROR=ON" bash "$root/scripts/build.sh"
+LTSKIT_CMAKE_ARGS="-DLTSKIT_WERROR=ON -DLTSKIT_UNITY=ON" bash "$root/scripts/build.sh"
 
 echo "== tests"
 # A fresh build has no record of how long each test takes, and ctest would
@@ -26,7 +26,7 @@ fi
 echo "== unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 san="$build/sanitize"
 cmake -S "$root" -B "$san" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1" \
-  -DLTSKIT_SANITIZE=ON -DLTSKIT_WERROR=ON >/dev/null
+  -DLTSKIT_SANITIZE=ON -DLTSKIT_WERROR=ON -DLTSKIT_UNITY=ON >/dev/null
 cmake --build "$san" -j "$jobs" --target core_test git_test nix_test advisories_test abi_check_test 2>&1 \
   | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
 test "${PIPESTATUS[0]}" -eq 0
