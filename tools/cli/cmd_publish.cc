@@ -7,6 +7,7 @@
 #include "tools/cli/output.h"
 #include "tools/core/events.h"
 #include "tools/core/workspace.h"
+#include "tools/pipeline/status.h"
 #include "tools/publish/publish.h"
 #include "tools/track/channels.h"
 
@@ -268,17 +269,9 @@ void define_publish(CLI::App& app, CommandContext& ctx) {
           nlohmann::json arr = nlohmann::json::array();
           for (const auto& v : rows) {
             nlohmann::json report = nlohmann::json::parse(v.report, nullptr, false);
-            arr.push_back({{"attr", v.attr},
-                           {"soname", v.soname},
-                           {"verdict", v.verdict},
-                           {"blocked", v.blocked},
-                           {"blocking", v.blocking},
-                           {"rule", v.rule},
-                           {"notes", v.notes},
-                           {"commit", v.commit},
-                           {"generation", v.generation ? nlohmann::json(*v.generation) : nlohmann::json()},
-                           {"checked_at", v.checked_at},
-                           {"report", report.is_discarded() ? nlohmann::json() : report}});
+            nlohmann::json j = pipeline::verdict_json(v);
+            j["report"] = report.is_discarded() ? nlohmann::json() : report;
+            arr.push_back(std::move(j));
           }
           print_json(arr);
           return ok_status();

@@ -370,18 +370,11 @@ Result<nlohmann::json> report_json(Workspace& ws, git::Repository& repo, const s
     }
     c["backports"] = backports;
     json abi = json::array();
-    for (const auto& v : s.abi)
-      abi.push_back({{"attr", v.attr},
-                     {"soname", v.soname},
-                     {"verdict", v.verdict},
-                     {"blocked", v.blocked},
-                     {"blocking", v.blocking},
-                     {"rule", v.rule},
-                     {"notes", v.notes},
-                     {"generation", v.generation ? json(*v.generation) : json()},
-                     {"commit", v.commit},
-                     {"checked_at", v.checked_at},
-                     {"changes", abi_changes(v.report)}});
+    for (const auto& v : s.abi) {
+      json j = verdict_json(v);
+      j["changes"] = abi_changes(v.report);
+      abi.push_back(std::move(j));
+    }
     c["abi"] = abi;
     json series = json::array();
     LTS_ASSIGN_OR_RETURN(auto counts, advisories::open_advisories_over_time(ws.db(), s.name));

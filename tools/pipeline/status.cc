@@ -135,4 +135,17 @@ nlohmann::json summary_json(const pipeline::ChannelSummary& s) {
           {"abi", abi}};
 }
 
+nlohmann::json verdict_json(const publish::StoredVerdict& v) {
+  return {{"attr", v.attr},
+          {"soname", v.soname},
+          {"verdict", v.verdict},
+          {"blocked", v.blocked},
+          {"blocking", v.blocking},
+          {"rule", v.rule},
+          {"notes", v.notes},
+          {"commit", v.commit},
+          {"generation", v.generation ? nlohmann::json(*v.generation) : nlohmann::json()},
+          {"checked_at", v.checked_at}};
+}
+
 }  // namespace ltskit::pipeline

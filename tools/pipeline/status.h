@@ -57,4 +57,8 @@ Result<std::vector<ChannelSummary>> channel_summaries(Workspace& ws, git::Reposi
 // A summary as `status --json` prints it (and the report carries it).
 nlohmann::json summary_json(const ChannelSummary& s);
 
+// One library's last verdict of the ABI gate, as `abi --json` and the
+// report give it (without abi-check's report, which each adds its way).
+nlohmann::json verdict_json(const publish::StoredVerdict& v);
+
 }  // namespace ltskit::pipeline
