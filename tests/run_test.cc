@@ -398,6 +398,30 @@ TEST_F(Run, AKilledRunResumesAtTheStageThatDidNotFinish) {
   EXPECT_TRUE(next["nothing_new"].get<bool>()) << next.dump(2);
 }
 
+// A feed that cannot be read fails the run (exit 1) but not the channel:
+// the other stages still run and publish, and the next run starts afresh
+// (its stages all ran: nothing to resume).
+TEST_F(Run, AnUnreadableFeedFailsTheRunButTheChannelIsStillPublished) {
+  publish_advisory("CVE-2026-1001");
+  fs::create_directories(tmp_.path() / "gone");
+  ASSERT_EQ(ltskit({"advisories", "source", "add", "gone", (tmp_.path() / "gone").string()}).code, 0);
+  fs::remove_all(tmp_.path() / "gone");
+  int code = -1;
+  json first = run({}, &code);
+  EXPECT_EQ(code, 1) << first.dump(2);
+  EXPECT_EQ(first["state"], "failed");
+  EXPECT_EQ(stage(first, "sync")["state"], "failed");
+  EXPECT_TRUE(contains(subjects(first, "failed"), "gone")) << first.dump(2);
+  ASSERT_EQ(first["published"].size(), 1u) << first.dump(2);
+  EXPECT_EQ(stage(first, "report")["state"], "done");
+  json second = run({}, &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_FALSE(second["resumed"].get<bool>());
+  EXPECT_EQ(second["run"], 2);
+  EXPECT_EQ(stage(second, "sync")["state"], "failed");
+  EXPECT_EQ(stage(second, "publish")["state"], "idle");
+}
+
 // Two runs at once: the second is refused and names the first.
 TEST_F(Run, TwoConcurrentRunsAreKeptApartByTheLock) {
   publish_advisory("CVE-2026-1001");
