@@ -704,6 +704,20 @@ TEST(Suppressions, AreCountedNotDropped) {
   EXPECT_EQ(d.verdict, Verdict::kNoChange);
   EXPECT_EQ(d.suppressed, 1u);
   EXPECT_NE(report_text(d).find("internal_x removed (not public)"), std::string::npos);
+  EXPECT_TRUE(d.unused_suppressions.empty());
+  // A suppression that matched nothing is said, in text and JSON.
+  std::ofstream(dir / "stale.toml") << "[[suppress]]\nsymbol = \"internal_*\"\nreason = \"not public\"\n"
+                                       "[[suppress]]\ntype = \"struct gone\"\nreason = \"was opaque\"\n";
+  auto stale = load_suppressions((dir / "stale.toml").string());
+  ASSERT_TRUE(stale.ok()) << stale.error().message;
+  Diff ds = diff_models(*read_library(a), *read_library(b), *stale);
+  EXPECT_EQ(ds.suppressed, 1u);
+  EXPECT_EQ(ds.unused_suppressions, std::vector<std::string>{"type = \"struct gone\" (was opaque)"});
+  EXPECT_NE(report_text(ds).find("note: suppression matched nothing: type = \"struct gone\" (was opaque)\n"),
+            std::string::npos)
+      << report_text(ds);
+  EXPECT_EQ(nlohmann::json::parse(report_json(ds))["unused_suppressions"],
+            nlohmann::json::array({"type = \"struct gone\" (was opaque)"}));
   std::ofstream(dir / "bad.toml") << "[[suppress]]\nsymbol = \"x\"\n";
   auto bad = load_suppressions((dir / "bad.toml").string());
   ASSERT_FALSE(bad.ok());

@@ -400,18 +400,19 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
   d.new_has_debug_info = b.has_debug_info;
   d.old_path = a.path;
   d.new_path = b.path;
+  std::set<const Suppression*> used;
   // Records a change; its class comes from its kind, and `type_name` (the
   // type a type change is about) is matched against type suppressions.
   auto add = [&](ChangeKind kind, const std::string& subject, std::string detail, const std::string& type_name = "") {
     const ChangeKindInfo& info = change_kind_info(kind);
     Change c{kind, subject, std::move(detail), info.incompatible, info.addition};
-    std::string why;
-    if (kind == ChangeKind::kSonameChanged) why = sup.match_soname(a.soname);
-    else why = sup.match_symbol(c.subject, demangle(c.subject));
-    if (why.empty() && !type_name.empty()) why = sup.match_type(type_name);
-    if (!why.empty()) {
+    const Suppression* by = kind == ChangeKind::kSonameChanged ? sup.find_soname(a.soname)
+                                                               : sup.find_symbol(c.subject, demangle(c.subject));
+    if (!by && !type_name.empty()) by = sup.find_type(type_name);
+    if (by) {
       c.suppressed = true;
-      c.suppressed_by = why;
+      c.suppressed_by = by->reason;
+      used.insert(by);
       ++d.suppressed;
     }
     d.changes.push_back(std::move(c));
@@ -541,6 +542,8 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
     breaks = breaks || c.incompatible;
   }
   d.verdict = breaks ? Verdict::kIncompatible : any ? Verdict::kCompatible : Verdict::kNoChange;
+  for (const auto& e : sup.entries)
+    if (!used.count(&e)) d.unused_suppressions.push_back(describe_suppression(e));
   return d;
 }
 

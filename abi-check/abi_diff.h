@@ -35,6 +35,9 @@ struct Diff {
   size_t function_symbols_removed = 0, function_symbols_added = 0;
   size_t variable_symbols_removed = 0, variable_symbols_added = 0;
   size_t suppressed = 0;
+  // Suppressions that matched no change of this pair (describe_suppression):
+  // a stale one hides nothing today and may hide the wrong thing tomorrow.
+  std::vector<std::string> unused_suppressions;
   bool old_has_debug_info = false, new_has_debug_info = false;
   // Public headers were given for both sides, so types private to the
   // library could be told apart (see DiffOptions).

@@ -29,6 +29,7 @@ std::string report_text(const Diff& d) {
   if (d.private_type_changes)
     out += "; " + std::to_string(d.private_type_changes) + " change(s) to types private to the library";
   out += "\n";
+  for (const auto& u : d.unused_suppressions) out += "note: suppression matched nothing: " + u + "\n";
   if (!d.private_types_filtered && d.old_has_debug_info && d.new_has_debug_info &&
       d.functions_changed + d.variables_changed > 0)
     out +=
@@ -64,6 +65,7 @@ std::string report_json(const Diff& d) {
   j["old_has_debug_info"] = d.old_has_debug_info;
   j["new_has_debug_info"] = d.new_has_debug_info;
   j["private_types_filtered"] = d.private_types_filtered;
+  j["unused_suppressions"] = d.unused_suppressions;
   j["summary"] = {{"functions_removed", d.functions_removed},
                   {"functions_added", d.functions_added},
                   {"functions_changed", d.functions_changed},

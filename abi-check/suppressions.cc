@@ -15,22 +15,43 @@ bool glob(const std::string& pattern, const std::string& s) {
 }
 }  // namespace
 
-std::string Suppressions::match_symbol(const std::string& mangled, const std::string& demangled) const {
+const Suppression* Suppressions::find_symbol(const std::string& mangled, const std::string& demangled) const {
   for (const auto& e : entries)
-    if (glob(e.symbol, mangled) || glob(e.symbol, demangled)) return e.reason;
-  return "";
+    if (glob(e.symbol, mangled) || glob(e.symbol, demangled)) return &e;
+  return nullptr;
+}
+
+const Suppression* Suppressions::find_type(const std::string& type_name) const {
+  for (const auto& e : entries)
+    if (glob(e.type, type_name)) return &e;
+  return nullptr;
+}
+
+const Suppression* Suppressions::find_soname(const std::string& soname) const {
+  for (const auto& e : entries)
+    if (glob(e.soname, soname)) return &e;
+  return nullptr;
+}
+
+std::string Suppressions::match_symbol(const std::string& mangled, const std::string& demangled) const {
+  const Suppression* e = find_symbol(mangled, demangled);
+  return e ? e->reason : "";
 }
 
 std::string Suppressions::match_type(const std::string& type_name) const {
-  for (const auto& e : entries)
-    if (glob(e.type, type_name)) return e.reason;
-  return "";
+  const Suppression* e = find_type(type_name);
+  return e ? e->reason : "";
 }
 
 std::string Suppressions::match_soname(const std::string& soname) const {
-  for (const auto& e : entries)
-    if (glob(e.soname, soname)) return e.reason;
-  return "";
+  const Suppression* e = find_soname(soname);
+  return e ? e->reason : "";
+}
+
+std::string describe_suppression(const Suppression& s) {
+  const char* key = !s.symbol.empty() ? "symbol" : !s.type.empty() ? "type" : "soname";
+  const std::string& pattern = !s.symbol.empty() ? s.symbol : !s.type.empty() ? s.type : s.soname;
+  return std::string(key) + " = \"" + pattern + "\" (" + s.reason + ")";
 }
 
 Expected<Suppression> make_suppression(const std::vector<std::pair<std::string, std::string>>& fields,

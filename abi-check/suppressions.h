@@ -31,11 +31,18 @@ struct Suppression {
 
 struct Suppressions {
   std::vector<Suppression> entries;
+  // The first entry matching, or nullptr.
+  const Suppression* find_symbol(const std::string& mangled, const std::string& demangled) const;
+  const Suppression* find_type(const std::string& type_name) const;
+  const Suppression* find_soname(const std::string& soname) const;
   // The reason of the first entry matching, or "".
   std::string match_symbol(const std::string& mangled, const std::string& demangled) const;
   std::string match_type(const std::string& type_name) const;
   std::string match_soname(const std::string& soname) const;
 };
+
+// How an entry reads in a report: `type = "struct foo" (reason)`.
+std::string describe_suppression(const Suppression& s);
 
 // Builds one suppression from its keys and their string values. `where`
 // names the entry in errors ("sup.toml:4: suppress[0]",
