@@ -44,18 +44,6 @@ class RunPrinter : public pipeline::RunObserver {
   bool terminal_;
 };
 
-nlohmann::json items_json(const Outcome& o) {
-  nlohmann::json arr = nlohmann::json::array();
-  for (const auto& i : o.items()) {
-    const char* kind = i.kind == OutcomeKind::kFailed       ? "failed"
-                       : i.kind == OutcomeKind::kBlocked    ? "blocked"
-                       : i.kind == OutcomeKind::kNeedsHuman ? "needs-human"
-                                                            : "warning";
-    arr.push_back({{"kind", kind}, {"subject", i.subject}, {"message", i.message}, {"action", i.action}});
-  }
-  return arr;
-}
-
 }  // namespace
 
 void define_run(CLI::App& app, CommandContext& ctx) {
@@ -94,7 +82,7 @@ void define_run(CLI::App& app, CommandContext& ctx) {
                               {"state", s.state},
                               {"summary", s.summary},
                               {"ms", s.ms},
-                              {"items", items_json(s.outcome)}});
+                              {"items", pipeline::outcome_items_json(s.outcome)}});
           nlohmann::json published = nlohmann::json::array();
           for (const auto& p : r.published)
             published.push_back({{"channel", p.channel},
@@ -109,7 +97,7 @@ void define_run(CLI::App& app, CommandContext& ctx) {
                       {"stages", stages},
                       {"published", published},
                       {"dashboard", r.dashboard.empty() ? nlohmann::json() : nlohmann::json(r.dashboard.string())},
-                      {"items", items_json(r.outcome)}});
+                      {"items", pipeline::outcome_items_json(r.outcome)}});
         } else {
           if (r.resumed) std::cout << "(run " << r.run_id << " had not finished: resumed where it stopped)\n";
           for (const auto& p : r.published)

@@ -1,7 +1,9 @@
 // File-system helpers shared by every stage.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +37,9 @@ Status make_dirs(const std::filesystem::path& path);
 std::string now_utc();
 // A Unix time as "YYYY-MM-DDTHH:MM:SSZ".
 std::string format_utc(int64_t unix_seconds);
+// Parses "YYYY-MM-DDTHH:MM:SSZ" (as format_utc writes it) into a Unix time;
+// nullopt when malformed.
+std::optional<int64_t> parse_utc(std::string_view timestamp);
 // Parses "YYYY-MM-DD" into the Unix time of its 00:00:00 UTC.
 Result<int64_t> parse_date(std::string_view date);
 bool looks_like_date(std::string_view s);

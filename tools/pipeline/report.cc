@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <set>
+#include <sstream>
 
 #include "tools/advisories/store.h"
 #include "tools/advisories/triage.h"
@@ -80,20 +81,8 @@ std::string str(const json& j, const char* key) {
 
 std::string short12(const std::string& s) { return s.substr(0, 12); }
 
-// Seconds since 1970 of "YYYY-MM-DDTHH:MM:SSZ" (or a bare date); -1 when malformed.
-double seconds_of(const std::string& t) {
-  std::tm tm{};
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  int n = std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s);
-  if (n < 3) return -1;
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return static_cast<double>(timegm(&tm));
-}
+// Seconds since 1970 of "YYYY-MM-DDTHH:MM:SSZ"; -1 when malformed.
+double seconds_of(const std::string& t) { return static_cast<double>(parse_utc(t).value_or(-1)); }
 
 std::string num(double v) {
   char buf[32];
@@ -346,19 +335,8 @@ Result<nlohmann::json> report_json(Workspace& ws, git::Repository& repo, const s
     LTS_ASSIGN_OR_RETURN(auto attempts, backport::list_backports(ws.db(), s.name));
     for (auto it = attempts.rbegin(); it != attempts.rend(); ++it) {
       json sources = json::array();
-      json parsed = json::parse(it->source_commits, nullptr, false);
-      if (parsed.is_array()) {
-        for (const auto& x : parsed)
-          if (x.is_string()) sources.push_back(x);
-      } else if (!it->source_commits.empty()) {
-        std::string word;
-        for (char ch : it->source_commits + " ") {
-          if (ch == ' ' || ch == ',') {
-            if (!word.empty()) sources.push_back(word);
-            word.clear();
-          } else word += ch;
-        }
-      }
+      std::istringstream words(it->source_commits);  // space-separated, in the order picked
+      for (std::string w; words >> w;) sources.push_back(w);
       backports.push_back({{"advisory", it->advisory},
                            {"outcome", backport::pick_outcome_name(it->outcome)},
                            {"sources", sources},

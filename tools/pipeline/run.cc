@@ -84,13 +84,6 @@ OutcomeKind kind_of(const std::string& s) {
   return OutcomeKind::kDone;
 }
 
-std::string items_json(const Outcome& o) {
-  nlohmann::json arr = nlohmann::json::array();
-  for (const auto& i : o.items())
-    arr.push_back({{"kind", kind_name(i.kind)}, {"subject", i.subject}, {"message", i.message}, {"action", i.action}});
-  return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 Outcome outcome_of(const std::string& stage, const std::string& json) {
   Outcome o(stage);
   auto arr = nlohmann::json::parse(json, nullptr, false);
@@ -389,22 +382,11 @@ Result<StageWork> stage_backport(Run& run) {
   return w;
 }
 
-// Seconds since 1970 of "YYYY-MM-DDTHH:MM:SSZ"; nullopt when malformed.
-std::optional<int64_t> unix_time(const std::string& t) {
-  std::tm tm{};
-  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                  &tm.tm_sec) != 6)
-    return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
 // Whether the policy file changed after `checked_at` (a verdict's time).
 bool policy_changed_since(const Workspace& ws, const ChannelState& ch, const std::string& checked_at) {
   std::error_code ec;
   auto mtime = std::filesystem::last_write_time(ws.config().policies_dir / (ch.config.policy + ".toml"), ec);
-  auto at = unix_time(checked_at);
+  auto at = parse_utc(checked_at);
   if (ec || !at) return false;
   auto secs =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::file_clock::to_sys(mtime).time_since_epoch())
@@ -563,11 +545,20 @@ Status record_stage(Database& db, int64_t run_id, const StageResult& r, const st
   q.bind(1, run_id).bind(2, r.stage).bind(3, r.state).bind(4, started_at);
   if (r.state == "running") q.bind_null(5);
   else q.bind(5, now_utc());
-  q.bind(6, r.ms).bind(7, r.summary).bind(8, items_json(r.outcome));
+  q.bind(6, r.ms)
+      .bind(7, r.summary)
+      .bind(8, outcome_items_json(r.outcome).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   return q.run();
 }
 
 }  // namespace
+
+nlohmann::json outcome_items_json(const Outcome& o) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& i : o.items())
+    arr.push_back({{"kind", kind_name(i.kind)}, {"subject", i.subject}, {"message", i.message}, {"action", i.action}});
+  return arr;
+}
 
 Result<RunResult> run_pipeline(Workspace& ws, git::Repository& repo, const RunOptions& options, RunObserver& observer) {
   if (!ws.writable()) return conflict("ltskit run needs the workspace open for writing");

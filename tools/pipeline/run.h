@@ -31,6 +31,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -104,6 +105,10 @@ struct RunResult {
 // lock for the whole run). An Error means the run could not start or its
 // record could not be written; everything else is in the result.
 Result<RunResult> run_pipeline(Workspace& ws, git::Repository& repo, const RunOptions& options, RunObserver& observer);
+
+// An outcome's items as JSON, as a stage's record and `run --json` keep
+// them: [{kind (warning, needs-human, blocked, failed), subject, message, action}].
+nlohmann::json outcome_items_json(const Outcome& outcome);
 
 // The recorded runs, newest first.
 struct RunRecord {
