@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -28,9 +29,11 @@ namespace {
 struct Finding {
   std::string detail;
   bool incompatible;
-  std::string type;           // the type it is about, for suppressions
-  bool private_type = false;  // inside a type private to the library
-  std::string owner;          // the aggregate (key) whose comparison found it; "" for a plain type change
+  std::string type;                      // the type it is about, for suppressions
+  bool private_type = false;             // inside a type private to the library
+  std::string owner;                     // the aggregate (key) whose comparison found it; "" for a plain type change
+  std::vector<std::string> within = {};  // the aggregates (keys) it lies inside, innermost first
+  bool in_padding = false;               // a member added in padding or reserved space (member-added-in-padding)
 };
 
 // Which aggregates are private to the library (DiffOptions).
@@ -148,9 +151,63 @@ class Privacy {
   std::set<std::string> by_value_;
 };
 
+// Whether any finding breaks callers.
+bool any_breaks(const std::vector<Finding>& found) {
+  for (const auto& f : found)
+    if (f.incompatible) return true;
+  return false;
+}
+
+bool is_aggregate(TypeKind k) {
+  return k == TypeKind::kStruct || k == TypeKind::kClass || k == TypeKind::kUnion || k == TypeKind::kEnum;
+}
+bool is_record(TypeKind k) { return k == TypeKind::kStruct || k == TypeKind::kClass || k == TypeKind::kUnion; }
+// A struct and a class are one kind of thing to the ABI.
+bool same_aggregate_kind(TypeKind a, TypeKind b) {
+  auto norm = [](TypeKind k) { return k == TypeKind::kClass ? TypeKind::kStruct : k; };
+  return norm(a) == norm(b);
+}
+bool anonymous(const Type& t) { return t.name.empty() || t.name.starts_with("(anonymous"); }
+
+// Members that C programs reach by name ("reserved", "__pad", "unused2",
+// "spare"): space kept for later, which a release may hand to new members.
+bool reserved_name(const std::string& name) {
+  size_t i = name.find_first_not_of('_');
+  if (i == std::string::npos) return false;
+  std::string n = name.substr(i);
+  for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* p : {"reserved", "rsvd", "pad", "unused", "spare", "dummy"})
+    if (n.starts_with(p)) return true;
+  return false;
+}
+
+std::string bits(int64_t b) {
+  if (b % 8 == 0) return std::to_string(b / 8);
+  return std::to_string(b / 8) + "+" + std::to_string(b % 8) + "bits";
+}
+
+// A member as the program sees it: members of anonymous structs and
+// unions are reached as if they were the enclosing aggregate's own (C11),
+// so they are compared where they are, by name, at their absolute offset.
+struct Leaf {
+  std::string name;   // never empty: an unnamed member is "(anonymous TYPE)"
+  std::string type;   // type key
+  std::string group;  // the anonymous aggregate(s) holding it: "" or "anonymous union at 8"
+  int64_t offset_bits = 0;
+  int64_t bit_size = 0;
+};
+
 class TypeComparer {
  public:
   TypeComparer(const Model& a, const Model& b, const Privacy& privacy) : a_(a), b_(b), privacy_(privacy) {}
+
+  // The exported function or variable whose types are being compared: the
+  // changed types found are recorded as reached from it (impacted()).
+  void set_interface(const std::string& name) { interface_ = name; }
+  // Aggregate (old key) → the interfaces that reach a change of it.
+  const std::map<std::string, std::set<std::string>>& impacted() const { return impacted_; }
+  // Aggregate (old key) → its own findings, once compared.
+  const std::map<std::string, std::vector<Finding>>& compared() const { return done_; }
 
   // Compares the types keyed `ka` (old) and `kb` (new); findings are appended
   // with `path` as prefix.
@@ -161,7 +218,7 @@ class TypeComparer {
     const Type* tb = find(b_, kb);
     if (!ta || !tb) {
       if (ka != kb)
-        out.push_back({path + "type changed from '" + name(a_, ka) + "' to '" + name(b_, kb) + "'", true, ""});
+        out.push_back({path + "type changed from '" + show(a_, ka) + "' to '" + show(b_, kb) + "'", true, ka});
       return;
     }
     if (ka == kb) {
@@ -169,7 +226,7 @@ class TypeComparer {
         case TypeKind::kStruct:
         case TypeKind::kClass:
         case TypeKind::kUnion:
-        case TypeKind::kEnum: aggregate(ka, path, out, depth); return;
+        case TypeKind::kEnum: aggregate(ka, kb, path, out, depth); return;
         case TypeKind::kFunction:
           for (size_t i = 0; i < ta->params.size() && i < tb->params.size(); ++i)
             compare(ta->params[i], tb->params[i], path, out, depth + 1);
@@ -178,65 +235,123 @@ class TypeComparer {
         case TypeKind::kPointer:
         case TypeKind::kReference:
         case TypeKind::kRvalueReference: compare(ta->target, tb->target, path + "pointee: ", out, depth + 1); return;
+        case TypeKind::kPointerToMember:
+          compare(ta->target, tb->target, path + "pointee: ", out, depth + 1);
+          compare(ta->containing, tb->containing, path + "class: ", out, depth + 1);
+          return;
         default:
           if (!ta->target.empty()) compare(ta->target, tb->target, path, out, depth + 1);
           return;
       }
     }
-    // Different keys. Typedefs that name the same layout are harmless.
-    if (ta->kind == TypeKind::kTypedef || tb->kind == TypeKind::kTypedef) {
-      std::string ua = ta->kind == TypeKind::kTypedef ? strip(a_, ka) : ka;
-      std::string ub = tb->kind == TypeKind::kTypedef ? strip(b_, kb) : kb;
+    // Different keys. Qualifiers change nothing a caller passes or the
+    // layout of anything (libabigail's cv-change categories): compare what
+    // they qualify.
+    std::string qa, qb;
+    std::string ua = unqualified(a_, ka, qa), ub = unqualified(b_, kb, qb);
+    if (qa != qb) {
       std::vector<Finding> inner;
       compare(ua, ub, path, inner, depth + 1);
-      bool breaks = false;
-      for (const auto& f : inner) breaks = breaks || f.incompatible;
-      if (!breaks)
-        out.push_back(
-            {path + "typedef changed from '" + ta->name + "' to '" + tb->name + "' over the same layout", false, ""});
-      for (auto& f : inner) out.push_back(std::move(f));
+      if (!any_breaks(inner))
+        out.push_back({path + "qualifiers changed: '" + show(a_, ka) + "' became '" + show(b_, kb) + "'", false, ka});
+      append(out, std::move(inner));
       return;
     }
-    if (ta->kind != tb->kind || ta->kind == TypeKind::kBase || ta->kind == TypeKind::kStruct ||
-        ta->kind == TypeKind::kClass || ta->kind == TypeKind::kUnion || ta->kind == TypeKind::kEnum) {
-      std::string d = path + "type changed from '" + ta->name + "' to '" + tb->name + "'";
+    if (ua != ka || ub != kb) return compare(ua, ub, path, out, depth + 1);
+    // Typedefs that name the same layout are harmless.
+    if (ta->kind == TypeKind::kTypedef || tb->kind == TypeKind::kTypedef) {
+      std::string sa = ta->kind == TypeKind::kTypedef ? strip(a_, ka) : ka;
+      std::string sb = tb->kind == TypeKind::kTypedef ? strip(b_, kb) : kb;
+      std::vector<Finding> inner;
+      compare(sa, sb, path, inner, depth + 1);
+      if (!any_breaks(inner))
+        out.push_back(
+            {path + "typedef changed from '" + show(a_, ka) + "' to '" + show(b_, kb) + "' over the same layout", false,
+             ka});
+      append(out, std::move(inner));
+      return;
+    }
+    // An anonymous aggregate that got a tag (or lost it) is the same type if
+    // its layout is: compare the bodies.
+    if (is_aggregate(ta->kind) && same_aggregate_kind(ta->kind, tb->kind) && (anonymous(*ta) || anonymous(*tb))) {
+      aggregate(ka, kb, path, out, depth);
+      return;
+    }
+    // An enum passed as the integer that holds it: the same bits.
+    if ((ta->kind == TypeKind::kEnum && tb->kind == TypeKind::kBase) ||
+        (ta->kind == TypeKind::kBase && tb->kind == TypeKind::kEnum)) {
+      const Type& base = ta->kind == TypeKind::kBase ? *ta : *tb;
+      bool integral = base.name.find("float") == std::string::npos && base.name.find("double") == std::string::npos &&
+                      base.name.find("complex") == std::string::npos;
+      if (integral && ta->size == tb->size && ta->size != 0) {
+        out.push_back({path + "type changed from '" + show(a_, ka) + "' to '" + show(b_, kb) +
+                           "' (an enum and an integer of the same size)",
+                       false, ka});
+        return;
+      }
+    }
+    if (ta->kind != tb->kind || ta->kind == TypeKind::kBase || is_aggregate(ta->kind)) {
+      std::string d = path + "type changed from '" + show(a_, ka) + "' to '" + show(b_, kb) + "'";
       if (ta->size != tb->size && ta->size && tb->size)
         d += " (size " + std::to_string(ta->size) + " → " + std::to_string(tb->size) + " bytes)";
-      out.push_back({d, true, ta->name});
+      out.push_back({d, true, ka});
       return;
     }
     switch (ta->kind) {
       case TypeKind::kPointer:
+        if (ta->target == "void" || tb->target == "void") {
+          // void * to T * (or back): the same pointer passed.
+          out.push_back(
+              {path + "pointer type changed from '" + show(a_, ka) + "' to '" + show(b_, kb) + "'", false, ka});
+          return;
+        }
+        compare(ta->target, tb->target, path + "pointee: ", out, depth + 1);
+        return;
       case TypeKind::kReference:
       case TypeKind::kRvalueReference: compare(ta->target, tb->target, path + "pointee: ", out, depth + 1); return;
-      case TypeKind::kConst:
-      case TypeKind::kVolatile: compare(ta->target, tb->target, path, out, depth + 1); return;
+      case TypeKind::kPointerToMember:
+        compare(ta->target, tb->target, path + "pointee: ", out, depth + 1);
+        compare(ta->containing, tb->containing, path + "class: ", out, depth + 1);
+        return;
       case TypeKind::kArray:
-        if (ta->count != tb->count)
-          out.push_back({path + "array '" + ta->name + "' changed to '" + tb->name + "'", true, ""});
-        else compare(ta->target, tb->target, path + "element: ", out, depth + 1);
+        if (ta->count != tb->count && (ta->count == 0 || tb->count == 0)) {
+          // T x[] and T x[N]: where the array lies decides its room (a
+          // variable's symbol size, a struct's size), both checked there.
+          out.push_back(
+              {path + "array '" + show(a_, ka) + "' changed to '" + show(b_, kb) + "' (an array of unknown bound)",
+               false, ka});
+          compare(ta->target, tb->target, path + "element: ", out, depth + 1);
+        } else if (ta->count != tb->count) {
+          out.push_back({path + "array '" + show(a_, ka) + "' changed to '" + show(b_, kb) + "'", true, ka});
+        } else {
+          compare(ta->target, tb->target, path + "element: ", out, depth + 1);
+        }
         return;
       case TypeKind::kFunction:
         if (ta->params.size() != tb->params.size()) {
-          out.push_back({path + "function type changed from '" + ta->name + "' to '" + tb->name + "'", true, ""});
+          out.push_back(
+              {path + "function type changed from '" + show(a_, ka) + "' to '" + show(b_, kb) + "'", true, ka});
           return;
         }
         for (size_t i = 0; i < ta->params.size(); ++i)
           compare(ta->params[i], tb->params[i], path + "parameter " + std::to_string(i + 1) + ": ", out, depth + 1);
         compare(ta->target, tb->target, path + "return: ", out, depth + 1);
         return;
-      default: out.push_back({path + "type changed from '" + ta->name + "' to '" + tb->name + "'", true, ""}); return;
+      default:
+        out.push_back({path + "type changed from '" + show(a_, ka) + "' to '" + show(b_, kb) + "'", true, ka});
+        return;
     }
   }
+
+  static std::string show(const Model& m, const std::string& key) { return type_display_name(m, key); }
 
  private:
   static const Type* find(const Model& m, const std::string& key) {
     auto it = m.types.find(key);
     return it == m.types.end() ? nullptr : &it->second;
   }
-  static std::string name(const Model& m, const std::string& key) {
-    const Type* t = find(m, key);
-    return t ? t->name : key;
+  static void append(std::vector<Finding>& out, std::vector<Finding>&& more) {
+    for (auto& f : more) out.push_back(std::move(f));
   }
   static std::string strip(const Model& m, std::string key) {
     for (int i = 0; i < 32; ++i) {
@@ -246,41 +361,97 @@ class TypeComparer {
     }
     return key;
   }
+  // `key` without its const and volatile; `quals` gets them, sorted.
+  static std::string unqualified(const Model& m, std::string key, std::string& quals) {
+    bool c = false, v = false;
+    for (int i = 0; i < 8; ++i) {
+      const Type* t = find(m, key);
+      if (!t || (t->kind != TypeKind::kConst && t->kind != TypeKind::kVolatile)) break;
+      (t->kind == TypeKind::kConst ? c : v) = true;
+      key = t->target;
+    }
+    quals = std::string(c ? "const " : "") + (v ? "volatile" : "");
+    return key;
+  }
+  // Bytes of the type at `key`, through typedefs and qualifiers; 0 unknown.
+  static uint64_t size_of(const Model& m, std::string key) {
+    for (int i = 0; i < 32; ++i) {
+      const Type* t = find(m, key);
+      if (!t) return 0;
+      if (t->kind == TypeKind::kTypedef || t->kind == TypeKind::kConst || t->kind == TypeKind::kVolatile) {
+        key = t->target;
+        continue;
+      }
+      if (t->kind == TypeKind::kPointer || t->kind == TypeKind::kReference || t->kind == TypeKind::kRvalueReference)
+        return t->size ? t->size : 8;
+      return t->size;
+    }
+    return 0;
+  }
 
-  // Compares the definitions of a struct/class/union/enum present on both
-  // sides under one key; each key is compared once.
-  void aggregate(const std::string& key, const std::string& path, std::vector<Finding>& out, int depth) {
+  static void flatten(const Model& m, const Type& t, int64_t base, const std::string& group, std::vector<Leaf>& out,
+                      int depth) {
+    for (const auto& mem : t.members) {
+      const Type* mt = mem.name.empty() ? find(m, mem.type) : nullptr;
+      if (mt && depth < 8 && is_record(mt->kind) && anonymous(*mt)) {
+        std::string g = std::string("anonymous ") + aggregate_word(mt->kind) + "at " + bits(base + mem.offset_bits);
+        flatten(m, *mt, base + mem.offset_bits, group.empty() ? g : group + ", " + g, out, depth + 1);
+        continue;
+      }
+      out.push_back({mem.name.empty() ? "(anonymous " + show(m, mem.type) + ")" : mem.name, mem.type, group,
+                     base + mem.offset_bits, mem.bit_size});
+    }
+  }
+
+  void record_impact(const std::string& key, const std::vector<Finding>& found) {
+    if (found.empty() || interface_.empty()) return;
+    impacted_[key].insert(interface_);
+    for (const auto& f : found)
+      for (const auto& w : f.within) impacted_[w].insert(interface_);
+  }
+
+  // Compares the definitions of a struct/class/union/enum: `ka` on the old
+  // side, `kb` on the new (one key but for an anonymous type that got a
+  // name); each pair is compared once.
+  void aggregate(const std::string& ka, const std::string& kb, const std::string& path, std::vector<Finding>& out,
+                 int depth) {
+    const std::string key = ka == kb ? ka : ka + "\n" + kb;
     auto memo = done_.find(key);
     if (memo != done_.end()) {
       // Reported in full where it was first reached; here, one line.
       if (memo->second.empty()) return;
-      bool breaks = false;
-      for (const auto& f : memo->second) breaks = breaks || f.incompatible;
-      const Type& t = a_.types.at(key);
-      bool hidden = privacy_.private_file(key).has_value() && !breaks;
-      out.push_back({path + t.name + " changed (" + std::to_string(memo->second.size()) +
-                         " change(s), detailed where first reported)",
-                     breaks, t.name, hidden, key});
+      record_impact(key, memo->second);
+      bool breaks = any_breaks(memo->second);
+      bool hidden = ka == kb && privacy_.private_file(ka).has_value() && !breaks;
+      Finding f{path + show(a_, ka) + " changed (" + std::to_string(memo->second.size()) +
+                    " change(s), detailed where first reported)",
+                breaks, ka, hidden, key};
+      // Inside every type that all of its changes are inside: a suppression
+      // of that type covers this line too.
+      for (const auto& g : memo->second) f.in_padding = f.in_padding || (g.in_padding && !breaks);
+      f.within = memo->second.front().within;
+      for (const auto& g : memo->second)
+        std::erase_if(f.within, [&](const std::string& w) {
+          return std::find(g.within.begin(), g.within.end(), w) == g.within.end();
+        });
+      out.push_back(std::move(f));
       return;
     }
     done_[key];  // in progress: a cycle back here finds nothing new
-    const Type& a = a_.types.at(key);
-    const Type& b = b_.types.at(key);
+    const Type& a = a_.types.at(ka);
+    const Type& b = b_.types.at(kb);
     std::vector<Finding> found;
-    std::string name = a.name;
-    std::string word = a.kind == TypeKind::kEnum    ? "enum "
-                       : a.kind == TypeKind::kUnion ? "union "
-                       : a.kind == TypeKind::kClass ? "class "
-                                                    : "struct ";
-    std::string here = word + name + " → ";
+    std::string here = show(a_, ka) + " → ";
+    auto add = [&](std::string detail, bool incompatible) { found.push_back({here + detail, incompatible, ka}); };
+    if (ka != kb) add("now " + show(b_, kb) + " (a name given to or taken from an anonymous type)", false);
     if (a.declaration_only || b.declaration_only) {
-      done_[key] = found;
+      if (a.declaration_only != b.declaration_only)
+        add(a.declaration_only ? "now defined (was declared only)" : "now declared only (was defined)", false);
+      finish(ka, kb, key, path, found, out);
       return;
     }
     if (a.size != b.size)
-      found.push_back(
-          {here + "size changed from " + std::to_string(a.size) + " to " + std::to_string(b.size) + " bytes", true,
-           name});
+      add("size changed from " + std::to_string(a.size) + " to " + std::to_string(b.size) + " bytes", true);
     if (a.kind == TypeKind::kEnum) {
       std::map<std::string, int64_t> nb;
       for (const auto& e : b.enumerators) nb[e.name] = e.value;
@@ -288,107 +459,204 @@ class TypeComparer {
       for (const auto& e : a.enumerators) {
         na.insert(e.name);
         auto it = nb.find(e.name);
-        if (it == nb.end())
-          found.push_back({here + "enumerator " + e.name + " (= " + std::to_string(e.value) + ") removed", true, name});
+        if (it == nb.end()) add("enumerator " + e.name + " (= " + std::to_string(e.value) + ") removed", true);
         else if (it->second != e.value)
-          found.push_back({here + "enumerator " + e.name + " value changed from " + std::to_string(e.value) + " to " +
-                               std::to_string(it->second),
-                           true, name});
+          add("enumerator " + e.name + " value changed from " + std::to_string(e.value) + " to " +
+                  std::to_string(it->second),
+              true);
       }
       for (const auto& e : b.enumerators)
-        if (!na.count(e.name))
-          found.push_back({here + "enumerator " + e.name + " (= " + std::to_string(e.value) + ") added", false, name});
+        if (!na.count(e.name)) add("enumerator " + e.name + " (= " + std::to_string(e.value) + ") added", false);
     } else {
-      // Members, matched by name; a member that vanished while another with
-      // the same offset and type appeared was renamed, which is harmless.
-      // Anonymous members (unions, structs) are told apart by their type.
-      auto mkey = [](const Member& m) { return m.name.empty() ? "(anonymous " + m.type + ")" : m.name; };
-      std::map<std::string, const Member*> mb;
-      for (const auto& m : b.members) mb[mkey(m)] = &m;
-      std::set<std::string> matched;
-      for (const auto& m : a.members) {
-        auto it = mb.find(mkey(m));
-        std::string mpath = here + "member " + (m.name.empty() ? "(anonymous)" : m.name) + ": ";
-        if (it == mb.end()) {
-          const Member* same = nullptr;
-          for (const auto& n : b.members) {
-            bool in_old = false;
-            for (const auto& o : a.members) in_old = in_old || mkey(o) == mkey(n);
-            if (!in_old && n.offset_bits == m.offset_bits && n.type == m.type && n.bit_size == m.bit_size) same = &n;
-          }
-          if (same) {
-            matched.insert(mkey(*same));
-            found.push_back(
-                {here + "member " + m.name + " renamed to " + same->name + " (same offset and type)", false, name});
-          } else {
-            found.push_back({here + "member " + m.name + " removed", true, name});
-          }
-          continue;
-        }
-        matched.insert(mkey(m));
-        const Member& n = *it->second;
-        if (n.offset_bits != m.offset_bits)
-          found.push_back({mpath + "offset " + bits(m.offset_bits) + " → " + bits(n.offset_bits), true, name});
-        if (n.bit_size != m.bit_size)
-          found.push_back({mpath + "bit-field width " + std::to_string(m.bit_size) + " → " + std::to_string(n.bit_size),
-                           true, name});
-        compare(m.type, n.type, mpath, found, depth + 1);
-      }
-      for (const auto& n : b.members) {
-        if (matched.count(mkey(n))) continue;
-        bool layout_kept = a.size == b.size;
-        found.push_back({here + "member " + n.name + " added at offset " + bits(n.offset_bits) +
-                             (layout_kept ? " (in padding; size unchanged)" : ""),
-                         !layout_kept, name});
-      }
+      members(a, b, here, found, depth);
       if (a.bases.size() != b.bases.size()) {
-        found.push_back({here + "base classes changed (" + std::to_string(a.bases.size()) + " → " +
-                             std::to_string(b.bases.size()) + ")",
-                         true, name});
+        add("base classes changed (" + std::to_string(a.bases.size()) + " → " + std::to_string(b.bases.size()) + ")",
+            true);
       } else {
         for (size_t i = 0; i < a.bases.size(); ++i) {
-          if (a.bases[i].offset_bits != b.bases[i].offset_bits)
-            found.push_back({here + "base " + a.bases[i].type + " moved", true, name});
+          if (a.bases[i].offset_bits != b.bases[i].offset_bits || a.bases[i].name != b.bases[i].name)
+            add("base " + show(a_, a.bases[i].type) + " moved", true);
           compare(a.bases[i].type, b.bases[i].type, here + "base: ", found, depth + 1);
         }
       }
       std::string va, vb;
       for (const auto& v : a.vtable) va += std::to_string(v.index) + ":" + v.name + "; ";
       for (const auto& v : b.vtable) vb += std::to_string(v.index) + ":" + v.name + "; ";
-      if (va != vb) found.push_back({here + "vtable changed from [" + va + "] to [" + vb + "]", true, name});
+      if (va != vb) add("vtable changed from [" + va + "] to [" + vb + "]", true);
     }
+    finish(ka, kb, key, path, found, out);
+  }
+
+  void members(const Type& a, const Type& b, const std::string& here, std::vector<Finding>& found, int depth) {
+    std::vector<Leaf> la, lb;
+    flatten(a_, a, 0, "", la, 0);
+    flatten(b_, b, 0, "", lb, 0);
+    bool same_size = a.size == b.size;
+    auto add = [&](std::string detail, bool incompatible) { found.push_back({here + detail, incompatible, ""}); };
+    std::map<std::string, const Leaf*> by_name_b;
+    for (const auto& n : lb) by_name_b[n.name] = &n;
+    std::set<std::string> names_a;
+    for (const auto& o : la) names_a.insert(o.name);
+    // Old space that may be handed to new members: padding, and reserved
+    // members, when the size is kept.
+    std::vector<std::pair<int64_t, int64_t>> reserved;  // [from, to) bits
+    std::vector<std::pair<int64_t, int64_t>> occupied;
+    auto width = [&](const Model& m, const Leaf& l) {
+      return l.bit_size ? l.bit_size : static_cast<int64_t>(size_of(m, l.type)) * 8;
+    };
+    std::set<std::string> matched;
+    std::vector<std::string> regrouped;
+    for (const auto& m : la) {
+      bool spare = same_size && reserved_name(m.name);
+      (spare ? reserved : occupied).emplace_back(m.offset_bits, m.offset_bits + width(a_, m));
+      auto it = by_name_b.find(m.name);
+      if (it == by_name_b.end()) {
+        const Leaf* same = nullptr;
+        for (const auto& n : lb)
+          if (!names_a.count(n.name) && !matched.count(n.name) && n.offset_bits == m.offset_bits && n.type == m.type &&
+              n.bit_size == m.bit_size)
+            same = &n;
+        if (same) {
+          matched.insert(same->name);
+          add("member " + m.name + " renamed to " + same->name + " (same offset and type)", false);
+        } else if (spare) {
+          add("reserved member " + m.name + " removed (its space kept: size unchanged)", false);
+        } else {
+          add("member " + m.name + " removed", true);
+        }
+        continue;
+      }
+      matched.insert(m.name);
+      const Leaf& n = *it->second;
+      std::string mpath = here + "member " + m.name + ": ";
+      std::vector<Finding> inner;
+      if (n.offset_bits != m.offset_bits)
+        inner.push_back({mpath + "offset " + bits(m.offset_bits) + " → " + bits(n.offset_bits), true, ""});
+      if (n.bit_size != m.bit_size)
+        inner.push_back(
+            {mpath + "bit-field width " + std::to_string(m.bit_size) + " → " + std::to_string(n.bit_size), true, ""});
+      compare(m.type, n.type, mpath, inner, depth + 1);
+      if (spare && n.offset_bits >= m.offset_bits && n.offset_bits + width(b_, n) <= m.offset_bits + width(a_, m)) {
+        // A reserved member that shrank inside its old space.
+        for (auto& f : inner) f.incompatible = false;
+      }
+      append(found, std::move(inner));
+      if (n.group != m.group && n.offset_bits == m.offset_bits) regrouped.push_back(m.name);
+    }
+    if (!regrouped.empty()) {
+      std::string names;
+      for (const auto& r : regrouped) names += (names.empty() ? "" : ", ") + r;
+      add("member(s) " + names + " moved into or out of an anonymous struct or union at unchanged offsets", false);
+    }
+    for (const auto& n : lb) {
+      if (matched.count(n.name)) continue;
+      int64_t from = n.offset_bits, to = n.offset_bits + width(b_, n);
+      auto overlaps = [&](const std::vector<std::pair<int64_t, int64_t>>& spans) {
+        for (const auto& [f, t] : spans)
+          if (from < t && f < to) return true;
+        return false;
+      };
+      std::string where = "member " + n.name + " added at offset " + bits(n.offset_bits);
+      if (!same_size) {
+        add(where, true);
+      } else if (a.kind == TypeKind::kUnion) {
+        add(where + " (the union's size unchanged)", false);
+      } else if (!overlaps(occupied)) {
+        add(where + (overlaps(reserved) ? " (in reserved space; size unchanged)" : " (in padding; size unchanged)"),
+            false);
+        found.back().in_padding = true;
+      } else {
+        add(where + " (over the space of other members)", true);
+      }
+    }
+  }
+
+  // Files the findings of one aggregate comparison: owned by it, marked
+  // private when the type is, memoized, and appended to `out` under `path`.
+  void finish(const std::string& ka, const std::string& kb, const std::string& key, const std::string& path,
+              std::vector<Finding>& found, std::vector<Finding>& out) {
     // Findings made here, and plain type changes of members, are this
     // type's own; those of a nested aggregate belong to that one.
-    for (auto& f : found)
+    for (auto& f : found) {
       if (f.owner.empty()) f.owner = key;
-    if (auto file = privacy_.private_file(key)) {
-      // Callers hold only pointers to it: its layout is the library's own.
-      // A nested type that is itself public keeps its verdict.
-      bool noted = false;
-      for (auto& f : found) {
-        if (f.owner != key && !privacy_.private_file(f.owner)) continue;
-        f.incompatible = false;
-        f.private_type = true;
-        if (f.owner == key && !noted) {
-          f.detail += " (private: defined in " + *file + ", not in the public headers)";
-          noted = true;
+      if (f.type.empty()) f.type = ka;
+      f.within.push_back(key);
+    }
+    if (ka == kb) {
+      if (auto file = privacy_.private_file(ka)) {
+        // Callers hold only pointers to it: its layout is the library's own.
+        // A nested type that is itself public keeps its verdict.
+        bool noted = false;
+        for (auto& f : found) {
+          if (f.owner != key && !privacy_.private_file(f.owner)) continue;
+          f.incompatible = false;
+          f.private_type = true;
+          if (f.owner == key && !noted) {
+            f.detail += " (private: defined in " + *file + ", not in the public headers)";
+            noted = true;
+          }
         }
       }
     }
     done_[key] = found;
-    for (const auto& f : found) out.push_back({path + f.detail, f.incompatible, f.type, f.private_type, f.owner});
-  }
-
-  static std::string bits(int64_t b) {
-    if (b % 8 == 0) return std::to_string(b / 8);
-    return std::to_string(b / 8) + "+" + std::to_string(b % 8) + "bits";
+    record_impact(key, found);
+    for (const auto& f : found) {
+      Finding g = f;
+      g.detail = path + f.detail;
+      out.push_back(std::move(g));
+    }
   }
 
   const Model& a_;
   const Model& b_;
   const Privacy& privacy_;
+  std::string interface_;
   std::map<std::string, std::vector<Finding>> done_;
+  std::map<std::string, std::set<std::string>> impacted_;
 };
+
+// The names a type suppression may use for the type keyed `key`: its name
+// as written ("foo", "n::S"), with its keyword ("struct foo"), and for an
+// anonymous type the typedef that names it.
+std::vector<std::string> suppression_names(const Model& m, const std::string& key) {
+  std::vector<std::string> out;
+  auto it = m.types.find(key);
+  if (it == m.types.end()) {
+    out.push_back(key);
+    return out;
+  }
+  const Type& t = it->second;
+  std::string word = aggregate_word(t.kind);
+  const std::string prefix = "(anonymous, typedef ";
+  if (t.name.starts_with(prefix) && t.name.ends_with(")")) {
+    std::string n = t.name.substr(prefix.size(), t.name.size() - prefix.size() - 1);
+    out.push_back(n);
+    out.push_back(word + n);
+  } else {
+    out.push_back(t.name);
+    if (!word.empty()) out.push_back(word + t.name);
+    if (t.kind == TypeKind::kClass) out.push_back("struct " + t.name);
+  }
+  out.push_back(type_display_name(m, key));
+  return out;
+}
+
+// "foo.h:12" for a type defined at line 12 of .../foo.h; the path is kept
+// relative to the folder the library was built in when it lies under it.
+std::string location_of(const Model& m, const Type& t) {
+  if (t.decl_file.empty()) return "";
+  std::string file = t.decl_file;
+  for (const auto& dir : m.source_dirs)
+    if (file.size() > dir.size() + 1 && file.compare(0, dir.size(), dir) == 0 && file[dir.size()] == '/') {
+      file = file.substr(dir.size() + 1);
+      break;
+    }
+  return file + (t.decl_line ? ":" + std::to_string(t.decl_line) : "");
+}
+
+std::string version_suffix(const Symbol& s) {
+  return s.version.empty() ? "" : (s.default_version ? "@@" : "@") + s.version;
+}
 
 }  // namespace
 
@@ -398,17 +666,23 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
   d.private_types_filtered = privacy.enabled();
   d.old_has_debug_info = a.has_debug_info;
   d.new_has_debug_info = b.has_debug_info;
+  d.old_debug_notes = a.debug_notes;
+  d.new_debug_notes = b.debug_notes;
   d.old_path = a.path;
   d.new_path = b.path;
   std::set<const Suppression*> used;
-  // Records a change; its class comes from its kind, and `type_name` (the
-  // type a type change is about) is matched against type suppressions.
-  auto add = [&](ChangeKind kind, const std::string& subject, std::string detail, const std::string& type_name = "") {
+  // Records a change; its class comes from its kind. Type suppressions are
+  // matched against `types` (keys of the old side): the type a change is
+  // about and every aggregate it lies inside.
+  auto add = [&](ChangeKind kind, const std::string& subject, std::string detail,
+                 const std::vector<std::string>& types = {}) {
     const ChangeKindInfo& info = change_kind_info(kind);
     Change c{kind, subject, std::move(detail), info.incompatible, info.addition};
     const Suppression* by = kind == ChangeKind::kSonameChanged ? sup.find_soname(a.soname)
                                                                : sup.find_symbol(c.subject, demangle(c.subject));
-    if (!by && !type_name.empty()) by = sup.find_type(type_name);
+    for (size_t i = 0; !by && i < types.size(); ++i)
+      for (const auto& n : suppression_names(a, types[i]))
+        if ((by = sup.find_type(n))) break;
     if (by) {
       c.suppressed = true;
       c.suppressed_by = by->reason;
@@ -420,12 +694,34 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
   if (a.soname != b.soname)
     add(ChangeKind::kSonameChanged, a.soname, "SONAME changed from '" + a.soname + "' to '" + b.soname + "'");
 
+  // How a symbol reads in a report: its declaration when debug info has it,
+  // with its version ("int f(int, ...)@@V2").
+  auto declared = [](const Model& m, const Symbol& s) {
+    std::string text = demangle(s.name);
+    if (auto f = m.functions.find(s.name); f != m.functions.end()) text = function_signature(m, f->second);
+    else if (auto v = m.variables.find(s.name); v != m.variables.end())
+      text = type_display_name(m, v->second.type) + " " + v->second.name;
+    return text + version_suffix(s);
+  };
+  // Aliases (one address, several names: a constructor's C1 and C2) are
+  // one function: reported once, naming the others.
+  auto aliases = [](const Model& m, const Symbol& s, const std::vector<const Symbol*>& group) {
+    std::string also;
+    for (const auto* o : group)
+      if (o != &s) also += (also.empty() ? "" : ", ") + o->name + version_suffix(*o);
+    (void)m;
+    return also.empty() ? std::string() : " (aliases: " + also + ")";
+  };
+
   // Symbols. An unversioned symbol matches a versioned one of the same name.
   std::map<std::string, std::vector<const Symbol*>> by_name_b;
   for (const auto& [k, s] : b.symbols) by_name_b[s.name].push_back(&s);
   std::map<std::string, std::vector<const Symbol*>> by_name_a;
   for (const auto& [k, s] : a.symbols) by_name_a[s.name].push_back(&s);
   auto is_func = [](const Symbol& s) { return s.kind == SymbolKind::kFunction; };
+  // Removed and added symbols, grouped by address.
+  std::map<uint64_t, std::vector<const Symbol*>> removed, added;
+  std::vector<const Symbol*> removed_order, added_order;
   for (const auto& [key, s] : a.symbols) {
     if (b.symbols.count(key)) {
       const Symbol& n = b.symbols.at(key);
@@ -463,13 +759,8 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
           demangle(s.name) + ": version " + s.version + " removed (now: " + now + ")");
       continue;
     }
-    if (is_func(s)) {
-      ++(a.functions.count(s.name) ? d.functions_removed : d.function_symbols_removed);
-      add(ChangeKind::kFunctionRemoved, s.name, demangle(s.name) + " removed");
-    } else {
-      ++(a.variables.count(s.name) ? d.variables_removed : d.variable_symbols_removed);
-      add(ChangeKind::kVariableRemoved, s.name, demangle(s.name) + " removed");
-    }
+    removed_order.push_back(&s);
+    if (s.address) removed[s.address].push_back(&s);
   }
   for (const auto& [key, s] : b.symbols) {
     if (a.symbols.count(key)) continue;
@@ -481,29 +772,68 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
       add(ChangeKind::kSymbolVersionAdded, s.name, demangle(s.name) + ": version " + s.version + " added");
       continue;
     }
-    if (is_func(s)) {
-      ++(b.functions.count(s.name) ? d.functions_added : d.function_symbols_added);
-      add(ChangeKind::kFunctionAdded, s.name, demangle(s.name) + " added");
-    } else {
-      ++(b.variables.count(s.name) ? d.variables_added : d.variable_symbols_added);
-      add(ChangeKind::kVariableAdded, s.name, demangle(s.name) + " added");
-    }
+    added_order.push_back(&s);
+    if (s.address) added[s.address].push_back(&s);
   }
+  // One change per function or variable: of aliases, the one debug info
+  // describes (else the first) speaks for the group.
+  auto report_group = [&](const Model& m, const std::vector<const Symbol*>& order,
+                          std::map<uint64_t, std::vector<const Symbol*>>& groups, bool gone) {
+    for (const Symbol* s : order) {
+      std::vector<const Symbol*> group = {s};
+      if (s->address) {
+        auto& g = groups[s->address];
+        if (g.empty()) continue;  // reported with its group
+        group = g;
+        g.clear();
+      }
+      const Symbol* speaker = group.front();
+      for (const auto* o : group)
+        if (m.functions.count(o->name) || m.variables.count(o->name)) {
+          speaker = o;
+          break;
+        }
+      bool described = m.functions.count(speaker->name) || m.variables.count(speaker->name);
+      std::string text = declared(m, *speaker) + aliases(m, *speaker, group) + (gone ? " removed" : " added");
+      if (is_func(*speaker)) {
+        ++(gone ? (described ? d.functions_removed : d.function_symbols_removed)
+                : (described ? d.functions_added : d.function_symbols_added));
+        add(gone ? ChangeKind::kFunctionRemoved : ChangeKind::kFunctionAdded, speaker->name, text);
+      } else {
+        ++(gone ? (described ? d.variables_removed : d.variable_symbols_removed)
+                : (described ? d.variables_added : d.variable_symbols_added));
+        add(gone ? ChangeKind::kVariableRemoved : ChangeKind::kVariableAdded, speaker->name, text);
+      }
+    }
+  };
+  report_group(a, removed_order, removed, true);
+  report_group(b, added_order, added, false);
 
   // Types of what both export.
   TypeComparer cmp(a, b, privacy);
   auto kind_of = [&](const Finding& f, ChangeKind breaking) {
     if (f.incompatible) return breaking;
+    if (f.in_padding && !f.private_type) return ChangeKind::kMemberAddedInPadding;
     if (f.private_type) {
       ++d.private_type_changes;
       return ChangeKind::kPrivateTypeChanged;
     }
     return ChangeKind::kHarmless;
   };
+  auto types_of = [](const Finding& f) {
+    std::vector<std::string> t;
+    if (!f.type.empty()) t.push_back(f.type);
+    for (const auto& w : f.within) t.push_back(w.substr(0, w.find('\n')));
+    return t;
+  };
+  std::set<uint64_t> compared_addresses;  // aliases are compared once
   for (const auto& [sym, fa] : a.functions) {
     auto it = b.functions.find(sym);
     if (it == b.functions.end()) continue;
+    auto s = a.symbols.find(sym);
+    if (s != a.symbols.end() && s->second.address && !compared_addresses.insert(s->second.address).second) continue;
     const Function& fb = it->second;
+    cmp.set_interface(function_signature(a, fa));
     std::vector<Finding> found;
     if (fa.params.size() != fb.params.size()) {
       found.push_back({std::string("parameter count changed from ") + std::to_string(fa.params.size()) + " to " +
@@ -518,26 +848,49 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
     bool any_incompatible = false;
     for (auto& f : found) {
       any_incompatible = any_incompatible || f.incompatible;
-      add(kind_of(f, ChangeKind::kFunctionTypeChanged), sym, fa.name + ": " + f.detail, f.type);
+      add(kind_of(f, ChangeKind::kFunctionTypeChanged), sym, fa.name + ": " + f.detail, types_of(f));
     }
     if (any_incompatible) ++d.functions_changed;
   }
   for (const auto& [sym, va] : a.variables) {
     auto it = b.variables.find(sym);
     if (it == b.variables.end()) continue;
+    cmp.set_interface(type_display_name(a, va.type) + " " + va.name);
     std::vector<Finding> found;
     cmp.compare(va.type, it->second.type, "", found);
     bool any_incompatible = false;
     for (auto& f : found) {
       any_incompatible = any_incompatible || f.incompatible;
-      add(kind_of(f, ChangeKind::kVariableTypeChanged), sym, va.name + ": " + f.detail, f.type);
+      add(kind_of(f, ChangeKind::kVariableTypeChanged), sym, va.name + ": " + f.detail, types_of(f));
     }
     if (any_incompatible) ++d.variables_changed;
+  }
+
+  // Changed types, with where they are defined and what reaches them.
+  for (const auto& [key, found] : cmp.compared()) {
+    if (found.empty()) continue;
+    auto reached = cmp.impacted().find(key);
+    std::string ka = key.substr(0, key.find('\n'));
+    TypeImpact impact;
+    impact.type = type_display_name(a, ka);
+    if (auto t = a.types.find(ka); t != a.types.end()) impact.location = location_of(a, t->second);
+    for (const auto& f : found) {
+      if (f.owner != key) continue;
+      ++impact.changes;
+      impact.incompatible = impact.incompatible || f.incompatible;
+    }
+    if (impact.changes == 0) continue;  // only changes of types inside it, listed under those
+    if (reached != cmp.impacted().end()) impact.interfaces.assign(reached->second.begin(), reached->second.end());
+    d.impacts.push_back(std::move(impact));
   }
 
   bool any = false, breaks = false;
   for (const auto& c : d.changes) {
     if (c.suppressed) continue;
+    if (c.kind == ChangeKind::kHarmless || c.kind == ChangeKind::kPrivateTypeChanged) {
+      ++d.harmless;
+      continue;
+    }
     any = true;
     breaks = breaks || c.incompatible;
   }

@@ -25,6 +25,16 @@ struct Change {
   std::string suppressed_by;  // the suppression's reason
 };
 
+// A type whose layout changed, and the exported functions and variables
+// that reach it (abidiff's --impacted-interfaces).
+struct TypeImpact {
+  std::string type;      // "struct foo"
+  std::string location;  // "foo.h:12"; "" when debug info does not say
+  size_t changes = 0;    // changes of its own (not of the types inside it)
+  bool incompatible = false;
+  std::vector<std::string> interfaces;  // declarations, sorted
+};
+
 struct Diff {
   Verdict verdict = Verdict::kNoChange;
   std::vector<Change> changes;
@@ -35,10 +45,17 @@ struct Diff {
   size_t function_symbols_removed = 0, function_symbols_added = 0;
   size_t variable_symbols_removed = 0, variable_symbols_added = 0;
   size_t suppressed = 0;
+  // Changes that change nothing a program built against the old library
+  // relies on (kinds harmless and private-type-changed): they do not make
+  // the verdict, and text reports show them only when asked (--harmless).
+  size_t harmless = 0;
+  std::vector<TypeImpact> impacts;
   // Suppressions that matched no change of this pair (describe_suppression):
   // a stale one hides nothing today and may hide the wrong thing tomorrow.
   std::vector<std::string> unused_suppressions;
   bool old_has_debug_info = false, new_has_debug_info = false;
+  // What could not be used of each side's debug info (Model::debug_notes).
+  std::vector<std::string> old_debug_notes, new_debug_notes;
   // Public headers were given for both sides, so types private to the
   // library could be told apart (see DiffOptions).
   bool private_types_filtered = false;

@@ -62,6 +62,9 @@ struct Symbol {
   uint64_t size = 0;
   std::string binding;     // global | weak | gnu_unique
   std::string visibility;  // default | protected
+  // Where it is (st_value): symbols at one address are aliases of one
+  // function or variable (a C++ constructor's C1 and C2 names); 0 unknown.
+  uint64_t address = 0;
   // The key a symbol is matched on: "name" or "name@version".
   std::string key() const { return version.empty() ? name : name + "@" + version; }
 };
@@ -113,9 +116,11 @@ struct Type {
   // compiler wrote it: "/build/foo-1.0/include/foo.h", "src/impl.c"); "" when
   // unknown. Public headers are told from private files by it.
   std::string decl_file;
+  int64_t decl_line = 0;            // DW_AT_decl_line; 0 when unknown
   std::string target;               // pointee / element / typedef target / return type
   uint64_t count = 0;               // array elements (0: unknown)
   std::vector<std::string> params;  // function types
+  std::string containing;           // pointer-to-member: the class (key) whose member it points to
   std::vector<Member> members;
   std::vector<Member> bases;  // name unused; type + offset
   std::vector<VirtualFunction> vtable;
@@ -136,12 +141,18 @@ struct Variable {
 };
 
 struct Model {
-  static constexpr int kFormatVersion = 1;
+  // 2: anonymous types keyed by the typedef or aggregate that names them,
+  // pointer-to-member classes, symbol addresses, declaration lines.
+  static constexpr int kFormatVersion = 2;
   std::string path;  // where it was read from
   std::string soname;
   std::vector<std::string> needed;
   std::map<std::string, Symbol> symbols;  // by key()
   bool has_debug_info = false;
+  // Why debug info that exists could not be (fully) used: a supplementary
+  // (dwz) file not found, member offsets that could not be read. A report
+  // says these loudly: the comparison is weaker than it looks.
+  std::vector<std::string> debug_notes;
   // The folders the library was compiled in (DW_AT_comp_dir of its units):
   // a type defined under one of them is the library's own; one defined
   // elsewhere (/usr/include, another package's headers) is not.
@@ -153,5 +164,17 @@ struct Model {
 
 // "foo(int)" for "_Z3fooi"; the input when it is not a mangled name.
 std::string demangle(const std::string& symbol);
+
+// The type keyed `key` as C writes it: "const char *", "int (*)(int, char *)",
+// "void *const[7]", "struct session", "int S::*". Keys not in the model are
+// returned as they are.
+std::string type_display_name(const Model& m, const std::string& key);
+
+// A function as a declaration: "int f(int, ...)", "A::get() const" (C++
+// names carry their parameters), with the return type first when known.
+std::string function_signature(const Model& m, const Function& f);
+
+// "struct ", "union ", "enum " (or "class ") for an aggregate kind; "" else.
+const char* aggregate_word(TypeKind k);
 
 }  // namespace ltskit::abi

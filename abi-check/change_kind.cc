@@ -27,14 +27,20 @@ constexpr ChangeKindInfo kKinds[] = {
     {ChangeKind::kDefaultVersionChanged, "default-version-changed", false, false,
      "the default version of a symbol moved (f@@V1 became f@V1 beside f@@V2, or back)"},
     {ChangeKind::kHarmless, "harmless", false, false,
-     "a type change that keeps the layout: typedef renamed, member renamed at the same offset and type, member "
-     "added in padding, enumerator added"},
+     "a change no program built against the old library can notice: typedef renamed or replaced by its type, "
+     "qualifiers changed, member renamed at the same offset and type, members regrouped into anonymous structs or "
+     "unions at the same offsets, union member added at the same size, enumerator added without moving a value, "
+     "enum replaced by an integer of its size, void * replaced by another pointer, a name given to an anonymous "
+     "type, declaration-only became defined"},
     {ChangeKind::kPrivateTypeChanged, "private-type-changed", false, false,
      "the layout of a type changed that is defined outside the public headers and that callers reach only through "
      "pointers"},
     {ChangeKind::kLibraryRemoved, "library-removed", true, false,
      "a shared library (a SONAME) is gone from the package, with no successor of the same name"},
     {ChangeKind::kLibraryAdded, "library-added", false, true, "a shared library (a SONAME) is new in the package"},
+    {ChangeKind::kMemberAddedInPadding, "member-added-in-padding", false, false,
+     "a struct kept its size and every member's offset and gained a member in what was padding or a reserved "
+     "member: old callers leave it unset"},
 };
 
 constexpr ChangeKind kAddedSymbols[] = {ChangeKind::kFunctionAdded, ChangeKind::kVariableAdded,

@@ -28,6 +28,7 @@ enum class ChangeKind {
   kPrivateTypeChanged,
   kLibraryRemoved,
   kLibraryAdded,
+  kMemberAddedInPadding,
 };
 
 struct ChangeKindInfo {

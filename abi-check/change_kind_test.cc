@@ -9,7 +9,7 @@ namespace ltskit::abi {
 namespace {
 
 TEST(ChangeKinds, EveryKindHasOneNameThatRoundTrips) {
-  ASSERT_EQ(change_kinds().size(), 16u);
+  ASSERT_EQ(change_kinds().size(), 17u);
   std::set<std::string> names;
   for (size_t i = 0; i < change_kinds().size(); ++i) {
     const ChangeKindInfo& info = change_kinds()[i];
@@ -41,6 +41,8 @@ TEST(ChangeKinds, NamesAreTheOnesReportsUse) {
   EXPECT_STREQ(change_kind_name(ChangeKind::kPrivateTypeChanged), "private-type-changed");
   EXPECT_STREQ(change_kind_name(ChangeKind::kLibraryRemoved), "library-removed");
   EXPECT_STREQ(change_kind_name(ChangeKind::kLibraryAdded), "library-added");
+  EXPECT_STREQ(change_kind_name(ChangeKind::kMemberAddedInPadding), "member-added-in-padding");
+  EXPECT_FALSE(change_kind_info(ChangeKind::kMemberAddedInPadding).incompatible);
   EXPECT_TRUE(change_kind_info(ChangeKind::kLibraryRemoved).incompatible);
   EXPECT_TRUE(change_kind_info(ChangeKind::kLibraryAdded).addition);
   EXPECT_FALSE(change_kind_info(ChangeKind::kPrivateTypeChanged).incompatible);

@@ -3,6 +3,7 @@
 #include <dwarf.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -109,8 +110,13 @@ class Reader {
           break;
         }
         case DW_TAG_enumeration_type:
-        case DW_TAG_typedef:
           if (!collect_symbols_ && !scope.empty()) scope_of_[dwarf_dieoffset(&child)] = scope;
+          break;
+        case DW_TAG_typedef:
+          if (!collect_symbols_) {
+            if (!scope.empty()) scope_of_[dwarf_dieoffset(&child)] = scope;
+            name_anonymous_target(&child, scope);
+          }
           break;
         case DW_TAG_subprogram:
           if (collect_symbols_) subprogram(&child, scope);
@@ -170,6 +176,20 @@ class Reader {
       failed_ = true;
       failure_ = why;
     }
+  }
+
+  // `typedef struct { ... } S;`: the anonymous struct is known by S, as C
+  // programmers know it, so that it keeps its identity when its members
+  // change (libabigail names it the same way).
+  void name_anonymous_target(Dwarf_Die* typedef_die, const std::string& scope) {
+    const char* n = dwarf_diename(typedef_die);
+    Dwarf_Die target;
+    if (!n || !type_of(typedef_die, target) || dwarf_diename(&target)) return;
+    int tag = dwarf_tag(&target);
+    if (tag != DW_TAG_structure_type && tag != DW_TAG_class_type && tag != DW_TAG_union_type &&
+        tag != DW_TAG_enumeration_type)
+      return;
+    anonymous_name_.emplace(dwarf_dieoffset(&target), "(anonymous, typedef " + scope + n + ")");
   }
 
   std::string scope_for(Dwarf_Die* die) {
@@ -282,7 +302,16 @@ class Reader {
         t.name = type_name(t.target) + "(*)(...)";
         break;
       }
-      case DW_TAG_ptr_to_member_type: wrapped(TypeKind::kPointerToMember, "", " member pointer"); break;
+      case DW_TAG_ptr_to_member_type: {
+        wrapped(TypeKind::kPointerToMember, "", " member pointer");
+        Dwarf_Attribute a;
+        Dwarf_Die cls;
+        if (dwarf_attr_integrate(die, DW_AT_containing_type, &a) && dwarf_formref_die(&a, &cls))
+          t.containing = key_of(&cls, depth + 1);
+        key = "member-pointer(" + t.target + ";" + t.containing + ")";
+        t.name = type_name(t.target) + " " + type_name(t.containing) + "::*";
+        break;
+      }
       case DW_TAG_structure_type:
       case DW_TAG_class_type:
       case DW_TAG_union_type:
@@ -292,8 +321,12 @@ class Reader {
                  : tag == DW_TAG_union_type   ? TypeKind::kUnion
                                               : TypeKind::kEnum;
         const char* word = tag == DW_TAG_union_type ? "union " : tag == DW_TAG_enumeration_type ? "enum " : "struct ";
+        auto anonymous = anonymous_name_.find(off);
         if (!name.empty()) {
           t.name = scope_for(die) + name;
+          key = word + t.name;
+        } else if (anonymous != anonymous_name_.end()) {
+          t.name = anonymous->second;
           key = word + t.name;
         } else {
           // Anonymous: named by its members, which is stable across builds.
@@ -316,7 +349,11 @@ class Reader {
         if (udata(die, DW_AT_byte_size, sz)) t.size = sz;
         if (!t.declaration_only) {
           if (const char* file = dwarf_decl_file(die)) t.decl_file = file;
-          aggregate_body(die, t, depth);
+          int line = 0;
+          if (dwarf_decl_line(die, &line) == 0 && line > 0) t.decl_line = line;
+          Dwarf_Die underlying;
+          if (t.kind == TypeKind::kEnum && type_of(die, underlying)) t.target = key_of(&underlying, depth + 1);
+          aggregate_body(die, key, t, depth);
         }
         m_.types[key] = std::move(t);
         return key;
@@ -350,10 +387,34 @@ class Reader {
     return false;
   }
 
-  void aggregate_body(Dwarf_Die* die, Type& t, int depth) {
+  // A member's offset in bytes: a constant (DWARF 4+) or, as DWARF 2 and 3
+  // producers write it, a location expression pushing it
+  // (DW_OP_plus_uconst N). nullopt when it is an expression that needs the
+  // object (a virtual base's offset) or cannot be read; a member without
+  // the attribute (a union's) is at 0.
+  static std::optional<int64_t> member_location(Dwarf_Die* die) {
+    Dwarf_Attribute a;
+    if (!dwarf_attr_integrate(die, DW_AT_data_member_location, &a)) return 0;
+    Dwarf_Word w = 0;
+    int form = dwarf_whatform(&a);
+    if (form != DW_FORM_block1 && form != DW_FORM_block2 && form != DW_FORM_block4 && form != DW_FORM_block &&
+        form != DW_FORM_exprloc && dwarf_formudata(&a, &w) == 0)
+      return static_cast<int64_t>(w);
+    Dwarf_Op* ops = nullptr;
+    size_t n = 0;
+    if (dwarf_getlocation(&a, &ops, &n) != 0) return std::nullopt;
+    if (n == 1 && (ops[0].atom == DW_OP_plus_uconst || ops[0].atom == DW_OP_constu))
+      return static_cast<int64_t>(ops[0].number);
+    if (n == 2 && ops[0].atom == DW_OP_constu && ops[1].atom == DW_OP_plus) return static_cast<int64_t>(ops[0].number);
+    return std::nullopt;
+  }
+
+  void aggregate_body(Dwarf_Die* die, const std::string& key, Type& t, int depth) {
     Dwarf_Die child;
     if (dwarf_child(die, &child) != 0) return;
     size_t guard = 0;
+    int anonymous_members = 0;
+    bool unreadable_offsets = false;
     do {
       if (++guard > 100000) return fail("an aggregate with more than 100000 members");
       int tag = dwarf_tag(&child);
@@ -362,17 +423,27 @@ class Reader {
         const char* mn = dwarf_diename(&child);
         mem.name = mn ? mn : "";
         Dwarf_Die mt;
-        mem.type = type_of(&child, mt) ? key_of(&mt, depth + 1) : "unknown";
-        Dwarf_Word loc = 0, bit = 0, bits = 0;
+        bool has_type = type_of(&child, mt);
+        if (has_type && !mn && !dwarf_diename(&mt)) {
+          // An anonymous struct or union member: named by its place in
+          // this aggregate, not by its contents, which may change.
+          anonymous_name_.emplace(dwarf_dieoffset(&mt),
+                                  "(anonymous #" + std::to_string(++anonymous_members) + " in " + key + ")");
+        }
+        mem.type = has_type ? key_of(&mt, depth + 1) : "unknown";
+        Dwarf_Word bit = 0, bits = 0;
+        std::optional<int64_t> loc;
         if (udata(&child, DW_AT_data_bit_offset, bit)) {
           mem.offset_bits = static_cast<int64_t>(bit);
-        } else if (udata(&child, DW_AT_data_member_location, loc)) {
-          mem.offset_bits = static_cast<int64_t>(loc) * 8;
+        } else if ((loc = member_location(&child))) {
+          mem.offset_bits = *loc * 8;
           Dwarf_Word old_bit = 0, byte_size = 0;
           if (udata(&child, DW_AT_bit_offset, old_bit) && udata(&child, DW_AT_bit_size, bits)) {
             if (!udata(&child, DW_AT_byte_size, byte_size)) byte_size = 4;
             mem.offset_bits += static_cast<int64_t>(byte_size * 8 - old_bit - bits);  // little endian
           }
+        } else {
+          unreadable_offsets = true;
         }
         if (udata(&child, DW_AT_bit_size, bits)) mem.bit_size = static_cast<int64_t>(bits);
         t.members.push_back(std::move(mem));
@@ -380,8 +451,11 @@ class Reader {
         Member base;
         Dwarf_Die bt;
         base.type = type_of(&child, bt) ? key_of(&bt, depth + 1) : "unknown";
-        Dwarf_Word loc = 0;
-        if (udata(&child, DW_AT_data_member_location, loc)) base.offset_bits = static_cast<int64_t>(loc) * 8;
+        // A virtual base's offset is read from the vtable at run time: -1.
+        std::optional<int64_t> loc = member_location(&child);
+        base.offset_bits = loc ? *loc * 8 : -1;
+        Dwarf_Word virtuality = 0;
+        base.name = (udata(&child, DW_AT_virtuality, virtuality) && virtuality != 0) || !loc ? "virtual" : "";
         t.bases.push_back(std::move(base));
       } else if (tag == DW_TAG_subprogram) {
         int64_t index = 0;
@@ -404,6 +478,9 @@ class Reader {
         t.enumerators.push_back(std::move(e));
       }
     } while (dwarf_siblingof(&child, &child) == 0);
+    if (unreadable_offsets && m_.debug_notes.size() < 20)
+      m_.debug_notes.push_back(path_ + ": " + std::string(aggregate_word(t.kind)) + t.name +
+                               ": member offsets are DWARF expressions that could not be evaluated; read as 0");
     std::sort(t.vtable.begin(), t.vtable.end(),
               [](const VirtualFunction& a, const VirtualFunction& b) { return a.index < b.index; });
   }
@@ -414,6 +491,7 @@ class Reader {
   std::set<std::string> functions_, variables_;
   std::unordered_map<Dwarf_Off, std::string> scope_of_;  // only DIEs inside a named scope
   std::unordered_map<Dwarf_Off, std::string> key_by_offset_;
+  std::unordered_map<Dwarf_Off, std::string> anonymous_name_;  // anonymous aggregates named by context
   bool failed_ = false;
   bool collect_symbols_ = false;
   std::string failure_;

@@ -130,6 +130,7 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
     }
     s.name = name;
     s.size = sym.st_size;
+    s.address = sym.st_value;
     s.binding = bind == STB_GLOBAL ? "global" : bind == STB_WEAK ? "weak" : "gnu_unique";
     s.visibility = vis == STV_DEFAULT ? "default" : "protected";
     if (vers) {

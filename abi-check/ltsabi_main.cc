@@ -1,7 +1,7 @@
 // ltsabi: the ABI checker's command line.
 //   ltsabi dump LIB [-o FILE] [--debug-dir D]
-//   ltsabi diff OLD NEW [--suppressions FILE] [--json] [--debug-dir1 D] [--debug-dir2 D]
-//               [--headers-dir1 D]... [--headers-dir2 D]...
+//   ltsabi diff OLD NEW [--suppressions FILE] [--json] [--harmless] [--debug-dir1 D] [--debug-dir2 D]
+//               [--headers-dir1 D]... [--headers-dir2 D]... [--header-file1 F]... [--header-file2 F]...
 // OLD and NEW are two libraries (or dumps), or two folders: then every
 // shared library of both, paired by SONAME (abipkgdiff's job), one report,
 // the worst verdict's status.
@@ -27,13 +27,30 @@ using namespace ltskit::abi;
 constexpr int kError = 1;
 constexpr int kUsage = 3;  // abidiff sets both the error and the usage bit
 
+const char kUsageText[] =
+    "usage: ltsabi dump LIB [-o FILE] [--debug-dir D]\n"
+    "       ltsabi diff OLD NEW [options]\n"
+    "\n"
+    "OLD and NEW: two shared libraries, executables, object files or dumps (ltsabi dump), or two folders\n"
+    "(every shared library of both, paired by SONAME).\n"
+    "\n"
+    "diff options:\n"
+    "  --json                 the report as JSON\n"
+    "  --harmless             also list harmless changes and changes to private types (always counted)\n"
+    "  --suppressions FILE    TOML [[suppress]] tables: symbol, type or soname patterns, each with a reason\n"
+    "  --headers-dir1 D, --headers-dir2 D\n"
+    "                         public headers of each side (repeatable): types defined elsewhere that callers\n"
+    "                         reach only through pointers are private to the library\n"
+    "  --header-file1 F, --header-file2 F\n"
+    "                         one public header of each side (repeatable)\n"
+    "  --debug-dir1 D, --debug-dir2 D\n"
+    "                         where each side's separate debug info is (a /usr/lib/debug-like tree)\n"
+    "\n"
+    "exit status (abidiff's bits): 0 no ABI change (harmless changes only), 4 compatible change,\n"
+    "12 incompatible change, 1 error, 3 usage error\n";
+
 int usage(const char* why) {
-  std::fprintf(stderr, "ltsabi: error: %s\n", why);
-  std::fprintf(stderr,
-               "usage: ltsabi dump LIB [-o FILE] [--debug-dir D]\n"
-               "       ltsabi diff OLD NEW [--suppressions FILE] [--json] [--debug-dir1 D] [--debug-dir2 D]\n"
-               "                   [--headers-dir1 D]... [--headers-dir2 D]...\n"
-               "OLD and NEW: two libraries or dumps, or two folders (every library of both, paired by SONAME)\n");
+  std::fprintf(stderr, "ltsabi: error: %s\n%s", why, kUsageText);
   return kUsage;
 }
 
@@ -65,14 +82,14 @@ int main(int argc, char** argv) {
 int run_main(int argc, char** argv) {
   if (argc < 2) return usage("no command");
   std::string cmd = argv[1];
-  if (cmd == "--help" || cmd == "-h") {
-    usage("help");
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::fputs(kUsageText, stdout);
     return 0;
   }
   std::vector<std::string> pos;
   std::string out, sup_file, dd, dd1, dd2;
   std::vector<std::string> hd1, hd2;
-  bool json = false;
+  bool json = false, harmless = false;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::string& dst) -> bool {
@@ -94,7 +111,15 @@ int run_main(int argc, char** argv) {
       std::string d;
       if (!value(d)) return usage((a + " needs a folder").c_str());
       (a == "--headers-dir1" ? hd1 : hd2).push_back(d);
-    } else if (a == "--json") json = true;
+    } else if (a == "--header-file1" || a == "--header-file2") {
+      std::string f;
+      if (!value(f)) return usage((a + " needs a file").c_str());
+      (a == "--header-file1" ? hd1 : hd2).push_back(f);
+    } else if (a == "--help" || a == "-h") {
+      std::fputs(kUsageText, stdout);
+      return 0;
+    } else if (a == "--harmless") harmless = true;
+    else if (a == "--json") json = true;
     else if (a.starts_with("-")) return usage(("unknown option " + a).c_str());
     else pos.push_back(a);
   }
@@ -128,7 +153,9 @@ int run_main(int argc, char** argv) {
     bool dir0 = std::filesystem::is_directory(pos[0], ec), dir1 = std::filesystem::is_directory(pos[1], ec);
     if (dir0 != dir1) return usage("diff compares two libraries or two folders, not one of each");
     if (hd1.empty() != hd2.empty())
-      return usage("give public headers for both sides (--headers-dir1 and --headers-dir2) or for neither");
+      return usage(
+          "give public headers for both sides (--headers-dir1/--header-file1 and --headers-dir2/--header-file2) or for "
+          "neither");
     std::optional<std::vector<std::string>> headers[2];
     for (int i = 0; i < 2; ++i) {
       const auto& dirs = i == 0 ? hd1 : hd2;
@@ -142,7 +169,7 @@ int run_main(int argc, char** argv) {
       TreeSide new_side{pos[1], with_debug_dir(dd2), headers[1]};
       auto t = diff_trees(old_side, new_side, sup);
       if (!t.ok()) return fail(t.error());
-      std::string text = json ? tree_report_json(*t) : tree_report_text(*t);
+      std::string text = json ? tree_report_json(*t) : tree_report_text(*t, TextOptions{harmless});
       std::fwrite(text.data(), 1, text.size(), stdout);
       return tree_exit_status(*t);
     }
@@ -154,7 +181,7 @@ int run_main(int argc, char** argv) {
     options.old_headers = headers[0];
     options.new_headers = headers[1];
     Diff d = diff_models(*a, *b, sup, options);
-    std::string text = json ? report_json(d) : report_text(d);
+    std::string text = json ? report_json(d) : report_text(d, TextOptions{harmless});
     std::fwrite(text.data(), 1, text.size(), stdout);
     return exit_status(d);
   }

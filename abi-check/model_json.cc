@@ -38,6 +38,7 @@ std::string model_to_json(const Model& m) {
   j["needed"] = m.needed;
   j["has_debug_info"] = m.has_debug_info;
   if (!m.source_dirs.empty()) j["source_dirs"] = m.source_dirs;
+  if (!m.debug_notes.empty()) j["debug_notes"] = m.debug_notes;
   json syms = json::array();
   for (const auto& [k, s] : m.symbols)
     syms.push_back({{"name", s.name},
@@ -46,7 +47,8 @@ std::string model_to_json(const Model& m) {
                     {"kind", symbol_kind_name(s.kind)},
                     {"size", s.size},
                     {"binding", s.binding},
-                    {"visibility", s.visibility}});
+                    {"visibility", s.visibility},
+                    {"address", s.address}});
   j["symbols"] = syms;
   json fns = json::array();
   for (const auto& [k, f] : m.functions)
@@ -60,6 +62,8 @@ std::string model_to_json(const Model& m) {
     json jt = {{"kind", type_kind_name(t.kind)}, {"name", t.name}, {"size", t.size}};
     if (t.declaration_only) jt["declaration_only"] = true;
     if (!t.decl_file.empty()) jt["file"] = t.decl_file;
+    if (t.decl_line) jt["line"] = t.decl_line;
+    if (!t.containing.empty()) jt["class"] = t.containing;
     if (!t.target.empty()) jt["target"] = t.target;
     if (t.count) jt["count"] = t.count;
     if (!t.params.empty()) jt["params"] = t.params;
@@ -113,6 +117,10 @@ Expected<Model> model_from_json(const std::string& text, const std::string& sour
                                               " is newer than this ltsabi (" + std::to_string(Model::kFormatVersion) +
                                               ")"};
   if (version < 1) return Error{ErrorCode::kInvalid, source + ": field 'format_version' is missing or invalid"};
+  if (version < Model::kFormatVersion)
+    return Error{ErrorCode::kUnsupported, source + ": dump format version " + std::to_string(version) +
+                                              " is older than this ltsabi's (" + std::to_string(Model::kFormatVersion) +
+                                              "), which keys types differently: dump the library again"};
   Model m;
   try {
     m.path = j.value("path", source);
@@ -120,6 +128,7 @@ Expected<Model> model_from_json(const std::string& text, const std::string& sour
     m.needed = j.value("needed", std::vector<std::string>{});
     m.has_debug_info = j.value("has_debug_info", false);
     m.source_dirs = j.value("source_dirs", std::vector<std::string>{});
+    m.debug_notes = j.value("debug_notes", std::vector<std::string>{});
     for (const auto& s : j.at("symbols")) {
       Symbol sym;
       sym.name = s.at("name").get<std::string>();
@@ -130,6 +139,7 @@ Expected<Model> model_from_json(const std::string& text, const std::string& sour
       sym.size = s.value("size", uint64_t{0});
       sym.binding = s.value("binding", "global");
       sym.visibility = s.value("visibility", "default");
+      sym.address = s.value("address", uint64_t{0});
       m.symbols[sym.key()] = sym;
     }
     for (const auto& f : j.at("functions")) {
@@ -156,6 +166,8 @@ Expected<Model> model_from_json(const std::string& text, const std::string& sour
       t.size = jt.value("size", uint64_t{0});
       t.declaration_only = jt.value("declaration_only", false);
       t.decl_file = jt.value("file", std::string());
+      t.decl_line = jt.value("line", int64_t{0});
+      t.containing = jt.value("class", std::string());
       t.target = jt.value("target", "");
       t.count = jt.value("count", uint64_t{0});
       t.params = jt.value("params", std::vector<std::string>{});

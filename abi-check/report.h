@@ -7,7 +7,13 @@
 
 namespace ltskit::abi {
 
-std::string report_text(const Diff& diff);
+struct TextOptions {
+  // Also list harmless changes and changes of private types (abidiff's
+  // --harmless); they are always counted.
+  bool harmless = false;
+};
+
+std::string report_text(const Diff& diff, const TextOptions& options = {});
 std::string report_json(const Diff& diff);
 // abidiff's exit status bits: 4 ABI change, 8 incompatible change.
 int exit_status(Verdict verdict);

@@ -256,21 +256,22 @@ Expected<TreeDiff> diff_trees(const TreeSide& old_side, const TreeSide& new_side
 
 int tree_exit_status(const TreeDiff& t) { return exit_status(t.verdict); }
 
-std::string tree_report_text(const TreeDiff& t) {
+std::string tree_report_text(const TreeDiff& t, const TextOptions& options) {
   size_t counts[3] = {0, 0, 0};
   for (const auto& l : t.libraries) ++counts[static_cast<int>(l.diff.verdict)];
   std::string out = std::to_string(t.libraries.size()) + " librar" + (t.libraries.size() == 1 ? "y" : "ies") + ": " +
                     std::to_string(counts[2]) + " incompatible, " + std::to_string(counts[1]) + " compatible, " +
                     std::to_string(counts[0]) + " unchanged; verdict: " + verdict_name(t.verdict) + "\n";
   for (const auto& l : t.libraries) {
-    if (l.diff.verdict == Verdict::kNoChange && l.diff.suppressed == 0) continue;
+    if (l.diff.verdict == Verdict::kNoChange && l.diff.suppressed == 0 && !(options.harmless && l.diff.harmless))
+      continue;
     out += "\n== " + l.soname + "\n";
     if (l.diff.old_path.empty() || l.diff.new_path.empty()) {
       for (const auto& c : l.diff.changes)
         out += "  " + c.detail + (c.suppressed ? " (suppressed: " + c.suppressed_by + ")" : "") + "\n";
       continue;
     }
-    out += report_text(l.diff);
+    out += report_text(l.diff, options);
   }
   return out;
 }

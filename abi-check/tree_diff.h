@@ -14,6 +14,7 @@
 #include "abi-check/abi_diff.h"
 #include "abi-check/abi_model.h"
 #include "abi-check/reader.h"
+#include "abi-check/report.h"
 #include "abi-check/suppressions.h"
 
 namespace ltskit::abi {
@@ -71,7 +72,7 @@ struct TreeSide {
 // find_libraries on both sides, every library read, diff_library_sets.
 Expected<TreeDiff> diff_trees(const TreeSide& old_side, const TreeSide& new_side, const Suppressions& suppressions);
 
-std::string tree_report_text(const TreeDiff& diff);
+std::string tree_report_text(const TreeDiff& diff, const TextOptions& options = {});
 std::string tree_report_json(const TreeDiff& diff);
 // abidiff's bits for the worst verdict: 0, 4 or 12.
 int tree_exit_status(const TreeDiff& diff);

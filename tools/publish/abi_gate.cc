@@ -311,18 +311,29 @@ Result<GateResult> run_abi_gate(const GateInput& in, Progress& progress) {
       present = present && fs::exists(path, ec);
     }
     if (const AbiIndex::Package* e = old_entry_of(attr)) {
+      std::vector<abi::Model> dumped;
+      bool outdated = false;  // a dump written by an older ltsabi: read the libraries again
       for (const auto& l : e->libraries) {
         auto m = abi::load_abi((in.current_abi_dir / l.dump).string());
+        if (!m.ok() && m.error().code == abi::ErrorCode::kUnsupported && present) {
+          outdated = true;
+          break;
+        }
         if (!m.ok()) return from_abi_error(m.error());
-        old_owner[m->path] = attr;
-        old_libs.push_back(std::move(*m));
+        dumped.push_back(std::move(*m));
       }
-      std::optional<std::vector<std::string>> headers = e->headers;
-      if (present && !e->libraries.empty()) {
-        LTS_ASSIGN_OR_RETURN(headers, package_headers(outputs));
+      if (!outdated) {
+        for (auto& m : dumped) {
+          old_owner[m.path] = attr;
+          old_libs.push_back(std::move(m));
+        }
+        std::optional<std::vector<std::string>> headers = e->headers;
+        if (present && !e->libraries.empty()) {
+          LTS_ASSIGN_OR_RETURN(headers, package_headers(outputs));
+        }
+        add_headers(headers, old_headers, old_any_headers);
+        continue;
       }
-      add_headers(headers, old_headers, old_any_headers);
-      continue;
     }
     if (!present)
       return not_found("a store path of package " + attr + " in generation " + std::to_string(*in.current) +
