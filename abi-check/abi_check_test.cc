@@ -120,6 +120,10 @@ struct Case {
   const char* new_flags = "";
   const char* old_vs = "";
   const char* new_vs = "";
+  // What both sides are built as: "so" (a shared library), "pie" (a PIE
+  // executable linked with -rdynamic), "exe" (a non-PIE executable), "obj"
+  // (a relocatable object file).
+  const char* output = "so";
 };
 
 const Case kCases[] = {
@@ -300,6 +304,249 @@ const Case kCases[] = {
     {"member added in tail padding", false, "struct s { int a; char b; };\nint f(struct s *p) { return p->a; }",
      "struct s { int a; char b; char c; };\nint f(struct s *p) { return p->a; }", Verdict::kCompatible,
      "member c added at offset 5 (in padding; size unchanged)"},
+    // Qualifiers (libabigail's cv-change categories): nothing a caller passes changes.
+    {"top-level const on a by-value parameter", false, "int f(int a) { return a; }", "int f(const int a) { return a; }",
+     Verdict::kNoChange, "qualifiers changed: 'int' became 'const int'"},
+    {"const on a returned pointee", false, "static char buf[4];\nchar *f(void) { return buf; }",
+     "static char buf[4];\nconst char *f(void) { return buf; }", Verdict::kNoChange,
+     "return type: pointee: qualifiers changed: 'char' became 'const char'"},
+    {"const removed from a pointee", false, "int f(const char *p) { return *p; }", "int f(char *p) { return *p; }",
+     Verdict::kNoChange, "qualifiers changed: 'const char' became 'char'"},
+    {"volatile added to a member", false, "struct s { int a; };\nint f(struct s *p) { return p->a; }",
+     "struct s { volatile int a; };\nint f(struct s *p) { return p->a; }", Verdict::kNoChange,
+     "qualifiers changed: 'int' became 'volatile int'"},
+    {"const pointer to const pointer", false, "int f(const char **p) { return **p; }",
+     "int f(const char *const *p) { return **p; }", Verdict::kNoChange,
+     "qualifiers changed: 'const char *' became 'const char *const'"},
+    {"qualifiers through an array typedef", false, "typedef int vec_t[4];\nint f(const vec_t *p) { return (*p)[0]; }",
+     "int f(const int (*p)[4]) { return (*p)[0]; }", Verdict::kNoChange, "parameter 1: pointee:"},
+    {"const typedef of a pointer", false, "typedef char *str_t;\nint f(const str_t s) { return *s; }",
+     "int f(char *s) { return *s; }", Verdict::kNoChange, "qualifiers changed"},
+    {"global variable became const", false, "int v = 1;", "const int v = 1;", Verdict::kIncompatible,
+     "v: became const ('int' to 'const int'): it is read-only now, and writing it faults"},
+    {"global variable lost its const", false, "const int v = 1;", "int v = 1;", Verdict::kNoChange,
+     "v: qualifiers changed: 'const int' became 'int'"},
+    {"const on a function pointer parameter's pointee", false, "int f(int (*cb)(int, char *)) { return cb(1, 0); }",
+     "int f(int (*cb)(int, const char *)) { return cb(1, 0); }", Verdict::kNoChange,
+     "qualifiers changed: 'char' became 'const char'"},
+    // Typedefs and integers of the same size.
+    {"typedef replaced by its type", false, "typedef unsigned long uLong;\nuLong f(void) { return 1; }",
+     "unsigned long f(void) { return 1; }", Verdict::kNoChange,
+     "typedef changed from 'uLong' to 'long unsigned int' over the same layout"},
+    {"type replaced by a typedef of it", false, "unsigned long f(void) { return 1; }",
+     "typedef unsigned long uLong;\nuLong f(void) { return 1; }", Verdict::kNoChange,
+     "typedef changed from 'long unsigned int' to 'uLong' over the same layout"},
+    {"typedef chain collapsed", false, "typedef int a_t;\ntypedef a_t b_t;\nint f(b_t x) { return x; }",
+     "int f(int x) { return x; }", Verdict::kNoChange, "typedef changed from 'b_t' to 'int'"},
+    {"enum parameter became its underlying integer", false, "enum e { A, B };\nint f(enum e x) { return x; }",
+     "int f(unsigned int x) { return x; }", Verdict::kNoChange, "(an enum and an integer of the same size)"},
+    {"integer parameter became an enum", false, "int f(int x) { return x; }",
+     "enum e { A = -1, B };\nint f(enum e x) { return x; }", Verdict::kNoChange,
+     "type changed from 'int' to 'enum e' (an enum and an integer of the same size)"},
+    {"enum parameter became a long", false, "enum e { A, B };\nint f(enum e x) { return x; }",
+     "int f(long x) { return x; }", Verdict::kIncompatible, "type changed from 'enum e' to 'long int'"},
+    {"void pointer became a typed pointer", false, "int f(void *p) { return p != 0; }",
+     "struct s { int a; };\nint f(struct s *p) { return p != 0; }", Verdict::kNoChange,
+     "pointer type changed from 'void *' to 'struct s *'"},
+    {"typed pointer became a void pointer", false, "struct s { int a; };\nint f(struct s *p) { return p != 0; }",
+     "int f(void *p) { return p != 0; }", Verdict::kNoChange, "pointer type changed from 'struct s *' to 'void *'"},
+    {"global array of unknown bound got a bound", false, "extern int tab[];\nint tab[] = {1, 2};",
+     "extern int tab[2];\nint tab[2] = {1, 2};", Verdict::kNoChange, "no-change"},
+    // Anonymous types are known by the typedef or the aggregate that names them.
+    {"anonymous enum typedef gained an enumerator", false, "typedef enum { A, B } E;\nint f(E x) { return x; }",
+     "typedef enum { A, B, C } E;\nint f(E x) { return x; }", Verdict::kNoChange, "enumerator C (= 2) added"},
+    {"anonymous enum typedef value moved", false, "typedef enum { A, B } E;\nint f(E x) { return x; }",
+     "typedef enum { A, Z, B } E;\nint f(E x) { return x; }", Verdict::kIncompatible,
+     "enumerator B value changed from 1 to 2"},
+    {"typedef'd anonymous struct got a tag", false, "typedef struct { int a; } S;\nint f(S *p) { return p->a; }",
+     "typedef struct S { int a; } S;\nint f(S *p) { return p->a; }", Verdict::kNoChange,
+     "now struct S (a name given to or taken from an anonymous type)"},
+    {"typedef'd anonymous struct lost its tag", false, "typedef struct S { int a; } S;\nint f(S *p) { return p->a; }",
+     "typedef struct { int a; } S;\nint f(S *p) { return p->a; }", Verdict::kNoChange,
+     "(a name given to or taken from an anonymous type)"},
+    {"typedef'd anonymous struct changed layout", false, "typedef struct { int a; } S;\nint f(S *p) { return p->a; }",
+     "typedef struct { long a; } S;\nint f(S *p) { return p->a; }", Verdict::kIncompatible,
+     "member a: type changed from 'int' to 'long int'"},
+    {"typedef'd anonymous struct gained a member", false, "typedef struct { int a; } S;\nint f(S *p) { return p->a; }",
+     "typedef struct { int a; int b; } S;\nint f(S *p) { return p->a; }", Verdict::kIncompatible,
+     "struct (anonymous, typedef S) → size changed from 4 to 8 bytes"},
+    {"members wrapped in an anonymous struct", false,
+     "struct s { int a; int b; };\nint f(struct s *p) { return p->a; }",
+     "struct s { struct { int a; int b; }; };\nint f(struct s *p) { return p->a; }", Verdict::kNoChange,
+     "member(s) a, b moved into or out of an anonymous struct or union at unchanged offsets"},
+    {"member wrapped in an anonymous union with an alternative", false,
+     "struct s { int a; int b; };\nint f(struct s *p) { return p->a; }",
+     "struct s { int a; union { int b; float bf; }; };\nint f(struct s *p) { return p->a; }", Verdict::kNoChange,
+     "member bf added at offset 4"},
+    {"members unwrapped from an anonymous union", false,
+     "struct s { union { int i; unsigned u; }; int n; };\nint f(struct s *p) { return p->n; }",
+     "struct s { int i; int n; };\nint f(struct s *p) { return p->n; }", Verdict::kIncompatible, "member u removed"},
+    {"second anonymous union changed", false,
+     "struct s { union { int a; float b; }; union { int c; float d; }; };\nint f(struct s *p) { return p->a; }",
+     "struct s { union { int a; float b; }; union { int c; double d; }; };\nint f(struct s *p) { return p->a; }",
+     Verdict::kIncompatible, "member d: type changed from 'float' to 'double'"},
+    {"anonymous struct inside a union gained a member", false,
+     "union u { struct { int x; int y; }; long l; };\nint f(union u *p) { return p->x; }",
+     "union u { struct { int x; int y; int z; }; long l; };\nint f(union u *p) { return p->x; }",
+     Verdict::kIncompatible, "union u → size changed from 8 to 16 bytes"},
+    // Unions, padding, reserved space.
+    {"union member added without changing size", false,
+     "union u { int i; float f; };\nint f(union u *p) { return p->i; }",
+     "union u { int i; float f; char c; };\nint f(union u *p) { return p->i; }", Verdict::kNoChange,
+     "member c added at offset 0 (the union's size unchanged)"},
+    {"union member removed", false, "union u { int i; float f; };\nint f(union u *p) { return p->i; }",
+     "union u { int i; };\nint f(union u *p) { return p->i; }", Verdict::kNoChange,
+     "member f removed (the union's size unchanged)"},
+    {"union member type changed at the same size", false,
+     "union u { int i; float f; };\nint f(union u *p) { return p->i; }",
+     "union u { int i; unsigned f; };\nint f(union u *p) { return p->i; }", Verdict::kIncompatible,
+     "member f: type changed from 'float' to 'unsigned int'"},
+    {"bit-field added in padding", false, "struct s { unsigned a : 3; };\nint f(struct s *p) { return p->a; }",
+     "struct s { unsigned a : 3; unsigned b : 2; };\nint f(struct s *p) { return p->a; }", Verdict::kCompatible,
+     "member b added at offset 0+3bits (in padding; size unchanged)"},
+    {"reserved member reused", false,
+     "struct opts { int level; int reserved[3]; };\nint f(struct opts *o) { return o->level; }",
+     "struct opts { int level; int fast; int reserved[2]; };\nint f(struct opts *o) { return o->level; }",
+     Verdict::kCompatible, "member fast added at offset 4 (in reserved space; size unchanged)"},
+    {"member added over another member", false, "struct s { int a; int b; };\nint f(struct s *p) { return p->a; }",
+     "struct s { int a; short x; short y; };\nint f(struct s *p) { return p->a; }", Verdict::kIncompatible,
+     "member b removed"},
+    {"struct returned by value gained a member in padding", false,
+     "struct p { int a; char b; };\nstruct p f(void) { struct p v = {1, 2}; return v; }",
+     "struct p { int a; char b; char c; };\nstruct p f(void) { struct p v = {1, 2, 3}; return v; }",
+     Verdict::kCompatible, "member c added at offset 5 (in padding; size unchanged)"},
+    {"struct member removed from the end", false, "struct s { int a; int b; };\nint f(struct s *p) { return p->a; }",
+     "struct s { int a; };\nint f(struct s *p) { return p->a; }", Verdict::kIncompatible, "member b removed"},
+    {"declaration-only struct became defined", false, "struct ctx;\nint f(struct ctx *c) { return c != 0; }",
+     "struct ctx { int a; };\nint f(struct ctx *c) { return c->a; }", Verdict::kNoChange,
+     "struct ctx → now defined (was declared only)"},
+    {"struct became a union", false, "struct s { int a; };\nint f(struct s *p) { return p->a; }",
+     "union s { int a; };\nint f(union s *p) { return p->a; }", Verdict::kIncompatible,
+     "type changed from 'struct s' to 'union s'"},
+    {"unnamed bit-field padding widened", false,
+     "struct s { int a : 3; int : 5; int b : 4; };\nint f(struct s *p) { return p->b; }",
+     "struct s { int a : 3; int : 6; int b : 4; };\nint f(struct s *p) { return p->b; }", Verdict::kIncompatible,
+     "member b: offset 1 → 1+1bits"},
+    {"nested struct changed through a typedef", false,
+     "typedef struct in { int x; } in_t;\nstruct out { in_t i; };\nint f(struct out *o) { return o->i.x; }",
+     "typedef struct in { long x; } in_t;\nstruct out { in_t i; };\nint f(struct out *o) { return o->i.x; }",
+     Verdict::kIncompatible, "struct in → member x: type changed from 'int' to 'long int'"},
+    {"array member element type changed", false, "struct s { short v[4]; };\nint f(struct s *p) { return p->v[0]; }",
+     "struct s { int v[4]; };\nint f(struct s *p) { return p->v[0]; }", Verdict::kIncompatible,
+     "element: type changed from 'short int' to 'int'"},
+    {"flexible array member got a bound", false, "struct s { int n; int d[]; };\nint f(struct s *p) { return p->n; }",
+     "struct s { int n; int d[1]; };\nint f(struct s *p) { return p->n; }", Verdict::kIncompatible,
+     "struct s → size changed from 4 to 8 bytes"},
+    {"two-dimensional array transposed", false, "int m[2][3];\nint f(void) { return m[0][0]; }",
+     "int m[3][2];\nint f(void) { return m[0][0]; }", Verdict::kIncompatible, "'int[2][3]' changed to 'int[3][2]'"},
+    // Enumerations.
+    {"enumerator inserted in the middle", false, "enum e { A, B };\nint f(enum e x) { return x; }",
+     "enum e { A, X, B };\nint f(enum e x) { return x; }", Verdict::kIncompatible,
+     "enumerator B value changed from 1 to 2"},
+    {"sentinel enumerator moved", false, "enum e { A, B, E_MAX };\nint f(enum e x) { return x; }",
+     "enum e { A, B, C, E_MAX };\nint f(enum e x) { return x; }", Verdict::kIncompatible,
+     "enumerator E_MAX value changed from 2 to 3"},
+    {"enumerator removed", false, "enum e { A, B, C };\nint f(enum e x) { return x; }",
+     "enum e { A, B };\nint f(enum e x) { return x; }", Verdict::kIncompatible, "enumerator C (= 2) removed"},
+    // Member offsets written as DWARF 2/3 location expressions.
+    {"DWARF 2 strict: members swapped", false, "struct s { int a; int b; };\nint f(struct s *p) { return p->a; }",
+     "struct s { int b; int a; };\nint f(struct s *p) { return p->a; }", Verdict::kIncompatible,
+     "member a: offset 0 → 4", "-gdwarf-2 -gstrict-dwarf", "-gdwarf-2 -gstrict-dwarf"},
+    {"DWARF 3 strict: no change", false, "struct s { int a; long b; };\nint f(struct s *p) { return p->a; }",
+     "struct s { int a; long b; };\nint f(struct s *p) { return p->a; }", Verdict::kNoChange, "no-change",
+     "-gdwarf-3 -gstrict-dwarf", "-gdwarf-3 -gstrict-dwarf"},
+    {"DWARF 2 against DWARF 5: no change", false,
+     "struct s { char c; int a; long b; };\nint f(struct s *p) { return p->a; }",
+     "struct s { char c; int a; long b; };\nint f(struct s *p) { return p->a; }", Verdict::kNoChange, "no-change",
+     "-gdwarf-2 -gstrict-dwarf", "-gdwarf-5"},
+    // Function pointers, variadics, and how types are printed.
+    {"function pointer parameter's parameter widened", false, "int f(int (*cb)(int)) { return cb(1); }",
+     "int f(int (*cb)(long)) { return cb(1); }", Verdict::kIncompatible,
+     "parameter 1: pointee: parameter 1: type changed from 'int' to 'long int'"},
+    {"function pointer member printed in C", false,
+     "struct ops { int (*run)(int, char *); };\nint f(struct ops *o) { return o->run(1, 0); }",
+     "struct ops { int (*run)(int, char *, int); };\nint f(struct ops *o) { return o->run(1, 0, 2); }",
+     Verdict::kIncompatible, "function type changed from 'int (int, char *)' to 'int (int, char *, int)'"},
+    {"variadic function removed, printed with its ellipsis", false,
+     "int keep(void) { return 0; }\nint logf_(int level, const char *fmt, ...) { return level + (fmt != 0); }",
+     "int keep(void) { return 0; }", Verdict::kIncompatible, "int logf_(int, const char *, ...) removed"},
+    {"variadic function lost its ellipsis", false, "int f(int a, ...) { return a; }", "int f(int a) { return a; }",
+     Verdict::kIncompatible, "parameter count changed from 2 to 1"},
+    {"array of const pointers resized", false, "void *const tab[7];\nint f(void) { return tab[0] != 0; }",
+     "void *const tab[8];\nint f(void) { return tab[0] != 0; }", Verdict::kIncompatible,
+     "array 'void *const[7]' changed to 'void *const[8]'"},
+    {"return type became void", false, "int f(void) { return 1; }", "void f(void) { }", Verdict::kIncompatible,
+     "type changed from 'int' to 'void'"},
+    {"parameter renamed", false, "int f(int a) { return a; }", "int f(int count) { return count; }", Verdict::kNoChange,
+     "no-change"},
+    {"static function added", false, "int f(void) { return 1; }",
+     "static int g(void) { return 2; }\nint f(void) { return g(); }", Verdict::kNoChange, "no-change"},
+    {"function became weak", false, "int f(void) { return 1; }", "__attribute__((weak)) int f(void) { return 1; }",
+     Verdict::kNoChange, "no-change"},
+    {"function became protected", false, "int f(void) { return 1; }",
+     "__attribute__((visibility(\"protected\"))) int f(void) { return 1; }", Verdict::kNoChange, "no-change"},
+    {"removed function named with its version", false, "int f(void) { return 1; }\nint g(void) { return 2; }",
+     "int f(void) { return 1; }", Verdict::kIncompatible, "int g(void)@@V1 removed", "-Wl,--version-script=@VS@",
+     "-Wl,--version-script=@VS@", "V1 { global: f; g; local: *; };", "V1 { global: f; local: *; };"},
+    {"added function named with its version", false, "int f(void) { return 1; }",
+     "int f(void) { return 1; }\nlong g(long x) { return x; }", Verdict::kCompatible, "long int g(long int)@@V2 added",
+     "-Wl,--version-script=@VS@", "-Wl,--version-script=@VS@", "V1 { global: f; local: *; };",
+     "V1 { global: f; local: *; };\nV2 { global: g; } V1;"},
+    // C++.
+    {"C++: pointer-to-member class changed", true,
+     "struct S { int a; };\nstruct T { int a; };\nextern \"C\" int f(int S::*p) { S s{}; return s.*p; }",
+     "struct S { int a; };\nstruct T { int a; };\nextern \"C\" int f(int T::*p) { T t{}; return t.*p; }",
+     Verdict::kIncompatible, "class: type changed from 'struct S' to 'struct T'"},
+    {"C++: pointer-to-member unchanged", true,
+     "struct S { int a; int b; };\nextern \"C\" int f(int S::*p) { S s{}; return s.*p; }",
+     "struct S { int a; int b; };\nextern \"C\" int f(int S::*p) { S s{}; return s.*p; }", Verdict::kNoChange,
+     "no-change"},
+    {"C++: pointer-to-member's class changed layout", true,
+     "struct S { int a; };\nextern \"C\" int f(int S::*p) { S s{}; return s.*p; }",
+     "struct S { long z; int a; };\nextern \"C\" int f(int S::*p) { S s{}; return s.*p; }", Verdict::kIncompatible,
+     "struct S → member a: offset 0 → 8"},
+    {"C++: constructor removed, its aliases once", true,
+     "struct A { A(); int x; };\nA::A() : x(1) {}\nint keep() { return 1; }", "int keep() { return 1; }",
+     Verdict::kIncompatible, "A::A() (aliases: _ZN1AC"},
+    {"C++: reference became an rvalue reference", true, "extern \"C\" int f(int &a) { return a; }",
+     "extern \"C\" int f(int &&a) { return a; }", Verdict::kIncompatible, "type changed from 'int &' to 'int &&'"},
+    {"C++: method became virtual", true, "struct A { int f(); int x; };\nint A::f() { return x; }",
+     "struct A { virtual int f(); int x; };\nint A::f() { return x; }", Verdict::kIncompatible, "vtable changed"},
+    {"C++: inline method added", true, "struct A { int x; int get() const; };\nint A::get() const { return x; }",
+     "struct A { int x; int get() const; int twice() const { return 2 * x; } };\nint A::get() const { return x; }",
+     Verdict::kNoChange, "no-change"},
+    {"C++: enum class gained an enumerator", true, "enum class E : int { A, B };\nint f(E e) { return (int)e; }",
+     "enum class E : int { A, B, C };\nint f(E e) { return (int)e; }", Verdict::kNoChange, "enumerator C (= 2) added"},
+    {"C++: private member renamed", true,
+     "class C { public: int get() const; private: int v; };\nint C::get() const { return v; }",
+     "class C { public: int get() const; private: int value; };\nint C::get() const { return value; }",
+     Verdict::kNoChange, "member v renamed to value"},
+    {"C++: virtual base added", true,
+     "struct B { int b; };\nstruct D : B { virtual ~D(); int d; int get(); };\nD::~D() {}\nint D::get() { return d; }",
+     "struct B { int b; };\nstruct D : virtual B { virtual ~D(); int d; int get(); };\nD::~D() {}\n"
+     "int D::get() { return d; }",
+     Verdict::kIncompatible, "base struct B moved"},
+    // Executables and relocatable objects, read as abidiff reads them.
+    {"executable (PIE, -rdynamic): function removed", false,
+     "int api_a(void) { return 1; }\nint api_b(void) { return 2; }\nint main(void) { return api_a(); }",
+     "int api_a(void) { return 1; }\nint main(void) { return api_a(); }", Verdict::kIncompatible,
+     "int api_b(void) removed", "", "", "", "", "pie"},
+    {"executable (not PIE): struct changed", false,
+     "struct s { int a; };\nint use(struct s *p) { return p->a; }\nint main(void) { return 0; }",
+     "struct s { int a; long b; };\nint use(struct s *p) { return p->a; }\nint main(void) { return 0; }",
+     Verdict::kIncompatible, "struct s → size changed from 4 to 16 bytes", "", "", "", "", "exe"},
+    {"executable (not PIE): no change", false, "int use(int x) { return x; }\nint main(void) { return use(0); }",
+     "int use(int x) { return x; }\nint main(void) { return use(0); }", Verdict::kNoChange, "no-change", "", "", "", "",
+     "exe"},
+    {"object file: struct member type changed", false,
+     "struct s { int a; int b; };\nint f(struct s *p) { return p->b; }",
+     "struct s { int a; long b; };\nint f(struct s *p) { return p->b; }", Verdict::kIncompatible,
+     "member b: type changed from 'int' to 'long int'", "", "", "", "", "obj"},
+    {"object file: function removed", false, "int f(void) { return 1; }\nint g(void) { return 2; }",
+     "int f(void) { return 1; }", Verdict::kIncompatible, "int g(void) removed", "", "", "", "", "obj"},
+    {"object file: no change", false, "struct s { char c; double d; };\ndouble f(struct s *p) { return p->d; }",
+     "struct s { char c; double d; };\ndouble f(struct s *p) { return p->d; }", Verdict::kNoChange, "no-change", "", "",
+     "", "", "obj"},
     {"C++: namespace class member reordered", true,
      "namespace n { struct S { int a; double b; int get() const; }; int S::get() const { return a; } }",
      "namespace n { struct S { double b; int a; int get() const; }; int S::get() const { return a; } }",
@@ -318,10 +565,21 @@ std::string build(const fs::path& dir, const std::string& side, const Case& c) {
   std::ofstream(src) << (side == "old" ? c.old_src : c.new_src) << "\n";
   std::string vs = (dir / (side + ".map")).string();
   std::ofstream(vs) << (side == "old" ? c.old_vs : c.new_vs) << "\n";
-  std::string lib = (dir / ("lib" + side + ".so")).string();
-  std::vector<std::string> argv = {c.cxx ? "c++" : "cc", "-g", "-shared", "-fPIC", "-o", lib, src};
+  std::string output = c.output;
+  std::string lib = (dir / (output == "so" ? "lib" + side + ".so" : output == "obj" ? side + ".o" : side)).string();
+  std::vector<std::string> argv = {c.cxx ? "c++" : "cc", "-g"};
+  if (output == "so") argv.insert(argv.end(), {"-shared", "-fPIC"});
+  else if (output == "pie") argv.insert(argv.end(), {"-fPIE", "-pie", "-rdynamic"});
+  else if (output == "exe") argv.insert(argv.end(), {"-no-pie"});
+  else argv.insert(argv.end(), {"-c", "-fPIC"});
+  argv.insert(argv.end(), {"-o", lib, src});
   std::string flags = replace_all(side == "old" ? c.old_flags : c.new_flags, "@VS@", vs);
-  if (!flags.empty()) argv.push_back(flags);
+  for (size_t p = 0; p < flags.size();) {  // flags are space-separated
+    size_t q = flags.find(' ', p);
+    if (q == std::string::npos) q = flags.size();
+    if (q > p) argv.push_back(flags.substr(p, q - p));
+    p = q + 1;
+  }
   EXPECT_EQ(run(argv, (dir / (side + ".cc.log")).string()), 0) << c.name << ": compiling " << side;
   return lib;
 }
@@ -382,8 +640,8 @@ class CorpusPair : public ::testing::TestWithParam<size_t> {
 
 INSTANTIATE_TEST_SUITE_P(Corpus, CorpusPair, ::testing::Range<size_t>(0, std::size(kCases)), pair_test_name);
 
-TEST(Corpus, HasAtLeastFiftyPairsWithDistinctNames) {
-  ASSERT_GE(std::size(kCases), 50u);
+TEST(Corpus, HasAtLeastOneHundredTwentyPairsWithDistinctNames) {
+  ASSERT_GE(std::size(kCases), 120u);
   std::set<std::string> names;
   for (const auto& c : kCases) EXPECT_TRUE(names.insert(c.name).second) << "two cases named '" << c.name << "'";
 }
@@ -485,6 +743,100 @@ const std::map<std::string, std::string> kKnownDisagreements = {
     {"change behind an opaque pointer",
      "2.2 reports it as an ABI change only; neither tool can tell from DWARF alone that callers never see the "
      "definition (libabigail needs --headers-dir for that), and ltsabi errs on the side of blocking"},
+    {"typedef'd anonymous struct changed layout",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"typedef'd anonymous struct gained a member",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"members unwrapped from an anonymous union",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"second anonymous union changed",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"anonymous struct inside a union gained a member",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"member added over another member",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"struct member removed from the end",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"unnamed bit-field padding widened",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"nested struct changed through a typedef",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"array member element type changed",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"flexible array member got a bound",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"DWARF 2 strict: members swapped",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"function pointer member printed in C",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"executable (not PIE): struct changed",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"object file: struct member type changed",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"enumerator inserted in the middle", "2.2 reports enumerator changes as ABI changes only"},
+    {"sentinel enumerator moved",
+     "2.2 reports a moved *_MAX sentinel as an ABI change only (libabigail suggests a changed_enumerators "
+     "suppression); a program may size arrays by it, so ltsabi blocks it"},
+    {"enumerator removed", "2.2 reports enumerator changes as ABI changes only"},
+    {"anonymous enum typedef value moved", "2.2 reports enumerator changes as ABI changes only"},
+    {"enum parameter became a long", "2.2 reports parameter, return and variable type changes as ABI changes only"},
+    {"function pointer parameter's parameter widened",
+     "2.2 reports parameter, return and variable type changes as ABI changes only"},
+    {"variadic function lost its ellipsis",
+     "2.2 reports parameter, return and variable type changes as ABI changes only"},
+    {"return type became void", "2.2 reports parameter, return and variable type changes as ABI changes only"},
+    {"C++: reference became an rvalue reference",
+     "2.2 reports parameter, return and variable type changes as ABI changes only"},
+    {"struct became a union", "2.2 reports parameter, return and variable type changes as ABI changes only"},
+    {"two-dimensional array transposed", "2.2 reports parameter, return and variable type changes as ABI changes only"},
+    {"array of const pointers resized", "2.2 reports parameter, return and variable type changes as ABI changes only"},
+    {"volatile added to a member",
+     "libabigail 2.2 filters cv-qualifier changes of parameters, return types and variables only; a qualifier changes "
+     "no layout, wherever it is"},
+    {"qualifiers through an array typedef",
+     "libabigail 2.2 filters cv-qualifier changes of parameters, return types and variables only; a qualifier changes "
+     "no layout, wherever it is"},
+    {"const typedef of a pointer",
+     "libabigail 2.2 filters cv-qualifier changes of parameters, return types and variables only; a qualifier changes "
+     "no layout, wherever it is"},
+    {"global variable became const",
+     "abidiff 2.2 reports it as an ABI change only; a const variable lives in read-only memory, and a program that "
+     "writes it faults, so ltsabi blocks it"},
+    {"typed pointer became a void pointer",
+     "libabigail 2.2 treats only void * → T * as harmless; newer libabigail, like ltsabi, treats both directions "
+     "alike"},
+    {"global array of unknown bound got a bound",
+     "libabigail 2.2's benign-infinite-array check has a bug (a missing negation) and never fires; the symbol size is "
+     "unchanged"},
+    {"typedef'd anonymous struct got a tag",
+     "libabigail 2.2 reports the name change; the layout is the same, and C binds by symbol, not by tag"},
+    {"typedef'd anonymous struct lost its tag",
+     "same: libabigail 2.2 reports the name change of a type whose layout is the same"},
+    {"C++: pointer-to-member class changed",
+     "libabigail 2.2 does not compare the class of a pointer-to-member type: the offset a caller passes now means "
+     "another class's member"},
+    {"C++: pointer-to-member's class changed layout",
+     "libabigail 2.2 does not follow a pointer-to-member type into its class"},
+    {"union member type changed at the same size",
+     "libabigail treats every union change that keeps the size as harmless; ltsabi keeps a member's type change: the "
+     "same bytes now mean something else"},
+    {"global variable lost its const",
+     "abidiff 2.2 reports it as an ABI change only; a writable variable where a read-only one was breaks no reader"},
     {"symbol version added",
      "abidiff 2.2 does not report a version added to an unversioned symbol; ltsabi reports it as a compatible change"},
     {"default version changed",
@@ -771,9 +1123,18 @@ TEST(Robustness, NotAnElfAndNotASharedLibraryAreErrorsNamingTheFile) {
   EXPECT_NE(r.error().message.find("text.so"), std::string::npos);
   std::ofstream(dir / "m.c") << "int main(void) { return 0; }\n";
   ASSERT_EQ(run({"cc", "-no-pie", "-o", (dir / "exe").string(), (dir / "m.c").string()}), 0);
+  // An executable is read (abidiff reads them too); a core file is not.
   auto exe = read_library((dir / "exe").string());
-  ASSERT_FALSE(exe.ok());
-  EXPECT_NE(exe.error().message.find("not a shared library"), std::string::npos);
+  ASSERT_TRUE(exe.ok()) << exe.error().message;
+  EXPECT_TRUE(exe->symbols.count("main"));
+  std::string bytes = slurp(dir / "exe");
+  bytes[16] = 4;  // e_type = ET_CORE
+  std::ofstream(dir / "core", std::ios::binary) << bytes;
+  auto core = read_library((dir / "core").string());
+  ASSERT_FALSE(core.ok());
+  EXPECT_EQ(core.error().code, ErrorCode::kUnsupported);
+  EXPECT_NE(core.error().message.find("not a shared library, executable or object file"), std::string::npos)
+      << core.error().message;
   auto dump = model_from_json("{\"format\": \"ltsabi-model\", \"format_version\": 99}", "future.json");
   ASSERT_FALSE(dump.ok());
   EXPECT_NE(dump.error().message.find("newer than this ltsabi"), std::string::npos);

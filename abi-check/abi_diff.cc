@@ -521,6 +521,9 @@ class TypeComparer {
           add("member " + m.name + " renamed to " + same->name + " (same offset and type)", false);
         } else if (spare) {
           add("reserved member " + m.name + " removed (its space kept: size unchanged)", false);
+        } else if (a.kind == TypeKind::kUnion && same_size) {
+          // The union's storage is what callers allocate and pass.
+          add("member " + m.name + " removed (the union's size unchanged)", false);
         } else {
           add("member " + m.name + " removed", true);
         }
@@ -561,6 +564,8 @@ class TypeComparer {
         add(where, true);
       } else if (a.kind == TypeKind::kUnion) {
         add(where + " (the union's size unchanged)", false);
+      } else if (n.group.find("anonymous union") != std::string::npos) {
+        add(where + " (an alternative in an anonymous union; size unchanged)", false);
       } else if (!overlaps(occupied)) {
         add(where + (overlaps(reserved) ? " (in reserved space; size unchanged)" : " (in padding; size unchanged)"),
             false);
@@ -857,6 +862,16 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
     if (it == b.variables.end()) continue;
     cmp.set_interface(type_display_name(a, va.type) + " " + va.name);
     std::vector<Finding> found;
+    // A variable that became const lives in read-only memory: a program
+    // that writes it faults. Other qualifier changes are harmless.
+    auto is_const = [](const Model& m, const std::string& k) {
+      auto t = m.types.find(k);
+      return t != m.types.end() && t->second.kind == TypeKind::kConst;
+    };
+    if (!is_const(a, va.type) && is_const(b, it->second.type))
+      found.push_back({"became const ('" + type_display_name(a, va.type) + "' to '" +
+                           type_display_name(b, it->second.type) + "'): it is read-only now, and writing it faults",
+                       true, va.type});
     cmp.compare(va.type, it->second.type, "", found);
     bool any_incompatible = false;
     for (auto& f : found) {

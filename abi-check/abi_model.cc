@@ -50,7 +50,7 @@ namespace {
 std::string declare(const Model& m, const std::string& key, const std::string& inner, int depth) {
   auto glue = [](const std::string& base, const std::string& in) {
     if (in.empty()) return base;
-    return base + (in[0] == '[' || in[0] == '(' ? "" : " ") + in;
+    return base + (in[0] == '[' ? "" : " ") + in;
   };
   auto it = m.types.find(key);
   if (it == m.types.end() || depth > 48) return glue(key, inner);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <unordered_map>
+#include <vector>
 
 namespace ltskit::abi {
 namespace {
@@ -58,6 +59,10 @@ class Reader {
     return s ? s : "";
   }
 
+  // What tells DIEs apart: their place in memory. Offsets are per file, and
+  // with a dwz supplementary file two DIEs may share one.
+  static uintptr_t die_id(Dwarf_Die* die) { return reinterpret_cast<uintptr_t>(die->addr); }
+
   static bool has_attr(Dwarf_Die* die, int name) { return dwarf_hasattr_integrate(die, name) != 0; }
 
   static bool flag(Dwarf_Die* die, int name) {
@@ -104,17 +109,16 @@ class Reader {
           std::string inner = scope;
           if (n) inner = scope + n + "::";
           else if (tag == DW_TAG_namespace) inner = scope + "(anonymous namespace)::";
-          if (tag != DW_TAG_namespace && !collect_symbols_ && !scope.empty())
-            scope_of_[dwarf_dieoffset(&child)] = scope;
+          if (tag != DW_TAG_namespace && !collect_symbols_ && !scope.empty()) scope_of_[die_id(&child)] = scope;
           scan(&child, inner, depth + 1);
           break;
         }
         case DW_TAG_enumeration_type:
-          if (!collect_symbols_ && !scope.empty()) scope_of_[dwarf_dieoffset(&child)] = scope;
+          if (!collect_symbols_ && !scope.empty()) scope_of_[die_id(&child)] = scope;
           break;
         case DW_TAG_typedef:
           if (!collect_symbols_) {
-            if (!scope.empty()) scope_of_[dwarf_dieoffset(&child)] = scope;
+            if (!scope.empty()) scope_of_[die_id(&child)] = scope;
             name_anonymous_target(&child, scope);
           }
           break;
@@ -124,6 +128,16 @@ class Reader {
         case DW_TAG_variable:
           if (collect_symbols_) variable(&child, scope);
           break;
+        case DW_TAG_imported_unit: {
+          // dwz moved DIEs shared by several units into a partial unit
+          // (perhaps in the supplementary file): they are this unit's too.
+          Dwarf_Attribute a;
+          Dwarf_Die unit;
+          if (dwarf_attr(&child, DW_AT_import, &a) && dwarf_formref_die(&a, &unit) &&
+              imported_.insert({die_id(&unit), collect_symbols_}).second)
+            scan(&unit, scope, depth + 1);
+          break;
+        }
         case DW_TAG_lexical_block: break;
         default: break;
       }
@@ -189,18 +203,18 @@ class Reader {
     if (tag != DW_TAG_structure_type && tag != DW_TAG_class_type && tag != DW_TAG_union_type &&
         tag != DW_TAG_enumeration_type)
       return;
-    anonymous_name_.emplace(dwarf_dieoffset(&target), "(anonymous, typedef " + scope + n + ")");
+    anonymous_name_.emplace(die_id(&target), "(anonymous, typedef " + scope + n + ")");
   }
 
   std::string scope_for(Dwarf_Die* die) {
-    auto it = scope_of_.find(dwarf_dieoffset(die));
+    auto it = scope_of_.find(die_id(die));
     return it == scope_of_.end() ? "" : it->second;
   }
 
   // The canonical key of the type at `die`, creating its entry in m_.types.
   std::string key_of(Dwarf_Die* die, int depth) {
     if (depth > kMaxDepth) return "unknown";
-    Dwarf_Off off = dwarf_dieoffset(die);
+    uintptr_t off = die_id(die);
     auto memo = key_by_offset_.find(off);
     if (memo != key_by_offset_.end()) return memo->second;
     if (m_.types.size() > kMaxTypes) {
@@ -260,25 +274,43 @@ class Reader {
       case DW_TAG_array_type: {
         Dwarf_Die target;
         std::string tk = type_of(die, target) ? key_of(&target, depth + 1) : "void";
-        t.kind = TypeKind::kArray;
-        t.target = tk;
+        // One subrange per dimension: int m[2][3] is an array of 2 arrays of
+        // 3 ints, as C sees it.
+        std::vector<uint64_t> counts;
         Dwarf_Die child;
-        uint64_t count = 0;
         if (dwarf_child(die, &child) == 0) {
           do {
-            if (dwarf_tag(&child) == DW_TAG_subrange_type) {
+            if (dwarf_tag(&child) == DW_TAG_subrange_type && counts.size() < 16) {
               Dwarf_Word c = 0;
-              if (udata(&child, DW_AT_count, c)) count = c;
-              else if (udata(&child, DW_AT_upper_bound, c)) count = c + 1;
-              break;
+              if (udata(&child, DW_AT_count, c)) counts.push_back(c);
+              else if (udata(&child, DW_AT_upper_bound, c)) counts.push_back(c + 1);
+              else counts.push_back(0);
             }
           } while (dwarf_siblingof(&child, &child) == 0);
         }
-        t.count = count;
+        if (counts.empty()) counts.push_back(0);
+        auto element_size = [&](const std::string& k) -> uint64_t {
+          auto it = m_.types.find(k);
+          return it == m_.types.end() ? 0 : it->second.size;
+        };
+        for (size_t i = counts.size(); i-- > 1;) {
+          Type inner;
+          inner.kind = TypeKind::kArray;
+          inner.target = tk;
+          inner.count = counts[i];
+          inner.size = counts[i] * element_size(tk);
+          inner.name = type_name(tk) + "[" + (counts[i] ? std::to_string(counts[i]) : "") + "]";
+          std::string inner_key = "array[" + std::to_string(counts[i]) + "](" + tk + ")";
+          m_.types.emplace(inner_key, std::move(inner));
+          tk = inner_key;
+        }
+        t.kind = TypeKind::kArray;
+        t.target = tk;
+        t.count = counts[0];
         Dwarf_Word sz = 0;
         if (dwarf_aggregate_size(die, &sz) == 0) t.size = sz;
-        t.name = type_name(tk) + "[" + (count ? std::to_string(count) : "") + "]";
-        key = "array[" + std::to_string(count) + "](" + tk + ")";
+        t.name = type_name(tk) + "[" + (t.count ? std::to_string(t.count) : "") + "]";
+        key = "array[" + std::to_string(t.count) + "](" + tk + ")";
         break;
       }
       case DW_TAG_subroutine_type: {
@@ -427,7 +459,7 @@ class Reader {
         if (has_type && !mn && !dwarf_diename(&mt)) {
           // An anonymous struct or union member: named by its place in
           // this aggregate, not by its contents, which may change.
-          anonymous_name_.emplace(dwarf_dieoffset(&mt),
+          anonymous_name_.emplace(die_id(&mt),
                                   "(anonymous #" + std::to_string(++anonymous_members) + " in " + key + ")");
         }
         mem.type = has_type ? key_of(&mt, depth + 1) : "unknown";
@@ -489,11 +521,12 @@ class Reader {
   std::string path_;
   Model& m_;
   std::set<std::string> functions_, variables_;
-  std::unordered_map<Dwarf_Off, std::string> scope_of_;  // only DIEs inside a named scope
-  std::unordered_map<Dwarf_Off, std::string> key_by_offset_;
-  std::unordered_map<Dwarf_Off, std::string> anonymous_name_;  // anonymous aggregates named by context
+  std::unordered_map<uintptr_t, std::string> scope_of_;  // only DIEs inside a named scope
+  std::unordered_map<uintptr_t, std::string> key_by_offset_;
+  std::unordered_map<uintptr_t, std::string> anonymous_name_;  // anonymous aggregates named by context
   bool failed_ = false;
   bool collect_symbols_ = false;
+  std::set<std::pair<uintptr_t, bool>> imported_;  // partial units scanned, per pass
   std::string failure_;
 };
 

@@ -1,4 +1,4 @@
-// ELF: exported dynamic symbols with their versions, SONAME and NEEDED.
+// ELF: exported symbols with their versions, SONAME and NEEDED.
 #include "abi-check/elf_symbols.h"
 
 #include <cxxabi.h>
@@ -33,14 +33,15 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
   GElf_Ehdr ehdr;
   if (!gelf_getehdr(e, &ehdr))
     return Error{ErrorCode::kInvalid, path + ": not a valid ELF file (" + elf_errmsg(-1) + ")"};
-  if (ehdr.e_type != ET_DYN)
-    return Error{ErrorCode::kUnsupported,
-                 path + ": not a shared library (ELF type " + std::to_string(ehdr.e_type) + ")"};
+  if (ehdr.e_type != ET_DYN && ehdr.e_type != ET_EXEC && ehdr.e_type != ET_REL)
+    return Error{ErrorCode::kUnsupported, path + ": not a shared library, executable or object file (ELF type " +
+                                              std::to_string(ehdr.e_type) + ")"};
   Elf_Scn* dynsym = nullptr;
+  Elf_Scn* symtab = nullptr;
   Elf_Scn* versym = nullptr;
   Elf_Scn* verdef = nullptr;
   Elf_Scn* dynamic = nullptr;
-  GElf_Shdr dynsym_hdr{}, verdef_hdr{}, dynamic_hdr{};
+  GElf_Shdr dynsym_hdr{}, symtab_hdr{}, verdef_hdr{}, dynamic_hdr{};
   for (Elf_Scn* scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
     GElf_Shdr sh;
     if (!gelf_getshdr(scn, &sh)) return Error{ErrorCode::kInvalid, path + ": corrupt section header"};
@@ -48,6 +49,10 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
       case SHT_DYNSYM:
         dynsym = scn;
         dynsym_hdr = sh;
+        break;
+      case SHT_SYMTAB:
+        symtab = scn;
+        symtab_hdr = sh;
         break;
       case SHT_GNU_versym: versym = scn; break;
       case SHT_GNU_verdef:
@@ -61,6 +66,16 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
       default: break;
     }
   }
+  // What is exported, as libabigail reads it: a shared object's (or a
+  // PIE's) dynamic symbols; an executable's or an object file's symbol
+  // table, which is all a program linked with it can bind to.
+  bool use_symtab = (ehdr.e_type == ET_EXEC || ehdr.e_type == ET_REL) ? symtab != nullptr : dynsym == nullptr;
+  if (use_symtab) {
+    dynsym = symtab;
+    dynsym_hdr = symtab_hdr;
+    versym = nullptr;  // versions belong to .dynsym
+  }
+  const bool relocatable = ehdr.e_type == ET_REL;
   if (dynamic) {
     Elf_Data* d = elf_getdata(dynamic, nullptr);
     size_t n = dynamic_hdr.sh_entsize ? dynamic_hdr.sh_size / dynamic_hdr.sh_entsize : 0;
@@ -99,13 +114,14 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
   if (!dynsym) return true;  // nothing exported
   Elf_Data* syms = elf_getdata(dynsym, nullptr);
   Elf_Data* vers = versym ? elf_getdata(versym, nullptr) : nullptr;
-  if (!syms) return Error{ErrorCode::kInvalid, path + ": cannot read .dynsym"};
+  const char* table = use_symtab ? ".symtab" : ".dynsym";
+  if (!syms) return Error{ErrorCode::kInvalid, path + ": cannot read " + table};
   size_t n = dynsym_hdr.sh_entsize ? dynsym_hdr.sh_size / dynsym_hdr.sh_entsize : 0;
-  if (n > 10000000) return Error{ErrorCode::kInvalid, path + ": absurd .dynsym size"};
+  if (n > 10000000) return Error{ErrorCode::kInvalid, path + ": absurd " + table + " size"};
   for (size_t i = 1; i < n; ++i) {
     GElf_Sym sym;
     if (!gelf_getsym(syms, static_cast<int>(i), &sym))
-      return Error{ErrorCode::kInvalid, path + ": corrupt .dynsym entry " + std::to_string(i)};
+      return Error{ErrorCode::kInvalid, path + ": corrupt " + table + " entry " + std::to_string(i)};
     if (sym.st_shndx == SHN_UNDEF) continue;
     int bind = GELF_ST_BIND(sym.st_info);
     int type = GELF_ST_TYPE(sym.st_info);
@@ -120,7 +136,7 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
     const char* name = str(e, dynsym_hdr.sh_link, sym.st_name);
     if (!name)
       return Error{ErrorCode::kInvalid,
-                   path + ": .dynsym entry " + std::to_string(i) + " names a string outside .dynstr"};
+                   path + ": " + table + " entry " + std::to_string(i) + " names a string outside its string table"};
     if (!*name) continue;
     // The absolute symbols the linker emits for version nodes are not API.
     if (sym.st_shndx == SHN_ABS && sym.st_value == 0) {
@@ -130,7 +146,9 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
     }
     s.name = name;
     s.size = sym.st_size;
-    s.address = sym.st_value;
+    // In an object file st_value is an offset in its section: no alias
+    // can be told from it.
+    s.address = relocatable ? 0 : sym.st_value;
     s.binding = bind == STB_GLOBAL ? "global" : bind == STB_WEAK ? "weak" : "gnu_unique";
     s.visibility = vis == STV_DEFAULT ? "default" : "protected";
     if (vers) {

@@ -1,11 +1,13 @@
 #include "abi-check/reader.h"
 
 #include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -52,53 +54,141 @@ bool has_section(Elf* e, const char* wanted) {
   return false;
 }
 
-// The separate debug file named by .gnu_debuglink or the build id.
-std::string find_debug_file(Elf* e, const std::string& path, const std::string& debug_dir) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> candidates;
+std::string hex(const unsigned char* p, size_t n) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    out += digits[p[i] >> 4];
+    out += digits[p[i] & 15];
+  }
+  return out;
+}
+
+// What an ELF file says about where its debug info is.
+struct DebugLinks {
+  std::string build_id;   // hex; "" when it has none
+  std::string debuglink;  // .gnu_debuglink's file name
+  std::string altlink;    // .gnu_debugaltlink's path (a dwz supplementary file)
+  std::string alt_build_id;
+  bool debug_sup = false;  // a DWARF 5 .debug_sup section: a supplementary file libdw cannot follow
+};
+
+DebugLinks debug_links(Elf* e) {
+  DebugLinks out;
   size_t shstrndx = 0;
-  std::string link;
-  std::string build_id;
-  if (elf_getshdrstrndx(e, &shstrndx) == 0) {
-    for (Elf_Scn* scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
-      GElf_Shdr sh;
-      if (!gelf_getshdr(scn, &sh)) continue;
-      const char* n = elf_strptr(e, shstrndx, sh.sh_name);
-      if (!n) continue;
-      Elf_Data* d = elf_getdata(scn, nullptr);
-      if (!d || !d->d_buf) continue;
-      if (std::strcmp(n, ".gnu_debuglink") == 0) {
-        link.assign(static_cast<const char*>(d->d_buf), strnlen(static_cast<const char*>(d->d_buf), d->d_size));
-      } else if (sh.sh_type == SHT_NOTE) {
-        size_t off = 0, name_off, desc_off;
-        GElf_Nhdr nh;
-        while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
-          if (nh.n_type == NT_GNU_BUILD_ID && nh.n_descsz > 1 && nh.n_descsz <= 64) {
-            const unsigned char* id = static_cast<const unsigned char*>(d->d_buf) + desc_off;
-            static const char* hex = "0123456789abcdef";
-            for (size_t i = 0; i < nh.n_descsz; ++i) {
-              build_id += hex[id[i] >> 4];
-              build_id += hex[id[i] & 15];
-            }
-          }
-        }
+  if (elf_getshdrstrndx(e, &shstrndx) != 0) return out;
+  for (Elf_Scn* scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh)) continue;
+    const char* n = elf_strptr(e, shstrndx, sh.sh_name);
+    if (!n || sh.sh_type == SHT_NOBITS) continue;
+    if (std::strcmp(n, ".debug_sup") == 0) out.debug_sup = true;
+    bool link = std::strcmp(n, ".gnu_debuglink") == 0, alt = std::strcmp(n, ".gnu_debugaltlink") == 0;
+    if (!link && !alt && sh.sh_type != SHT_NOTE) continue;
+    Elf_Data* d = elf_getdata(scn, nullptr);
+    if (!d || !d->d_buf) continue;
+    const char* bytes = static_cast<const char*>(d->d_buf);
+    if (link) {
+      out.debuglink.assign(bytes, strnlen(bytes, d->d_size));
+    } else if (alt) {
+      size_t len = strnlen(bytes, d->d_size);
+      out.altlink.assign(bytes, len);
+      if (len + 1 < d->d_size && d->d_size - len - 1 <= 64)
+        out.alt_build_id = hex(reinterpret_cast<const unsigned char*>(bytes) + len + 1, d->d_size - len - 1);
+    } else {
+      size_t off = 0, name_off, desc_off;
+      GElf_Nhdr nh;
+      while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+        if (nh.n_type == NT_GNU_BUILD_ID && nh.n_descsz > 1 && nh.n_descsz <= 64)
+          out.build_id = hex(static_cast<const unsigned char*>(d->d_buf) + desc_off, nh.n_descsz);
       }
     }
   }
-  std::string dir = fs::path(path).parent_path().string();
-  if (!build_id.empty() && !debug_dir.empty())
-    candidates.push_back(debug_dir + "/.build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2) + ".debug");
+  return out;
+}
+
+std::string build_id_path(const std::string& root, const std::string& id) {
+  return root + "/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) + ".debug";
+}
+
+bool regular_file(const std::string& p) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(p, ec);
+}
+
+// The separate debug file of `path`, as GDB and elfutils look for it, with
+// `debug_dir` as the debug root (/usr/lib/debug or a copy of one):
+// ROOT/.build-id/xx/rest.debug, ROOT/<folder of the library>/<debuglink>
+// (the folder with any leading part of its path dropped, so that a library
+// unpacked under /tmp/x/usr/lib finds /tmp/x/usr/lib/debug/usr/lib/...),
+// ROOT/<debuglink>, and beside the library: .debug/<debuglink>, <debuglink>.
+std::string find_debug_file(const DebugLinks& links, const std::string& path, const std::string& debug_dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> candidates;
+  std::string dir = fs::absolute(fs::path(path)).parent_path().lexically_normal().string();
+  if (!links.build_id.empty() && !debug_dir.empty()) candidates.push_back(build_id_path(debug_dir, links.build_id));
+  const std::string& link = links.debuglink;
   if (!link.empty() && link.find('/') == std::string::npos) {
-    if (!debug_dir.empty()) candidates.push_back(debug_dir + "/" + link);
+    if (!debug_dir.empty()) {
+      for (size_t i = 0; i != std::string::npos && candidates.size() < 64; i = dir.find('/', i + 1))
+        candidates.push_back(debug_dir + dir.substr(i) + "/" + link);
+      candidates.push_back(debug_dir + "/" + link);
+    }
     candidates.push_back(dir + "/.debug/" + link);
     candidates.push_back(dir + "/" + link);
   }
+  for (const auto& c : candidates)
+    if (regular_file(c) && fs::path(c) != fs::path(path)) return c;
+  return "";
+}
+
+// The dwz supplementary file named by .gnu_debugaltlink of `debug_path`:
+// by its build id under the debug root, the link's path under the root
+// (/usr/lib/debug/.dwz/... inside a copied tree), the link's path itself,
+// relative to the debug file's folder; the first whose build id matches.
+std::string find_alt_file(const DebugLinks& links, const std::string& debug_path, const std::string& debug_dir,
+                          std::vector<std::string>& tried) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> candidates;
+  const std::string& alt = links.altlink;
+  if (!links.alt_build_id.empty() && !debug_dir.empty())
+    candidates.push_back(build_id_path(debug_dir, links.alt_build_id));
+  if (!debug_dir.empty()) {
+    size_t dwz = alt.find("/.dwz/");
+    if (dwz != std::string::npos) candidates.push_back(debug_dir + alt.substr(dwz));
+    const std::string system_root = "/usr/lib/debug/";
+    if (alt.starts_with(system_root)) candidates.push_back(debug_dir + "/" + alt.substr(system_root.size()));
+  }
+  if (!alt.empty() && alt[0] == '/') candidates.push_back(alt);
+  else if (!alt.empty()) candidates.push_back((fs::path(debug_path).parent_path() / alt).lexically_normal().string());
+  if (!links.alt_build_id.empty()) candidates.push_back(build_id_path("/usr/lib/debug", links.alt_build_id));
   for (const auto& c : candidates) {
-    std::error_code ec;
-    if (fs::is_regular_file(c, ec) && fs::path(c) != fs::path(path)) return c;
+    if (std::find(tried.begin(), tried.end(), c) != tried.end()) continue;
+    tried.push_back(c);
+    if (!regular_file(c)) continue;
+    ElfFile f;
+    if (!open_elf(c, f).ok()) continue;
+    if (links.alt_build_id.empty() || debug_links(f.elf).build_id == links.alt_build_id) return c;
   }
   return "";
 }
+
+// libdwfl's offline reporting: what applies an object file's relocations to
+// its DWARF (libdw alone reads every string offset of a .o as 0).
+char* g_debuginfo_path = nullptr;
+const Dwfl_Callbacks kOfflineCallbacks = {
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = dwfl_offline_section_address,
+    .debuginfo_path = &g_debuginfo_path,
+};
+
+struct DwflSession {
+  Dwfl* dwfl = nullptr;
+  ~DwflSession() {
+    if (dwfl) dwfl_end(dwfl);
+  }
+};
 
 }  // namespace
 
@@ -127,24 +217,75 @@ Expected<Model> read_library(const std::string& path, const ReadOptions& options
   auto syms = read_elf_symbols(f.elf, path, m);
   if (!syms.ok()) return syms.error();
 
+  GElf_Ehdr eh;
+  bool relocatable = gelf_getehdr(f.elf, &eh) && eh.e_type == ET_REL;
+  if (relocatable) {
+    if (!has_section(f.elf, ".debug_info")) return m;
+    DwflSession s;
+    s.dwfl = dwfl_begin(&kOfflineCallbacks);
+    if (!s.dwfl) return Error{ErrorCode::kInvalid, path + ": cannot read DWARF (" + dwfl_errmsg(-1) + ")"};
+    dwfl_report_begin(s.dwfl);
+    Dwfl_Module* mod = dwfl_report_offline(s.dwfl, path.c_str(), path.c_str(), -1);
+    if (!mod || dwfl_report_end(s.dwfl, nullptr, nullptr) != 0)
+      return Error{ErrorCode::kInvalid, path + ": cannot read DWARF (" + dwfl_errmsg(-1) + ")"};
+    Dwarf_Addr bias = 0;
+    Dwarf* dw = dwfl_module_getdwarf(mod, &bias);
+    if (!dw) return Error{ErrorCode::kInvalid, path + ": cannot relocate its DWARF (" + dwfl_errmsg(-1) + ")"};
+    auto types = read_dwarf_types(dw, path, m);  // dw belongs to the session
+    if (!types.ok()) return types.error();
+    return m;
+  }
+
   ElfFile debug;
   Elf* dwarf_elf = nullptr;
   std::string dwarf_path = path;
+  DebugLinks links = debug_links(f.elf);
   if (has_section(f.elf, ".debug_info")) {
     dwarf_elf = f.elf;
   } else {
-    std::string separate = find_debug_file(f.elf, path, options.debug_dir);
+    std::string separate = find_debug_file(links, path, options.debug_dir);
     if (!separate.empty() && open_elf(separate, debug).ok() && has_section(debug.elf, ".debug_info")) {
       dwarf_elf = debug.elf;
       dwarf_path = separate;
+      links = debug_links(debug.elf);
     }
   }
   if (!dwarf_elf) return m;  // symbol-level comparison only
   Dwarf* dw = dwarf_begin_elf(dwarf_elf, DWARF_C_READ, nullptr);
   if (!dw) return Error{ErrorCode::kInvalid, dwarf_path + ": cannot read DWARF (" + dwarf_errmsg(-1) + ")"};
+  // A dwz supplementary file: set it, or say loudly that the types in it
+  // are unknown.
+  ElfFile alt_file;
+  Dwarf* alt = nullptr;
+  if (!links.altlink.empty()) {
+    std::vector<std::string> tried;
+    std::string alt_path = find_alt_file(links, dwarf_path, options.debug_dir, tried);
+    if (!alt_path.empty() && open_elf(alt_path, alt_file).ok())
+      alt = dwarf_begin_elf(alt_file.elf, DWARF_C_READ, nullptr);
+    if (alt) {
+      dwarf_setalt(dw, alt);
+    } else {
+      std::string where;
+      for (const auto& t : tried) where += (where.empty() ? "" : ", ") + t;
+      m.debug_notes.push_back(dwarf_path + ": the dwz supplementary file '" + links.altlink +
+                              "' (.gnu_debugaltlink) was not found (tried: " + where +
+                              "); types and names kept in it are unknown: give the debug root with --debug-dir");
+    }
+  } else if (links.debug_sup) {
+    m.debug_notes.push_back(dwarf_path +
+                            ": DWARF 5 supplementary files (.debug_sup) cannot be followed; types kept in it are "
+                            "unknown");
+  }
   auto types = read_dwarf_types(dw, dwarf_path, m);
   dwarf_end(dw);
+  if (alt) dwarf_end(alt);
   if (!types.ok()) return types.error();
+  size_t exported_functions = 0;
+  for (const auto& [k, sym] : m.symbols) exported_functions += sym.kind == SymbolKind::kFunction;
+  if (exported_functions > 0 && m.functions.empty())
+    m.debug_notes.push_back(dwarf_path + ": its debug info describes none of the " +
+                            std::to_string(exported_functions) +
+                            " exported functions: types are compared for nothing (stripped or foreign debug info?)");
   return m;
 }
 

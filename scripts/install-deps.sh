@@ -10,7 +10,7 @@ packages=(
   libboost1.81-dev libelf-dev libdw-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libsimdjson-dev libarchive-dev libzstd-dev
   libgtest-dev libgmock-dev
-  nix-bin abigail-tools jq hyperfine
+  nix-bin abigail-tools dwz jq hyperfine
   clang libclang-rt-14-dev
   chromium fonts-dejavu-core
 )
