@@ -1114,6 +1114,217 @@ TEST(SeparateDebugInfo, FoundThroughDebuglinkOrBuildIdUnderDebugDir) {
   fs::remove_all(dir);
 }
 
+void compile_lib(const fs::path& dir, const std::string& source, const fs::path& lib, const std::string& soname,
+                 const fs::path& include = {});
+
+// The build id of an ELF file, from readelf.
+std::string build_id_of(const fs::path& file, const fs::path& scratch) {
+  std::string out = (scratch / "id.txt").string();
+  EXPECT_EQ(run({"readelf", "-n", file.string()}, out), 0);
+  std::ifstream in(out);
+  std::string line, id;
+  while (std::getline(in, line))
+    if (auto p = line.find("Build ID: "); p != std::string::npos) id = line.substr(p + 10);
+  return id;
+}
+
+// Debian's layout: the library stripped, its debug info under
+// /usr/lib/debug/.build-id, the types shared with a sibling library moved by
+// dwz into /usr/lib/debug/.dwz/<arch>/<package>.debug, which
+// .gnu_debugaltlink names by that absolute path. Given the root of such a
+// tree (a copy, here), ltsabi reads every type; without the dwz file it
+// says so, loudly.
+TEST(SeparateDebugInfo, DwzSupplementaryFileUnderADebugRoot) {
+  if (run({"dwz", "--version"}) != 0) GTEST_SKIP() << "dwz is not installed (scripts/install-deps.sh installs it)";
+  TempDir t("dwz");
+  std::string header;
+  for (int i = 0; i < 12; ++i) {
+    std::string n = std::to_string(i);
+    header += "struct s" + n + " { int a" + n + "; long b" + n + "; char c" + n + "[8]; double d" + n + "; struct s" +
+              n + " *next; };\n";
+  }
+  auto build_pair = [&](const fs::path& dir, const std::string& s_body) {
+    fs::create_directories(dir / "usr/lib/debug/.dwz/x86_64-linux-gnu");
+    std::ofstream(dir / "common.h") << header << "struct s { " << s_body << " };\n";
+    std::string a = "#include \"common.h\"\nint f(struct s *p) { return p->a; }\n";
+    std::string b = "#include \"common.h\"\nlong g(struct s *p) { return p->a; }\n";
+    for (int i = 0; i < 12; ++i) {
+      std::string n = std::to_string(i);
+      a += "int f" + n + "(struct s" + n + " *p) { return p->a" + n + "; }\n";
+      b += "long g" + n + "(struct s" + n + " *p) { return p->b" + n + "; }\n";
+    }
+    std::ofstream(dir / "a.c") << a;
+    std::ofstream(dir / "b.c") << b;
+    fs::create_directories(dir / "usr/lib");
+    for (const char* n : {"a", "b"})
+      ASSERT_EQ(
+          run({"cc", "-g", "-shared", "-fPIC", "-Wl,--build-id", "-o",
+               (dir / "usr/lib" / ("lib" + std::string(n) + ".so")).string(), (dir / (std::string(n) + ".c")).string()},
+              (dir / "cc.log").string()),
+          0);
+    ASSERT_EQ(run({"dwz", "-m", (dir / "usr/lib/debug/.dwz/x86_64-linux-gnu/pkg.debug").string(), "-M",
+                   "/usr/lib/debug/.dwz/x86_64-linux-gnu/pkg.debug", (dir / "usr/lib/liba.so").string(),
+                   (dir / "usr/lib/libb.so").string()},
+                  (dir / "dwz.log").string()),
+              0)
+        << slurp(dir / "dwz.log.err");
+    std::string lib = (dir / "usr/lib/liba.so").string();
+    std::string id = build_id_of(lib, dir);
+    ASSERT_GT(id.size(), 2u);
+    fs::path debug = dir / "usr/lib/debug/.build-id" / id.substr(0, 2) / (id.substr(2) + ".debug");
+    fs::create_directories(debug.parent_path());
+    ASSERT_EQ(run({"objcopy", "--only-keep-debug", lib, debug.string()}), 0);
+    ASSERT_EQ(run({"objcopy", "--strip-debug", "--add-gnu-debuglink=" + debug.string(), lib}), 0);
+  };
+  build_pair(t.path / "old", "int a; long b;");
+  build_pair(t.path / "new", "int a; long b; long c;");
+  std::string old_lib = (t.path / "old/usr/lib/liba.so").string(), new_lib = (t.path / "new/usr/lib/liba.so").string();
+  ReadOptions o;
+  o.debug_dir = (t.path / "old/usr/lib/debug").string();
+  auto a = read_library(old_lib, o);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_TRUE(a->debug_notes.empty()) << a->debug_notes.front();
+  ASSERT_TRUE(a->types.count("struct s"));
+  EXPECT_EQ(a->types.at("struct s").size, 16u);
+  EXPECT_EQ(a->types.at("struct s").members.size(), 2u);
+  EXPECT_EQ(a->functions.size(), 13u);
+
+  // Through the command line, with --debug-dir1/2: the change in the type
+  // kept by dwz is seen.
+  std::string out = (t.path / "diff.txt").string();
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", old_lib, new_lib, "--debug-dir1", (t.path / "old/usr/lib/debug").string(),
+                 "--debug-dir2", (t.path / "new/usr/lib/debug").string()},
+                out),
+            12)
+      << slurp(out);
+  EXPECT_NE(slurp(out).find("struct s → size changed from 16 to 24 bytes"), std::string::npos) << slurp(out);
+  EXPECT_EQ(slurp(out).find("warning"), std::string::npos) << slurp(out);
+
+  // The dwz file gone: the debug info cannot be trusted, and the report says so.
+  fs::rename(t.path / "old/usr/lib/debug/.dwz", t.path / "old/dwz-away");
+  auto blind = read_library(old_lib, o);
+  ASSERT_TRUE(blind.ok()) << blind.error().message;
+  ASSERT_FALSE(blind->debug_notes.empty());
+  EXPECT_NE(
+      blind->debug_notes.front().find("the dwz supplementary file '/usr/lib/debug/.dwz/x86_64-linux-gnu/pkg.debug'"),
+      std::string::npos)
+      << blind->debug_notes.front();
+  std::string json_out = (t.path / "diff.json").string();
+  run({LTSABI_BINARY, "diff", "--json", old_lib, new_lib, "--debug-root", (t.path / "old/usr/lib/debug").string()},
+      json_out);
+  auto j = nlohmann::json::parse(slurp(json_out));
+  ASSERT_EQ(j.at("old_debug_notes").size(), 1u) << j.dump();
+  run({LTSABI_BINARY, "diff", old_lib, new_lib, "--debug-root", (t.path / "old/usr/lib/debug").string()}, out);
+  EXPECT_NE(slurp(out).find("warning: " + (t.path / "old/usr/lib/debug/.build-id").string()), std::string::npos)
+      << slurp(out);
+}
+
+// The other Debian layout: /usr/lib/debug/<the library's folder>/<its
+// .gnu_debuglink name>, under a debug root that is a copy of /usr/lib/debug.
+TEST(SeparateDebugInfo, FoundByTheLibrarysFolderUnderADebugRoot) {
+  TempDir t("debugroot");
+  fs::path lib = t.path / "usr/lib/x86_64-linux-gnu/libq.so.1";
+  compile_lib(t.path / "src", "struct q { int a; double b; };\nint q_get(struct q *p) { return p->a; }\n", lib,
+              "libq.so.1");
+  fs::path debug = t.path / "usr/lib/debug" / t.path.relative_path() / "usr/lib/x86_64-linux-gnu/libq.so.1.debug";
+  fs::create_directories(debug.parent_path());
+  ASSERT_EQ(run({"objcopy", "--only-keep-debug", lib.string(), debug.string()}), 0);
+  ASSERT_EQ(run({"objcopy", "--strip-debug", "--add-gnu-debuglink=" + debug.string(), lib.string()}), 0);
+  ReadOptions o;
+  o.debug_dir = (t.path / "usr/lib/debug").string();
+  auto m = read_library(lib.string(), o);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_TRUE(m->has_debug_info);
+  ASSERT_TRUE(m->types.count("struct q"));
+  EXPECT_EQ(m->types.at("struct q").size, 16u);
+  // Without the root, nothing beside the library: symbols only, said loudly.
+  auto bare = read_library(lib.string());
+  ASSERT_TRUE(bare.ok());
+  EXPECT_FALSE(bare->has_debug_info);
+  Diff d = diff_models(*bare, *bare, {});
+  EXPECT_NE(report_text(d).find("warning: " + lib.string() + " has no usable debug info"), std::string::npos)
+      << report_text(d);
+}
+
+// A type suppression covers every change of the type, including changes of
+// its members' types; "struct foo" and "foo" are the same pattern.
+TEST(Suppressions, ATypeSuppressionCoversEveryChangeOfTheType) {
+  TempDir t("supt");
+  compile_lib(t.path / "v1",
+              "struct inner { int x; };\nstruct S { int a; struct inner in; };\nstruct other { int y; };\n"
+              "int f(struct S *p) { return p->a; }\nint g(struct other *o) { return o->y; }\n",
+              t.path / "v1/libs.so", "libs.so");
+  compile_lib(t.path / "v2",
+              "struct inner { long x; };\nstruct S { long a; struct inner in; };\nstruct other { int y; };\n"
+              "int f(struct S *p) { return p->a; }\nint g(struct other *o) { return o->y; }\n",
+              t.path / "v2/libs.so", "libs.so");
+  auto a = read_library((t.path / "v1/libs.so").string());
+  auto b = read_library((t.path / "v2/libs.so").string());
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(diff_models(*a, *b, {}).verdict, Verdict::kIncompatible);
+  for (const char* pattern : {"S", "struct S", "struct S*"}) {
+    auto sup = parse_suppressions(std::string("[[suppress]]\ntype = \"") + pattern + "\"\nreason = \"opaque in 2.0\"\n",
+                                  "sup.toml");
+    ASSERT_TRUE(sup.ok()) << sup.error().message;
+    Diff d = diff_models(*a, *b, *sup);
+    EXPECT_EQ(d.verdict, Verdict::kNoChange) << pattern << "\n" << report_text(d);
+    EXPECT_GE(d.suppressed, 3u) << pattern;  // size, member a's type, and struct inner inside it
+    EXPECT_TRUE(d.unused_suppressions.empty()) << pattern;
+  }
+  // Suppressing only the inner type leaves S's own changes.
+  auto inner = parse_suppressions("[[suppress]]\ntype = \"struct inner\"\nreason = \"private\"\n", "sup.toml");
+  ASSERT_TRUE(inner.ok());
+  Diff d = diff_models(*a, *b, *inner);
+  EXPECT_EQ(d.verdict, Verdict::kIncompatible) << report_text(d);
+  EXPECT_NE(report_text(d).find("member a: type changed from 'int' to 'long int'"), std::string::npos)
+      << report_text(d);
+  EXPECT_GE(d.suppressed, 1u);
+  // An unrelated type suppression matches nothing and says so.
+  auto other = parse_suppressions("[[suppress]]\ntype = \"union other\"\nreason = \"x\"\n", "sup.toml");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(diff_models(*a, *b, *other).unused_suppressions.size(), 1u);
+}
+
+// Every changed type is listed once, with where it is defined and the
+// exported functions that reach it, directly or through other types.
+TEST(Impact, ChangedTypesNameTheirLocationAndTheInterfacesThatReachThem) {
+  TempDir t("impact");
+  const char* v1 =
+      "struct leaf { int x; };\nstruct mid { struct leaf *l; };\n"
+      "int by_leaf(struct leaf *p) { return p->x; }\nint by_mid(struct mid *m) { return m->l->x; }\n"
+      "int untouched(int a) { return a; }\nstruct leaf *global_leaf;\n";
+  std::string v2 = replace_all(v1, "struct leaf { int x; };", "struct leaf { long x; };");
+  compile_lib(t.path / "v1", v1, t.path / "v1/libi.so", "libi.so");
+  compile_lib(t.path / "v2", v2, t.path / "v2/libi.so", "libi.so");
+  auto a = read_library((t.path / "v1/libi.so").string());
+  auto b = read_library((t.path / "v2/libi.so").string());
+  ASSERT_TRUE(a.ok() && b.ok());
+  Diff d = diff_models(*a, *b, {});
+  ASSERT_EQ(d.impacts.size(), 1u) << report_text(d);
+  const TypeImpact& leaf = d.impacts.front();
+  EXPECT_EQ(leaf.type, "struct leaf");
+  EXPECT_TRUE(leaf.location.ends_with(".c:1")) << leaf.location;
+  EXPECT_TRUE(leaf.incompatible);
+  EXPECT_EQ(leaf.interfaces, (std::vector<std::string>{"int by_leaf(struct leaf *)", "int by_mid(struct mid *)",
+                                                       "struct leaf *global_leaf"}));
+  std::string text = report_text(d);
+  EXPECT_NE(text.find("changed types and the interfaces they impact:\n  struct leaf at "), std::string::npos) << text;
+  auto j = nlohmann::json::parse(report_json(d));
+  ASSERT_EQ(j.at("changed_types").size(), 1u);
+  EXPECT_EQ(j["changed_types"][0]["interfaces"].size(), 3u);
+  EXPECT_EQ(j["changed_types"][0]["type"], "struct leaf");
+}
+
+TEST(Cli, HelpExitsZeroOnStdout) {
+  TempDir t("help");
+  std::string out = (t.path / "help.txt").string();
+  EXPECT_EQ(run({LTSABI_BINARY, "--help"}, out), 0);
+  EXPECT_NE(slurp(out).find("--harmless"), std::string::npos);
+  EXPECT_EQ(slurp(out + ".err"), "");
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", "--help"}, out), 0);
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", "--no-such-option", "a", "b"}, out), 3);
+}
+
 TEST(Robustness, NotAnElfAndNotASharedLibraryAreErrorsNamingTheFile) {
   fs::path dir = fs::temp_directory_path() / ("ltsabi-bad-" + std::to_string(getpid()));
   fs::create_directories(dir);
@@ -1144,7 +1355,7 @@ TEST(Robustness, NotAnElfAndNotASharedLibraryAreErrorsNamingTheFile) {
 // Compiles `source` (C, -g) into a shared library at `lib` with `soname`,
 // in `dir` as a build would (DW_AT_comp_dir is `dir`).
 void compile_lib(const fs::path& dir, const std::string& source, const fs::path& lib, const std::string& soname,
-                 const fs::path& include = {}) {
+                 const fs::path& include) {
   static int n = 0;
   fs::create_directories(dir);
   fs::path src = dir / ("src" + std::to_string(++n) + ".c");

@@ -705,7 +705,7 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
     std::string text = demangle(s.name);
     if (auto f = m.functions.find(s.name); f != m.functions.end()) text = function_signature(m, f->second);
     else if (auto v = m.variables.find(s.name); v != m.variables.end())
-      text = type_display_name(m, v->second.type) + " " + v->second.name;
+      text = variable_declaration(m, v->second.type, v->second.name);
     return text + version_suffix(s);
   };
   // Aliases (one address, several names: a constructor's C1 and C2) are
@@ -860,7 +860,7 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
   for (const auto& [sym, va] : a.variables) {
     auto it = b.variables.find(sym);
     if (it == b.variables.end()) continue;
-    cmp.set_interface(type_display_name(a, va.type) + " " + va.name);
+    cmp.set_interface(variable_declaration(a, va.type, va.name));
     std::vector<Finding> found;
     // A variable that became const lives in read-only memory: a program
     // that writes it faults. Other qualifier changes are harmless.

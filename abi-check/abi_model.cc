@@ -106,6 +106,10 @@ std::string type_display_name(const Model& m, const std::string& key) {
   return declare(m, key, "", 0);
 }
 
+std::string variable_declaration(const Model& m, const std::string& type_key, const std::string& name) {
+  return declare(m, type_key, name, 0);
+}
+
 std::string function_signature(const Model& m, const Function& f) {
   std::string ret = type_display_name(m, f.return_type.empty() ? "void" : f.return_type);
   std::string head = ret + (ret.ends_with("*") || ret.ends_with("&") ? "" : " ");

@@ -170,6 +170,9 @@ std::string demangle(const std::string& symbol);
 // returned as they are.
 std::string type_display_name(const Model& m, const std::string& key);
 
+// A variable as C declares it: "struct leaf *global_leaf", "int tab[4]".
+std::string variable_declaration(const Model& m, const std::string& type_key, const std::string& name);
+
 // A function as a declaration: "int f(int, ...)", "A::get() const" (C++
 // names carry their parameters), with the return type first when known.
 std::string function_signature(const Model& m, const Function& f);

@@ -28,7 +28,7 @@ constexpr int kError = 1;
 constexpr int kUsage = 3;  // abidiff sets both the error and the usage bit
 
 const char kUsageText[] =
-    "usage: ltsabi dump LIB [-o FILE] [--debug-dir D]\n"
+    "usage: ltsabi dump LIB [-o FILE] [--debug-dir D | --debug-root D]\n"
     "       ltsabi diff OLD NEW [options]\n"
     "\n"
     "OLD and NEW: two shared libraries, executables, object files or dumps (ltsabi dump), or two folders\n"
@@ -44,7 +44,9 @@ const char kUsageText[] =
     "  --header-file1 F, --header-file2 F\n"
     "                         one public header of each side (repeatable)\n"
     "  --debug-dir1 D, --debug-dir2 D\n"
-    "                         where each side's separate debug info is (a /usr/lib/debug-like tree)\n"
+    "                         where each side's separate debug info is: a /usr/lib/debug-like tree (by build\n"
+    "                         id, by the library's folder and .gnu_debuglink, dwz files under .dwz/)\n"
+    "  --debug-root D         the same folder for both sides (and for dump)\n"
     "\n"
     "exit status (abidiff's bits): 0 no ABI change (harmless changes only), 4 compatible change,\n"
     "12 incompatible change, 1 error, 3 usage error\n";
@@ -103,6 +105,9 @@ int run_main(int argc, char** argv) {
       if (!value(sup_file)) return usage("--suppressions needs a file");
     } else if (a == "--debug-dir") {
       if (!value(dd)) return usage("--debug-dir needs a folder");
+    } else if (a == "--debug-root") {
+      if (!value(dd)) return usage("--debug-root needs a folder");
+      dd1 = dd2 = dd;
     } else if (a == "--debug-dir1") {
       if (!value(dd1)) return usage("--debug-dir1 needs a folder");
     } else if (a == "--debug-dir2") {

@@ -264,6 +264,9 @@ Expected<Model> read_library(const std::string& path, const ReadOptions& options
       alt = dwarf_begin_elf(alt_file.elf, DWARF_C_READ, nullptr);
     if (alt) {
       dwarf_setalt(dw, alt);
+    } else if (!alt_path.empty()) {
+      m.debug_notes.push_back(dwarf_path + ": the dwz supplementary file " + alt_path + " cannot be read (" +
+                              dwarf_errmsg(-1) + "); types and names kept in it are unknown");
     } else {
       std::string where;
       for (const auto& t : tried) where += (where.empty() ? "" : ", ") + t;

@@ -17,9 +17,25 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "building the fuzz target failed")
 endif()
 file(WRITE ${WORK}/seed.c "struct s { int a; long b; };\nenum e { A, B };\nint f(struct s *p, enum e x) { return p->a + x; }\nint v[4];\n")
-execute_process(COMMAND cc -g -shared -fPIC -o ${WORK}/corpus/seed.so ${WORK}/seed.c RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "compiling the seed library failed")
+# Seeds for every reader: a shared library, a relocatable object (DWARF
+# relocated by libdwfl), an executable, member offsets as DWARF 2 location
+# expressions, and dwz's partial and imported units.
+file(WRITE ${WORK}/seed2.c "struct s { int a; long b; };\nlong g(struct s *p) { return p->b; }\n")
+foreach(seed
+    "-g;-shared;-fPIC;-o;${WORK}/corpus/seed.so;${WORK}/seed.c"
+    "-g;-c;-o;${WORK}/corpus/seed.o;${WORK}/seed.c"
+    "-g;-gdwarf-2;-gstrict-dwarf;-shared;-fPIC;-o;${WORK}/corpus/seed-dwarf2.so;${WORK}/seed.c"
+    "-g;-shared;-fPIC;-o;${WORK}/seed-dwz.so;${WORK}/seed.c;${WORK}/seed2.c")
+  execute_process(COMMAND cc ${seed} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "compiling a seed failed: cc ${seed}")
+  endif()
+endforeach()
+file(WRITE ${WORK}/main.c "int api(int x) { return x; }\nint main(void) { return api(0); }\n")
+execute_process(COMMAND cc -g -no-pie -o ${WORK}/corpus/seed-exe ${WORK}/main.c RESULT_VARIABLE rc)
+find_program(DWZ dwz)
+if(DWZ)
+  execute_process(COMMAND ${DWZ} -o ${WORK}/corpus/seed-dwz.so ${WORK}/seed-dwz.so RESULT_VARIABLE rc)
 endif()
 execute_process(COMMAND ${WORK}/build/ltsabi_fuzz -max_total_time=${SECONDS} -rss_limit_mb=2048 -timeout=10
                         -artifact_prefix=${WORK}/
