@@ -49,17 +49,21 @@ class Privacy {
   }
   bool enabled() const { return enabled_; }
 
-  // The file that defines `key` when the type is private, else nullopt.
+  // The file that defines the type when it is private, else nullopt: `key`
+  // is a type's key on both sides, or "OLD\nNEW" for an anonymous type
+  // named differently on each (TypeComparer's pair key).
   std::optional<std::string> private_file(const std::string& key) const {
     if (!enabled_) return std::nullopt;
-    auto ta = a_.types.find(key);
-    auto tb = b_.types.find(key);
+    size_t nl = key.find('\n');
+    std::string ka = key.substr(0, nl), kb = nl == std::string::npos ? key : key.substr(nl + 1);
+    auto ta = a_.types.find(ka);
+    auto tb = b_.types.find(kb);
     if (ta == a_.types.end() || tb == b_.types.end()) return std::nullopt;
     if (!aggregate(ta->second.kind)) return std::nullopt;
     if (!own(a_, ta->second.decl_file) || !own(b_, tb->second.decl_file)) return std::nullopt;
     if (in_headers(ta->second.decl_file, old_headers_) || in_headers(tb->second.decl_file, new_headers_))
       return std::nullopt;
-    if (by_value_.count(key)) return std::nullopt;
+    if (by_value_.count(ka) || by_value_.count(kb)) return std::nullopt;
     return tb->second.decl_file;
   }
 
@@ -422,7 +426,7 @@ class TypeComparer {
       if (memo->second.empty()) return;
       record_impact(key, memo->second);
       bool breaks = any_breaks(memo->second);
-      bool hidden = ka == kb && privacy_.private_file(ka).has_value() && !breaks;
+      bool hidden = privacy_.private_file(key).has_value() && !breaks;
       Finding f{path + show(a_, ka) + " changed (" + std::to_string(memo->second.size()) +
                     " change(s), detailed where first reported)",
                 breaks, ka, hidden, key};
@@ -447,7 +451,7 @@ class TypeComparer {
     if (a.declaration_only || b.declaration_only) {
       if (a.declaration_only != b.declaration_only)
         add(a.declaration_only ? "now defined (was declared only)" : "now declared only (was defined)", false);
-      finish(ka, kb, key, path, found, out);
+      finish(ka, key, path, found, out);
       return;
     }
     if (a.size != b.size)
@@ -484,7 +488,7 @@ class TypeComparer {
       for (const auto& v : b.vtable) vb += std::to_string(v.index) + ":" + v.name + "; ";
       if (va != vb) add("vtable changed from [" + va + "] to [" + vb + "]", true);
     }
-    finish(ka, kb, key, path, found, out);
+    finish(ka, key, path, found, out);
   }
 
   void members(const Type& a, const Type& b, const std::string& here, std::vector<Finding>& found, int depth) {
@@ -578,8 +582,8 @@ class TypeComparer {
 
   // Files the findings of one aggregate comparison: owned by it, marked
   // private when the type is, memoized, and appended to `out` under `path`.
-  void finish(const std::string& ka, const std::string& kb, const std::string& key, const std::string& path,
-              std::vector<Finding>& found, std::vector<Finding>& out) {
+  void finish(const std::string& ka, const std::string& key, const std::string& path, std::vector<Finding>& found,
+              std::vector<Finding>& out) {
     // Findings made here, and plain type changes of members, are this
     // type's own; those of a nested aggregate belong to that one.
     for (auto& f : found) {
@@ -587,19 +591,17 @@ class TypeComparer {
       if (f.type.empty()) f.type = ka;
       f.within.push_back(key);
     }
-    if (ka == kb) {
-      if (auto file = privacy_.private_file(ka)) {
-        // Callers hold only pointers to it: its layout is the library's own.
-        // A nested type that is itself public keeps its verdict.
-        bool noted = false;
-        for (auto& f : found) {
-          if (f.owner != key && !privacy_.private_file(f.owner)) continue;
-          f.incompatible = false;
-          f.private_type = true;
-          if (f.owner == key && !noted) {
-            f.detail += " (private: defined in " + *file + ", not in the public headers)";
-            noted = true;
-          }
+    if (auto file = privacy_.private_file(key)) {
+      // Callers hold only pointers to it: its layout is the library's own.
+      // A nested type that is itself public keeps its verdict.
+      bool noted = false;
+      for (auto& f : found) {
+        if (f.owner != key && !privacy_.private_file(f.owner)) continue;
+        f.incompatible = false;
+        f.private_type = true;
+        if (f.owner == key && !noted) {
+          f.detail += " (private: defined in " + *file + ", not in the public headers)";
+          noted = true;
         }
       }
     }

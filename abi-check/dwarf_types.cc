@@ -32,11 +32,19 @@ class Reader {
       Dwarf_Die cu;
       if (dwarf_offdie(dwarf_, off + header, &cu)) {
         m_.has_debug_info = true;
+        // Where the library's own files are: the folder it was compiled in
+        // and, for an out-of-tree build (CMake, Meson), the folder of each
+        // unit's source file.
         std::string comp_dir = attr_string(&cu, DW_AT_comp_dir);
-        if (!comp_dir.empty() && comp_dir[0] == '/' &&
-            std::find(m_.source_dirs.begin(), m_.source_dirs.end(), comp_dir) == m_.source_dirs.end() &&
-            m_.source_dirs.size() < 4096)
-          m_.source_dirs.push_back(comp_dir);
+        std::string source = attr_string(&cu, DW_AT_name);
+        if (!source.empty() && source[0] != '/' && !comp_dir.empty()) source = comp_dir + "/" + source;
+        size_t slash = source.rfind('/');
+        std::string source_dir = slash == std::string::npos || slash == 0 ? "" : source.substr(0, slash);
+        for (const std::string* dir : {&comp_dir, &source_dir})
+          if (!dir->empty() && (*dir)[0] == '/' &&
+              std::find(m_.source_dirs.begin(), m_.source_dirs.end(), *dir) == m_.source_dirs.end() &&
+              m_.source_dirs.size() < 4096)
+            m_.source_dirs.push_back(*dir);
         // Scopes first: a type may be referenced before its DIE comes.
         collect_symbols_ = false;
         scan(&cu, "", 0);
