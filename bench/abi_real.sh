@@ -167,12 +167,14 @@ fetch() {
 cmake_build() {  # SRC OBJ PREFIX EXTRA...
   local s="$1" o="$2" p="$3"; shift 3
   cmake -S "$s" -B "$o" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS="-g -O2" -DCMAKE_CXX_FLAGS="-g -O2" \
-    -DCMAKE_INSTALL_PREFIX="$p" -DCMAKE_INSTALL_LIBDIR=lib -DBUILD_SHARED_LIBS=ON "$@"
+    -DCMAKE_INSTALL_PREFIX="$p" -DCMAKE_INSTALL_LIBDIR=lib -DBUILD_SHARED_LIBS=ON "$@" || return 1
   # Debian's expat patches test `#if XML_DTD == 1`; its CMake defines the macro empty.
-  [ -f "$o/expat_config.h" ] && sed -i -E 's/^#define (XML_DTD|XML_NS)$/#define \1 1/' "$o/expat_config.h"
-  ninja -C "$o" -j"$jobs"
-  ninja -C "$o" install
+  if [ -f "$o/expat_config.h" ]; then sed -i -E 's/^#define (XML_DTD|XML_NS)$/#define \1 1/' "$o/expat_config.h"; fi
+  ninja -C "$o" -j"$jobs" && ninja -C "$o" install
 }
+
+# The shared library NAME installed (the file, not a link).
+library_of() { find "$work/prefix/$1/lib" -name '*.so.*' -type f 2>/dev/null | sort | head -1; }
 
 # Builds NAME (once) with -g -O2 into $work/prefix/NAME: lib/ and include/.
 build_one() {
@@ -187,10 +189,12 @@ build_one() {
     tinyxml2_*) cmake_build "$s" "$o" "$p" -Dtinyxml2_BUILD_TESTING=OFF -DBUILD_TESTING=OFF ;;
     zlib_*) cp -a "$s" "$o" && (cd "$o" && CFLAGS="-g -O2" ./configure --prefix="$p" --libdir="$p/lib" --shared &&
               make -j"$jobs" shared && make install-libs install) ;;
-    lz4_*) cp -a "$s" "$o" && make -C "$o/lib" -j"$jobs" liblz4 BUILD_STATIC=no CFLAGS="-g -O2" \
+    # CFLAGS from the environment: on make's command line it would drop the
+    # Makefiles' own additions (-fPIC).
+    lz4_*) cp -a "$s" "$o" && CFLAGS="-g -O2" make -C "$o/lib" -j"$jobs" liblz4 BUILD_STATIC=no \
              CPPFLAGS=-DLZ4F_PUBLISH_STATIC_FUNCTIONS &&
            make -C "$o/lib" install BUILD_STATIC=no PREFIX="$p" CPPFLAGS=-DLZ4F_PUBLISH_STATIC_FUNCTIONS ;;
-    libzstd_*) cp -a "$s" "$o" && make -C "$o/lib" -j"$jobs" libzstd CFLAGS="-g -O2" &&
+    libzstd_*) cp -a "$s" "$o" && CFLAGS="-g -O2" make -C "$o/lib" -j"$jobs" libzstd &&
                make -C "$o/lib" install-shared install-includes PREFIX="$p" ;;
     libxml2_*)
       # Debian's patches touch Makefile.am: keep make from calling automake.
@@ -200,12 +204,11 @@ build_one() {
         --without-python --without-lzma --without-icu --without-zlib --without-debug --without-history \
         --without-readline && make -j"$jobs" libxml2.la && make install-libLTLIBRARIES && make -C include install) ;;
     *) echo "abi_real: no recipe for $name" >&2; return 1 ;;
-  esac
+  esac || return 1
+  [ -n "$(library_of "$name")" ] || { echo "abi_real: $name built no shared library" >&2; return 1; }
   touch "$p/.built"
 }
 
-# The shared library NAME installed (the file, not a link).
-library_of() { find "$work/prefix/$1/lib" -name '*.so.*' -type f | sort | head -1; }
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

@@ -389,6 +389,10 @@ Result<GateResult> run_abi_gate(const GateInput& in, Progress& progress) {
                           " library has no debug info: compared at symbol level only");
       else if (both && !lib.diff.private_types_filtered)
         v.notes.push_back("no public headers (include/) on both sides: types private to the library not told apart");
+      // Debug info that could not be used (a dwz file not found, offsets
+      // that could not be read): the verdict is weaker than it looks.
+      for (const auto* notes : {&lib.diff.old_debug_notes, &lib.diff.new_debug_notes})
+        for (const auto& n : *notes) v.notes.push_back(n);
       result.libraries.push_back(std::move(v));
     }
   }
