@@ -547,6 +547,61 @@ const Case kCases[] = {
     {"object file: no change", false, "struct s { char c; double d; };\ndouble f(struct s *p) { return p->d; }",
      "struct s { char c; double d; };\ndouble f(struct s *p) { return p->d; }", Verdict::kNoChange, "no-change", "", "",
      "", "", "obj"},
+    // Found by a hostile review: each was a break called harmless, or a wrong print.
+    {"anonymous member types told apart by their place", false,
+     "struct ipt { struct { int x, y; } v; };\nstruct fpt { struct { float x, y; } v; };\n"
+     "int fi(struct ipt *p) { return p->v.x; }\nfloat ff(struct fpt *p) { return p->v.x; }",
+     "struct ipt { struct { float x, y; } v; };\nstruct fpt { struct { float x, y; } v; };\n"
+     "int fi(struct ipt *p) { return p->v.x; }\nfloat ff(struct fpt *p) { return p->v.x; }",
+     Verdict::kIncompatible, "member x: type changed from 'int' to 'float'"},
+    {"a member named like padding is not reserved", false,
+     "struct style { int padding_mode; double pad_left; int width; };\nint draw(struct style *s) { return s->width; }",
+     "struct style { unsigned char padding_mode; double pad_left; int width; };\n"
+     "int draw(struct style *s) { return s->width; }",
+     Verdict::kIncompatible, "member padding_mode: type changed from 'int' to 'unsigned char'"},
+    {"a reserved-named pointer's pointee changed", false,
+     "struct ctx { int a; int b; };\nstruct opts { int flags; struct ctx *reserved; };\n"
+     "int use(struct opts *o) { return o->flags; }",
+     "struct ctx { long a; int b; };\nstruct opts { int flags; struct ctx *reserved; };\n"
+     "int use(struct opts *o) { return o->flags; }",
+     Verdict::kIncompatible, "struct ctx → size changed from 8 to 16 bytes"},
+    {"union passed by value moved to integer registers", false,
+     "union num { double d; };\ndouble get(union num n) { return n.d; }",
+     "union num { double d; long l; };\ndouble get(union num n) { return n.d; }", Verdict::kIncompatible,
+     "(passed by value: it now travels in other registers)"},
+    {"struct passed by value: a member in padding moves it to other registers", false,
+     "struct pt { float x; double y; };\nfloat getx(struct pt p) { return p.x; }",
+     "struct pt { float x; int flags; double y; };\nfloat getx(struct pt p) { return p.x; }", Verdict::kIncompatible,
+     "member flags added at offset 4 (in padding; size unchanged) (passed by value: it now travels in other "
+     "registers)"},
+    {"union passed by value gained a member of the same class", false,
+     "union num { long a; };\nlong get(union num n) { return n.a; }",
+     "union num { long a; int b; };\nlong get(union num n) { return n.a; }", Verdict::kNoChange,
+     "member b added at offset 0 (the union's size unchanged)"},
+    {"C++: member added in tail padding", true,
+     "struct Base { Base(); int a; char c; };\nBase::Base() : a(0), c(0) {}\nvoid reset(Base *b) { b->a = 0; }",
+     "struct Base { Base(); int a; char c; char e; };\nBase::Base() : a(0), c(0), e(0) {}\n"
+     "void reset(Base *b) { b->a = 0; b->e = 1; }",
+     Verdict::kIncompatible, "(in the tail padding of a C++ type, where a derived class may have put its own members)"},
+    {"variable became const through a typedef", false, "typedef int counter_t;\ncounter_t hits = 1;",
+     "typedef const int counter_t;\ncounter_t hits = 1;", Verdict::kIncompatible,
+     "hits: became const ('counter_t' to 'counter_t')"},
+    {"const void pointer became a const char pointer", false,
+     "int hash(const void *p, unsigned long n) { return (int)n; }",
+     "int hash(const char *p, unsigned long n) { return (int)n; }", Verdict::kNoChange,
+     "pointer type changed from 'const void *' to 'const char *'"},
+    {"function returning a function pointer, printed as C declares it", false,
+     "static int one(int x) { return x; }\nint (*pick(int k))(int) { return k ? one : 0; }\nint keep(void) { return 0; "
+     "}",
+     "int keep(void) { return 0; }", Verdict::kIncompatible, "int (*pick(int))(int) removed"},
+    {"const array variable removed, printed as C declares it", false,
+     "const int table[4] = {1, 2, 3, 4};\nint keep(void) { return 0; }", "int keep(void) { return 0; }",
+     Verdict::kIncompatible, "const int table[4] removed"},
+    {"C++: pointer-to-member printed as C++ declares it", true,
+     "struct S { int a; };\nextern \"C\" int f(int S::*p) { S s{}; return s.*p; }\nint keep() { return 0; }",
+     "int keep() { return 0; }", Verdict::kIncompatible, "int f(int S::*) removed"},
+    {"clang and GCC spell one type differently", false, "unsigned long long f(unsigned long long x) { return x; }",
+     "unsigned long long f(unsigned long long x) { return x; }", Verdict::kNoChange, "no-change", "", "CLANG"},
     {"C++: namespace class member reordered", true,
      "namespace n { struct S { int a; double b; int get() const; }; int S::get() const { return a; } }",
      "namespace n { struct S { double b; int a; int get() const; }; int S::get() const { return a; } }",
@@ -567,13 +622,16 @@ std::string build(const fs::path& dir, const std::string& side, const Case& c) {
   std::ofstream(vs) << (side == "old" ? c.old_vs : c.new_vs) << "\n";
   std::string output = c.output;
   std::string lib = (dir / (output == "so" ? "lib" + side + ".so" : output == "obj" ? side + ".o" : side)).string();
-  std::vector<std::string> argv = {c.cxx ? "c++" : "cc", "-g"};
+  std::string flags = replace_all(side == "old" ? c.old_flags : c.new_flags, "@VS@", vs);
+  // "CLANG" in a side's flags: that side is compiled with clang.
+  bool clang = flags.find("CLANG") != std::string::npos;
+  flags = replace_all(flags, "CLANG", "");
+  std::vector<std::string> argv = {clang ? (c.cxx ? "clang++" : "clang") : (c.cxx ? "c++" : "cc"), "-g"};
   if (output == "so") argv.insert(argv.end(), {"-shared", "-fPIC"});
   else if (output == "pie") argv.insert(argv.end(), {"-fPIE", "-pie", "-rdynamic"});
   else if (output == "exe") argv.insert(argv.end(), {"-no-pie"});
   else argv.insert(argv.end(), {"-c", "-fPIC"});
   argv.insert(argv.end(), {"-o", lib, src});
-  std::string flags = replace_all(side == "old" ? c.old_flags : c.new_flags, "@VS@", vs);
   for (size_t p = 0; p < flags.size();) {  // flags are space-separated
     size_t q = flags.find(' ', p);
     if (q == std::string::npos) q = flags.size();
@@ -786,6 +844,24 @@ const std::map<std::string, std::string> kWhy = {
     {"object file: struct member type changed", "a .o's DWARF, relocated: b widens"},
     {"object file: function removed", "a .o's .symtab: g is gone"},
     {"object file: no change", "the same object file"},
+    {"anonymous member types told apart by their place",
+     "ipt's inner struct changed; fpt's, with the same member names, did not"},
+    {"a member named like padding is not reserved", "padding_mode is a real field that now truncates its values"},
+    {"a reserved-named pointer's pointee changed", "a pointer is never spare: the struct it points to grew"},
+    {"union passed by value moved to integer registers", "the union moves from an SSE register to an integer one"},
+    {"struct passed by value: a member in padding moves it to other registers",
+     "the first eightbyte becomes INTEGER: the argument moves from %xmm0 to %rdi"},
+    {"union passed by value gained a member of the same class",
+     "both members are INTEGER: the same register, the same size"},
+    {"C++: member added in tail padding",
+     "a derived class may have put its members in Base's tail padding, where e now is"},
+    {"variable became const through a typedef", "hits moves to read-only memory: writers fault"},
+    {"const void pointer became a const char pointer",
+     "the same pointer is passed (void * rules look through qualifiers)"},
+    {"function returning a function pointer, printed as C declares it", "pick is gone"},
+    {"const array variable removed, printed as C declares it", "table is gone"},
+    {"C++: pointer-to-member printed as C++ declares it", "f is gone"},
+    {"clang and GCC spell one type differently", "unsigned long long (clang) is long long unsigned int (GCC)"},
     {"C++: namespace class member reordered", "n::S's members move"},
 };
 
@@ -998,6 +1074,26 @@ const std::map<std::string, std::string> kKnownDisagreements = {
      "same bytes now mean something else"},
     {"global variable lost its const",
      "abidiff 2.2 reports it as an ABI change only; a writable variable where a read-only one was breaks no reader"},
+    {"anonymous member types told apart by their place",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"a member named like padding is not reserved",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"a reserved-named pointer's pointee changed",
+     "2.2 reports layout changes of used types as ABI changes (4), not incompatible (12); ltsabi blocks them, as "
+     "libabigail 2.7+ does"},
+    {"union passed by value moved to integer registers",
+     "libabigail treats a union change that keeps the size as harmless; passed by value, the union now travels in an "
+     "integer register instead of an SSE one"},
+    {"struct passed by value: a member in padding moves it to other registers",
+     "2.2 reports a member inserted in padding as an ABI change only; passed by value, the struct now travels in other "
+     "registers"},
+    {"C++: member added in tail padding",
+     "2.2 reports a member inserted in padding as an ABI change only; in C++ a derived class may have placed its own "
+     "members there"},
+    {"variable became const through a typedef",
+     "abidiff 2.2 reports it as an ABI change only; the variable moved to read-only memory"},
     {"symbol version added",
      "abidiff 2.2 does not report a version added to an unversioned symbol; ltsabi reports it as a compatible change"},
     {"default version changed",

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <system_error>
 
@@ -180,8 +181,12 @@ bool reserved_name(const std::string& name) {
   if (i == std::string::npos) return false;
   std::string n = name.substr(i);
   for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* p : {"reserved", "rsvd", "pad", "unused", "spare", "dummy"})
-    if (n.starts_with(p)) return true;
+  // The word, then nothing but digits and underscores: "reserved2",
+  // "__pad_0", not "padding_mode" or "pad_left".
+  for (const char* p : {"reserved", "rsvd", "padding", "pad", "unused", "spare", "dummy"}) {
+    if (!n.starts_with(p)) continue;
+    return n.find_first_not_of("0123456789_", std::string(p).size()) == std::string::npos;
+  }
   return false;
 }
 
@@ -211,7 +216,16 @@ class TypeComparer {
   // Aggregate (old key) → the interfaces that reach a change of it.
   const std::map<std::string, std::set<std::string>>& impacted() const { return impacted_; }
   // Aggregate (old key) → its own findings, once compared.
+  // Aggregate pair key → its own findings, once compared (reached through
+  // pointers or not at all by value; then by value).
   const std::map<std::string, std::vector<Finding>>& compared() const { return done_; }
+  const std::map<std::string, std::vector<Finding>>& compared_by_value() const { return done_by_value_; }
+
+  // Whether the types compared next are passed by value (a parameter or a
+  // return value, and what they hold by value): on x86-64 a by-value
+  // aggregate travels in registers chosen by its members, so a member added
+  // even in padding, or to a union that keeps its size, changes them.
+  void set_by_value(bool by_value) { by_value_ = by_value; }
 
   // Compares the types keyed `ka` (old) and `kb` (new); findings are appended
   // with `path` as prefix.
@@ -231,18 +245,26 @@ class TypeComparer {
         case TypeKind::kClass:
         case TypeKind::kUnion:
         case TypeKind::kEnum: aggregate(ka, kb, path, out, depth); return;
-        case TypeKind::kFunction:
+        case TypeKind::kFunction: {
+          Indirect call(by_value_, true);  // a callback's arguments are passed by value
           for (size_t i = 0; i < ta->params.size() && i < tb->params.size(); ++i)
             compare(ta->params[i], tb->params[i], path, out, depth + 1);
           compare(ta->target, tb->target, path, out, depth + 1);
           return;
+        }
         case TypeKind::kPointer:
         case TypeKind::kReference:
-        case TypeKind::kRvalueReference: compare(ta->target, tb->target, path + "pointee: ", out, depth + 1); return;
-        case TypeKind::kPointerToMember:
+        case TypeKind::kRvalueReference: {
+          Indirect through(by_value_, false);
+          compare(ta->target, tb->target, path + "pointee: ", out, depth + 1);
+          return;
+        }
+        case TypeKind::kPointerToMember: {
+          Indirect through(by_value_, false);
           compare(ta->target, tb->target, path + "pointee: ", out, depth + 1);
           compare(ta->containing, tb->containing, path + "class: ", out, depth + 1);
           return;
+        }
         default:
           if (!ta->target.empty()) compare(ta->target, tb->target, path, out, depth + 1);
           return;
@@ -301,9 +323,15 @@ class TypeComparer {
       out.push_back({d, true, ka});
       return;
     }
+    std::optional<Indirect> through;
+    if (ta->kind == TypeKind::kPointer || ta->kind == TypeKind::kReference || ta->kind == TypeKind::kRvalueReference ||
+        ta->kind == TypeKind::kPointerToMember)
+      through.emplace(by_value_, false);
+    else if (ta->kind == TypeKind::kFunction)
+      through.emplace(by_value_, true);  // a callback's arguments are passed by value
     switch (ta->kind) {
       case TypeKind::kPointer:
-        if (ta->target == "void" || tb->target == "void") {
+        if (unqualified_key(a_, ta->target) == "void" || unqualified_key(b_, tb->target) == "void") {
           // void * to T * (or back): the same pointer passed.
           out.push_back(
               {path + "pointer type changed from '" + show(a_, ka) + "' to '" + show(b_, kb) + "'", false, ka});
@@ -350,6 +378,20 @@ class TypeComparer {
   static std::string show(const Model& m, const std::string& key) { return type_display_name(m, key); }
 
  private:
+  // Sets by_value_ while what a pointer points to (false) or a callback's
+  // arguments (true) are compared, then restores it.
+  struct Indirect {
+    bool& flag;
+    bool saved;
+    Indirect(bool& f, bool now) : flag(f), saved(f) { flag = now; }
+    Indirect(const Indirect&) = delete;
+    Indirect& operator=(const Indirect&) = delete;
+    ~Indirect() { flag = saved; }
+  };
+  static std::string unqualified_key(const Model& m, const std::string& key) {
+    std::string q;
+    return unqualified(m, key, q);
+  }
   static const Type* find(const Model& m, const std::string& key) {
     auto it = m.types.find(key);
     return it == m.types.end() ? nullptr : &it->second;
@@ -393,6 +435,56 @@ class TypeComparer {
     return 0;
   }
 
+  // How the x86-64 System V ABI passes an aggregate by value: its size in
+  // memory when it is larger than 16 bytes, else one class per eightbyte
+  // (1 INTEGER, 2 SSE, 3 memory for x87 types; 0 padding only), from the
+  // scalars inside it. Two layouts with the same classes travel in the same
+  // registers.
+  static std::vector<int> sysv_classes(const Model& m, const std::string& key) {
+    uint64_t size = size_of(m, key);
+    if (size > 16 || size == 0) return {-1};
+    std::vector<int> classes((size + 7) / 8, 0);
+    scalars(m, key, 0, classes, 0);
+    return classes;
+  }
+  static void scalars(const Model& m, std::string key, int64_t bits, std::vector<int>& classes, int depth) {
+    if (depth > 16) return;
+    std::string q;
+    key = unqualified(m, strip(m, key), q);
+    const Type* t = find(m, key);
+    if (!t) return;
+    auto mark = [&](int cls) {
+      size_t eightbyte = static_cast<size_t>(bits / 64);
+      if (bits < 0 || eightbyte >= classes.size()) return;
+      int& c = classes[eightbyte];
+      c = c == 3 || cls == 3 ? 3 : c == 1 || cls == 1 ? 1 : 2;
+    };
+    switch (t->kind) {
+      case TypeKind::kStruct:
+      case TypeKind::kClass:
+      case TypeKind::kUnion:
+        for (const auto& mem : t->members) scalars(m, mem.type, bits + mem.offset_bits, classes, depth + 1);
+        for (const auto& base : t->bases)
+          if (base.offset_bits >= 0) scalars(m, base.type, bits + base.offset_bits, classes, depth + 1);
+        if (!t->vtable.empty()) mark(1);  // the vtable pointer
+        return;
+      case TypeKind::kArray: {
+        uint64_t each = size_of(m, t->target) * 8;
+        for (uint64_t i = 0; i < t->count && i < 16 && each; ++i)
+          scalars(m, t->target, bits + static_cast<int64_t>(i * each), classes, depth + 1);
+        return;
+      }
+      case TypeKind::kBase: {
+        bool x87 = t->name == "long double";
+        bool sse = !x87 && (t->name.find("float") != std::string::npos || t->name.find("double") != std::string::npos ||
+                            t->name.find("Float") != std::string::npos);
+        mark(x87 ? 3 : sse ? 2 : 1);
+        return;
+      }
+      default: mark(1); return;  // pointers, references, enums, pointers to members
+    }
+  }
+
   static void flatten(const Model& m, const Type& t, int64_t base, const std::string& group, std::vector<Leaf>& out,
                       int depth) {
     for (const auto& mem : t.members) {
@@ -420,8 +512,9 @@ class TypeComparer {
   void aggregate(const std::string& ka, const std::string& kb, const std::string& path, std::vector<Finding>& out,
                  int depth) {
     const std::string key = ka == kb ? ka : ka + "\n" + kb;
-    auto memo = done_.find(key);
-    if (memo != done_.end()) {
+    auto& done = by_value_ ? done_by_value_ : done_;
+    auto memo = done.find(key);
+    if (memo != done.end()) {
       // Reported in full where it was first reached; here, one line.
       if (memo->second.empty()) return;
       record_impact(key, memo->second);
@@ -441,13 +534,14 @@ class TypeComparer {
       out.push_back(std::move(f));
       return;
     }
-    done_[key];  // in progress: a cycle back here finds nothing new
+    done[key];  // in progress: a cycle back here finds nothing new
     const Type& a = a_.types.at(ka);
     const Type& b = b_.types.at(kb);
     std::vector<Finding> found;
     std::string here = show(a_, ka) + " → ";
     auto add = [&](std::string detail, bool incompatible) { found.push_back({here + detail, incompatible, ka}); };
-    if (ka != kb) add("now " + show(b_, kb) + " (a name given to or taken from an anonymous type)", false);
+    if (ka != kb && !(anonymous(a) && anonymous(b)))
+      add("now " + show(b_, kb) + " (a name given to or taken from an anonymous type)", false);
     if (a.declaration_only || b.declaration_only) {
       if (a.declaration_only != b.declaration_only)
         add(a.declaration_only ? "now defined (was declared only)" : "now declared only (was defined)", false);
@@ -472,7 +566,7 @@ class TypeComparer {
       for (const auto& e : b.enumerators)
         if (!na.count(e.name)) add("enumerator " + e.name + " (= " + std::to_string(e.value) + ") added", false);
     } else {
-      members(a, b, here, found, depth);
+      members(ka, kb, a, b, here, found, depth);
       if (a.bases.size() != b.bases.size()) {
         add("base classes changed (" + std::to_string(a.bases.size()) + " → " + std::to_string(b.bases.size()) + ")",
             true);
@@ -491,7 +585,8 @@ class TypeComparer {
     finish(ka, key, path, found, out);
   }
 
-  void members(const Type& a, const Type& b, const std::string& here, std::vector<Finding>& found, int depth) {
+  void members(const std::string& ka, const std::string& kb, const Type& a, const Type& b, const std::string& here,
+               std::vector<Finding>& found, int depth) {
     std::vector<Leaf> la, lb;
     flatten(a_, a, 0, "", la, 0);
     flatten(b_, b, 0, "", lb, 0);
@@ -508,10 +603,35 @@ class TypeComparer {
     auto width = [&](const Model& m, const Leaf& l) {
       return l.bit_size ? l.bit_size : static_cast<int64_t>(size_of(m, l.type)) * 8;
     };
+    // Reserved space is a reserved name on plain data: an integer or an
+    // array of them, never a pointer (whose pointee is not spare).
+    auto plain_data = [&](const std::string& key) {
+      std::string k = key;
+      for (int i = 0; i < 16; ++i) {
+        std::string q;
+        k = unqualified(a_, strip(a_, k), q);
+        const Type* t = find(a_, k);
+        if (!t) return false;
+        if (t->kind == TypeKind::kArray) {
+          k = t->target;
+          continue;
+        }
+        return t->kind == TypeKind::kBase;
+      }
+      return false;
+    };
+    // Where old members end: a member added past it lies in the tail
+    // padding, which a C++ compiler may give to a derived class's members.
+    int64_t old_end = 0;
+    for (const auto& m : la) old_end = std::max(old_end, m.offset_bits + width(a_, m));
+    // Passed by value, a change that keeps the layout may still move the
+    // aggregate to other registers (a float member beside an int one).
+    const bool moves = by_value_ && sysv_classes(a_, ka) != sysv_classes(b_, kb);
+    const char* by_value_note = " (passed by value: it now travels in other registers)";
     std::set<std::string> matched;
     std::vector<std::string> regrouped;
     for (const auto& m : la) {
-      bool spare = same_size && reserved_name(m.name);
+      bool spare = same_size && reserved_name(m.name) && plain_data(m.type);
       (spare ? reserved : occupied).emplace_back(m.offset_bits, m.offset_bits + width(a_, m));
       auto it = by_name_b.find(m.name);
       if (it == by_name_b.end()) {
@@ -525,6 +645,8 @@ class TypeComparer {
           add("member " + m.name + " renamed to " + same->name + " (same offset and type)", false);
         } else if (spare) {
           add("reserved member " + m.name + " removed (its space kept: size unchanged)", false);
+        } else if (a.kind == TypeKind::kUnion && same_size && moves) {
+          add("member " + m.name + " removed (the union's size unchanged)" + by_value_note, true);
         } else if (a.kind == TypeKind::kUnion && same_size) {
           // The union's storage is what callers allocate and pass.
           add("member " + m.name + " removed (the union's size unchanged)", false);
@@ -567,9 +689,13 @@ class TypeComparer {
       if (!same_size) {
         add(where, true);
       } else if (a.kind == TypeKind::kUnion) {
-        add(where + " (the union's size unchanged)", false);
+        add(where + " (the union's size unchanged)" + (moves ? by_value_note : ""), moves);
       } else if (n.group.find("anonymous union") != std::string::npos) {
-        add(where + " (an alternative in an anonymous union; size unchanged)", false);
+        add(where + " (an alternative in an anonymous union; size unchanged)" + (moves ? by_value_note : ""), moves);
+      } else if (!overlaps(occupied) && a.cxx && from >= old_end) {
+        add(where + " (in the tail padding of a C++ type, where a derived class may have put its own members)", true);
+      } else if (!overlaps(occupied) && moves) {
+        add(where + " (in padding; size unchanged)" + by_value_note, true);
       } else if (!overlaps(occupied)) {
         add(where + (overlaps(reserved) ? " (in reserved space; size unchanged)" : " (in padding; size unchanged)"),
             false);
@@ -605,7 +731,7 @@ class TypeComparer {
         }
       }
     }
-    done_[key] = found;
+    (by_value_ ? done_by_value_ : done_)[key] = found;
     record_impact(key, found);
     for (const auto& f : found) {
       Finding g = f;
@@ -618,7 +744,8 @@ class TypeComparer {
   const Model& b_;
   const Privacy& privacy_;
   std::string interface_;
-  std::map<std::string, std::vector<Finding>> done_;
+  std::map<std::string, std::vector<Finding>> done_, done_by_value_;
+  bool by_value_ = false;
   std::map<std::string, std::set<std::string>> impacted_;
 };
 
@@ -681,15 +808,19 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
   // Records a change; its class comes from its kind. Type suppressions are
   // matched against `types` (keys of the old side): the type a change is
   // about and every aggregate it lies inside.
+  auto type_suppression = [&](const std::vector<std::string>& types) -> const Suppression* {
+    for (const auto& t : types)
+      for (const auto& n : suppression_names(a, t))
+        if (const Suppression* by = sup.find_type(n)) return by;
+    return nullptr;
+  };
   auto add = [&](ChangeKind kind, const std::string& subject, std::string detail,
                  const std::vector<std::string>& types = {}) {
     const ChangeKindInfo& info = change_kind_info(kind);
     Change c{kind, subject, std::move(detail), info.incompatible, info.addition};
     const Suppression* by = kind == ChangeKind::kSonameChanged ? sup.find_soname(a.soname)
                                                                : sup.find_symbol(c.subject, demangle(c.subject));
-    for (size_t i = 0; !by && i < types.size(); ++i)
-      for (const auto& n : suppression_names(a, types[i]))
-        if ((by = sup.find_type(n))) break;
+    if (!by) by = type_suppression(types);
     if (by) {
       c.suppressed = true;
       c.suppressed_by = by->reason;
@@ -833,14 +964,21 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
     for (const auto& w : f.within) t.push_back(w.substr(0, w.find('\n')));
     return t;
   };
-  std::set<uint64_t> compared_addresses;  // aliases are compared once
+  std::map<uint64_t, const Function*> compared_addresses;  // aliases are compared once
   for (const auto& [sym, fa] : a.functions) {
     auto it = b.functions.find(sym);
     if (it == b.functions.end()) continue;
+    // An alias of a function already compared (C1 and C2 of a constructor:
+    // one address, one signature) is not compared again; two functions that
+    // the linker folded into one address (--icf) are.
     auto s = a.symbols.find(sym);
-    if (s != a.symbols.end() && s->second.address && !compared_addresses.insert(s->second.address).second) continue;
+    if (s != a.symbols.end() && s->second.address) {
+      auto [seen, fresh] = compared_addresses.emplace(s->second.address, &fa);
+      if (!fresh && seen->second->params == fa.params && seen->second->return_type == fa.return_type) continue;
+    }
     const Function& fb = it->second;
     cmp.set_interface(function_signature(a, fa));
+    cmp.set_by_value(true);
     std::vector<Finding> found;
     if (fa.params.size() != fb.params.size()) {
       found.push_back({std::string("parameter count changed from ") + std::to_string(fa.params.size()) + " to " +
@@ -854,8 +992,8 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
     if (found.empty()) continue;
     bool any_incompatible = false;
     for (auto& f : found) {
-      any_incompatible = any_incompatible || f.incompatible;
       add(kind_of(f, ChangeKind::kFunctionTypeChanged), sym, fa.name + ": " + f.detail, types_of(f));
+      any_incompatible = any_incompatible || (f.incompatible && !d.changes.back().suppressed);
     }
     if (any_incompatible) ++d.functions_changed;
   }
@@ -863,12 +1001,21 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
     auto it = b.variables.find(sym);
     if (it == b.variables.end()) continue;
     cmp.set_interface(variable_declaration(a, va.type, va.name));
+    cmp.set_by_value(false);  // a variable's bytes are where they are, in no register
     std::vector<Finding> found;
     // A variable that became const lives in read-only memory: a program
     // that writes it faults. Other qualifier changes are harmless.
-    auto is_const = [](const Model& m, const std::string& k) {
-      auto t = m.types.find(k);
-      return t != m.types.end() && t->second.kind == TypeKind::kConst;
+    auto is_const = [](const Model& m, std::string k) {
+      for (int i = 0; i < 32; ++i) {  // through typedefs, volatile and arrays (of const elements)
+        auto t = m.types.find(k);
+        if (t == m.types.end()) return false;
+        if (t->second.kind == TypeKind::kConst) return true;
+        if (t->second.kind != TypeKind::kTypedef && t->second.kind != TypeKind::kVolatile &&
+            t->second.kind != TypeKind::kArray)
+          return false;
+        k = t->second.target;
+      }
+      return false;
     };
     if (!is_const(a, va.type) && is_const(b, it->second.type))
       found.push_back({"became const ('" + type_display_name(a, va.type) + "' to '" +
@@ -877,26 +1024,33 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
     cmp.compare(va.type, it->second.type, "", found);
     bool any_incompatible = false;
     for (auto& f : found) {
-      any_incompatible = any_incompatible || f.incompatible;
       add(kind_of(f, ChangeKind::kVariableTypeChanged), sym, va.name + ": " + f.detail, types_of(f));
+      any_incompatible = any_incompatible || (f.incompatible && !d.changes.back().suppressed);
     }
     if (any_incompatible) ++d.variables_changed;
   }
 
   // Changed types, with where they are defined and what reaches them.
-  for (const auto& [key, found] : cmp.compared()) {
-    if (found.empty()) continue;
+  // A type reached both through pointers and by value was compared twice;
+  // by value, its findings are the stricter.
+  std::map<std::string, const std::vector<Finding>*> compared;
+  for (const auto& [key, found] : cmp.compared()) compared[key] = &found;
+  for (const auto& [key, found] : cmp.compared_by_value()) compared[key] = &found;
+  for (const auto& [key, found] : compared) {
+    if (found->empty()) continue;
     auto reached = cmp.impacted().find(key);
     std::string ka = key.substr(0, key.find('\n'));
     TypeImpact impact;
     impact.type = type_display_name(a, ka);
     if (auto t = a.types.find(ka); t != a.types.end()) impact.location = location_of(a, t->second);
-    for (const auto& f : found) {
-      if (f.owner != key) continue;
+    impact.harmless = true;
+    for (const auto& f : *found) {
+      if (f.owner != key || type_suppression(types_of(f))) continue;  // suppressed changes are listed apart
       ++impact.changes;
       impact.incompatible = impact.incompatible || f.incompatible;
+      impact.harmless = impact.harmless && !f.incompatible && !f.in_padding;
     }
-    if (impact.changes == 0) continue;  // only changes of types inside it, listed under those
+    if (impact.changes == 0) continue;  // only changes of types inside it (listed under those), or suppressed
     if (reached != cmp.impacted().end()) impact.interfaces.assign(reached->second.begin(), reached->second.end());
     d.impacts.push_back(std::move(impact));
   }

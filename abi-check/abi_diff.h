@@ -32,6 +32,7 @@ struct TypeImpact {
   std::string location;  // "foo.h:12"; "" when debug info does not say
   size_t changes = 0;    // changes of its own (not of the types inside it)
   bool incompatible = false;
+  bool harmless = false;                // every change of it is harmless (or private)
   std::vector<std::string> interfaces;  // declarations, sorted
 };
 

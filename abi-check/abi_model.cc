@@ -66,21 +66,42 @@ std::string declare(const Model& m, const std::string& key, const std::string& i
     case TypeKind::kPointer: return wrap("*");
     case TypeKind::kReference: return wrap("&");
     case TypeKind::kRvalueReference: return wrap("&&");
-    case TypeKind::kPointerToMember: return wrap(type_display_name(m, t.containing) + "::*");
+    case TypeKind::kPointerToMember: {
+      auto cls = m.types.find(t.containing);
+      return wrap((cls == m.types.end() ? t.containing : cls->second.name) + "::*");
+    }
     case TypeKind::kConst:
     case TypeKind::kVolatile: {
       const char* q = t.kind == TypeKind::kConst ? "const" : "volatile";
       auto target = m.types.find(t.target);
       TypeKind tk = target == m.types.end() ? TypeKind::kUnknown : target->second.kind;
       if (tk == TypeKind::kPointer || tk == TypeKind::kReference || tk == TypeKind::kRvalueReference ||
-          tk == TypeKind::kPointerToMember)
-        return declare(m, t.target,
-                       std::string(q) +
-                           (inner.empty()     ? ""
-                            : inner[0] == '[' ? ""
-                                              : " ") +
-                           inner,
-                       depth + 1);
+          tk == TypeKind::kPointerToMember) {
+        std::string space = inner.empty() || inner[0] == '[' ? "" : " ";
+        return declare(m, t.target, std::string(q) + space + inner, depth + 1);
+      }
+      if (tk == TypeKind::kArray) {
+        // A qualified array is an array of qualified elements, as C writes
+        // it: the qualifier goes to the element, once.
+        std::string element = t.target;
+        for (int i = 0; i < 16; ++i) {
+          auto e = m.types.find(element);
+          if (e == m.types.end() || e->second.kind != TypeKind::kArray) break;
+          element = e->second.target;
+        }
+        auto e = m.types.find(element);
+        std::string body = declare(m, t.target, inner, depth + 1);
+        if (e != m.types.end() && e->second.kind == t.kind) return body;  // already qualified
+        if (e != m.types.end() && (e->second.kind == TypeKind::kPointer || e->second.kind == TypeKind::kReference)) {
+          // an array of pointers: the pointers are qualified ("void *const[7]")
+          size_t star = body.rfind('*');
+          if (star != std::string::npos) {
+            bool name_follows = star + 1 < body.size() && body[star + 1] != '[' && body[star + 1] != ')';
+            return body.insert(star + 1, std::string(q) + (name_follows ? " " : ""));
+          }
+        }
+        return std::string(q) + " " + body;
+      }
       return std::string(q) + " " + declare(m, t.target, inner, depth + 1);
     }
     case TypeKind::kArray:
@@ -111,12 +132,24 @@ std::string variable_declaration(const Model& m, const std::string& type_key, co
 }
 
 std::string function_signature(const Model& m, const Function& f) {
-  std::string ret = type_display_name(m, f.return_type.empty() ? "void" : f.return_type);
-  std::string head = ret + (ret.ends_with("*") || ret.ends_with("&") ? "" : " ");
-  if (f.name.find('(') != std::string::npos) return head + f.name;
-  std::string params;
-  for (const auto& p : f.params) params += (params.empty() ? "" : ", ") + type_display_name(m, p);
-  return head + f.name + "(" + (f.params.empty() ? "void" : params) + ")";
+  // The return type's declarator around the function's: "int (*pick(int))(int)".
+  std::string call = f.name;
+  if (call.find('(') == std::string::npos) {
+    std::string params;
+    for (const auto& p : f.params) params += (params.empty() ? "" : ", ") + type_display_name(m, p);
+    call += "(" + (f.params.empty() ? std::string("void") : params) + ")";
+  } else if (f.return_type.empty() || f.return_type == "void") {
+    // A constructor or a destructor has no return type: "A::A()", "A::~A()".
+    std::string head = call.substr(0, call.find('('));
+    size_t sep = head.rfind("::");
+    if (sep != std::string::npos) {
+      std::string last = head.substr(sep + 2), owner = head.substr(0, sep);
+      size_t prev = owner.rfind("::");
+      std::string cls = prev == std::string::npos ? owner : owner.substr(prev + 2);
+      if (last == cls || last.starts_with("~")) return call;
+    }
+  }
+  return declare(m, f.return_type.empty() ? "void" : f.return_type, call, 0);
 }
 
 }  // namespace ltskit::abi

@@ -112,6 +112,9 @@ struct Type {
   std::string name;   // as written: "struct session", "int", "greet_t"
   uint64_t size = 0;  // bytes; 0 when unknown or incomplete
   bool declaration_only = false;
+  // Defined in C++: a derived class may be laid out in its tail padding
+  // (the Itanium C++ ABI), so a member added there is not harmless.
+  bool cxx = false;
   // Where a struct, class, union or enum is defined (DW_AT_decl_file, as the
   // compiler wrote it: "/build/foo-1.0/include/foo.h", "src/impl.c"); "" when
   // unknown. Public headers are told from private files by it.

@@ -32,6 +32,10 @@ class Reader {
       Dwarf_Die cu;
       if (dwarf_offdie(dwarf_, off + header, &cu)) {
         m_.has_debug_info = true;
+        Dwarf_Word language = 0;
+        cxx_ = udata(&cu, DW_AT_language, language) &&
+               (language == DW_LANG_C_plus_plus || language == DW_LANG_C_plus_plus_03 ||
+                language == DW_LANG_C_plus_plus_11 || language == DW_LANG_C_plus_plus_14);
         // Where the library's own files are: the folder it was compiled in
         // and, for an out-of-tree build (CMake, Meson), the folder of each
         // unit's source file.
@@ -214,6 +218,31 @@ class Reader {
     anonymous_name_.emplace(die_id(&target), "(anonymous, typedef " + scope + n + ")");
   }
 
+  // GCC's spelling of C's integer types, whatever the compiler wrote:
+  // clang's "unsigned long long" is GCC's "long long unsigned int".
+  static std::string canonical_base_name(const std::string& name) {
+    int longs = 0;
+    bool is_unsigned = false, is_signed = false, is_short = false, is_char = false, is_int = false;
+    size_t i = 0;
+    while (i < name.size()) {
+      size_t j = name.find(' ', i);
+      if (j == std::string::npos) j = name.size();
+      std::string w = name.substr(i, j - i);
+      if (w == "long") ++longs;
+      else if (w == "unsigned") is_unsigned = true;
+      else if (w == "signed") is_signed = true;
+      else if (w == "short") is_short = true;
+      else if (w == "char") is_char = true;
+      else if (w == "int") is_int = true;
+      else if (!w.empty()) return name;  // not a plain integer type: as written
+      i = j + 1;
+    }
+    if (is_char) return is_unsigned ? "unsigned char" : is_signed ? "signed char" : "char";
+    if (!longs && !is_short && !is_unsigned && !is_signed && !is_int) return name;
+    std::string out = is_short ? "short " : longs == 1 ? "long " : longs >= 2 ? "long long " : "";
+    return out + (is_unsigned ? "unsigned int" : "int");
+  }
+
   std::string scope_for(Dwarf_Die* die) {
     auto it = scope_of_.find(die_id(die));
     return it == scope_of_.end() ? "" : it->second;
@@ -225,6 +254,15 @@ class Reader {
     uintptr_t off = die_id(die);
     auto memo = key_by_offset_.find(off);
     if (memo != key_by_offset_.end()) return memo->second;
+    // A type that reaches itself without a name to stop at (only corrupt
+    // DWARF does that: a pointer whose pointee is the function type it is a
+    // parameter of) would recurse without end.
+    if (!in_progress_.insert(off).second) return "unknown";
+    struct Done {
+      std::set<uintptr_t>& set;
+      uintptr_t off;
+      ~Done() { set.erase(off); }
+    } done{in_progress_, off};
     if (m_.types.size() > kMaxTypes) {
       fail("more than " + std::to_string(kMaxTypes) + " types");
       return "unknown";
@@ -251,7 +289,7 @@ class Reader {
       case DW_TAG_base_type:
       case DW_TAG_unspecified_type: {
         t.kind = tag == DW_TAG_base_type ? TypeKind::kBase : TypeKind::kVoid;
-        t.name = name.empty() ? "?" : name;
+        t.name = name.empty() ? "?" : canonical_base_name(name);
         Dwarf_Word sz = 0;
         if (udata(die, DW_AT_byte_size, sz)) t.size = sz;
         key = t.name;
@@ -369,18 +407,20 @@ class Reader {
           t.name = anonymous->second;
           key = word + t.name;
         } else {
-          // Anonymous: named by its members, which is stable across builds.
-          std::string members;
-          Dwarf_Die child;
-          if (dwarf_child(die, &child) == 0) {
-            do {
-              const char* mn = dwarf_diename(&child);
-              if (mn) members += std::string(mn) + ";";
-            } while (dwarf_siblingof(&child, &child) == 0 && members.size() < 512);
-          }
-          t.name = std::string("(anonymous ") + word + "{" + members + "})";
-          key = t.name;
+          // Anonymous and named by nothing (the type of a variable, a
+          // parameter, a pointer): known by where it is declared, which
+          // tells two such types apart; a comparison of two anonymous types
+          // looks at their layouts, wherever they are.
+          const char* file = dwarf_decl_file(die);
+          int line = 0;
+          std::string where = file ? std::string(file) : "";
+          if (size_t slash = where.rfind('/'); slash != std::string::npos) where = where.substr(slash + 1);
+          if (dwarf_decl_line(die, &line) == 0 && line > 0) where += ":" + std::to_string(line);
+          if (where.empty()) where = "offset " + std::to_string(dwarf_dieoffset(die));
+          t.name = "(anonymous at " + where + ")";
+          key = word + t.name;
         }
+        t.cxx = cxx_;
         t.declaration_only = flag(die, DW_AT_declaration);
         key_by_offset_[off] = key;  // before the members: cuts cycles
         auto existing = m_.types.find(key);
@@ -464,11 +504,16 @@ class Reader {
         mem.name = mn ? mn : "";
         Dwarf_Die mt;
         bool has_type = type_of(&child, mt);
-        if (has_type && !mn && !dwarf_diename(&mt)) {
-          // An anonymous struct or union member: named by its place in
-          // this aggregate, not by its contents, which may change.
+        int mtag = has_type ? dwarf_tag(&mt) : 0;
+        if (has_type && !dwarf_diename(&mt) &&
+            (mtag == DW_TAG_structure_type || mtag == DW_TAG_union_type || mtag == DW_TAG_class_type ||
+             mtag == DW_TAG_enumeration_type)) {
+          // An anonymous type of a member: named by its place in this
+          // aggregate (the member's name, or its rank among unnamed
+          // members), not by its contents, which may change.
           anonymous_name_.emplace(die_id(&mt),
-                                  "(anonymous #" + std::to_string(++anonymous_members) + " in " + key + ")");
+                                  mn ? "(anonymous, member " + std::string(mn) + " of " + key + ")"
+                                     : "(anonymous #" + std::to_string(++anonymous_members) + " in " + key + ")");
         }
         mem.type = has_type ? key_of(&mt, depth + 1) : "unknown";
         Dwarf_Word bit = 0, bits = 0;
@@ -535,6 +580,8 @@ class Reader {
   bool failed_ = false;
   bool collect_symbols_ = false;
   std::set<std::pair<uintptr_t, bool>> imported_;  // partial units scanned, per pass
+  std::set<uintptr_t> in_progress_;                // types being keyed (cycle guard)
+  bool cxx_ = false;                               // the current unit is C++
   std::string failure_;
 };
 

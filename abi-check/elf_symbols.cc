@@ -146,9 +146,9 @@ Expected<bool> read_elf_symbols(Elf* e, const std::string& path, Model& m) {
     }
     s.name = name;
     s.size = sym.st_size;
-    // In an object file st_value is an offset in its section: no alias
-    // can be told from it.
-    s.address = relocatable ? 0 : sym.st_value;
+    // In an object file st_value is an offset in its section: the section
+    // goes with it (section index in the top 16 bits).
+    s.address = relocatable ? (static_cast<uint64_t>(sym.st_shndx) << 48 | sym.st_value) + 1 : sym.st_value;
     s.binding = bind == STB_GLOBAL ? "global" : bind == STB_WEAK ? "weak" : "gnu_unique";
     s.visibility = vis == STV_DEFAULT ? "default" : "protected";
     if (vers) {

@@ -61,6 +61,7 @@ std::string model_to_json(const Model& m) {
   for (const auto& [k, t] : m.types) {
     json jt = {{"kind", type_kind_name(t.kind)}, {"name", t.name}, {"size", t.size}};
     if (t.declaration_only) jt["declaration_only"] = true;
+    if (t.cxx) jt["cxx"] = true;
     if (!t.decl_file.empty()) jt["file"] = t.decl_file;
     if (t.decl_line) jt["line"] = t.decl_line;
     if (!t.containing.empty()) jt["class"] = t.containing;
@@ -165,6 +166,7 @@ Expected<Model> model_from_json(const std::string& text, const std::string& sour
       t.name = jt.value("name", k);
       t.size = jt.value("size", uint64_t{0});
       t.declaration_only = jt.value("declaration_only", false);
+      t.cxx = jt.value("cxx", false);
       t.decl_file = jt.value("file", std::string());
       t.decl_line = jt.value("line", int64_t{0});
       t.containing = jt.value("class", std::string());

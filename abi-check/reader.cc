@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <vector>
 
 #include "abi-check/dwarf_types.h"
 #include "abi-check/elf_symbols.h"
@@ -66,9 +69,10 @@ std::string hex(const unsigned char* p, size_t n) {
 
 // What an ELF file says about where its debug info is.
 struct DebugLinks {
-  std::string build_id;   // hex; "" when it has none
-  std::string debuglink;  // .gnu_debuglink's file name
-  std::string altlink;    // .gnu_debugaltlink's path (a dwz supplementary file)
+  std::string build_id;                   // hex; "" when it has none
+  std::string debuglink;                  // .gnu_debuglink's file name
+  std::optional<uint32_t> debuglink_crc;  // the CRC-32 of the debug file it names
+  std::string altlink;                    // .gnu_debugaltlink's path (a dwz supplementary file)
   std::string alt_build_id;
   bool debug_sup = false;  // a DWARF 5 .debug_sup section: a supplementary file libdw cannot follow
 };
@@ -90,6 +94,11 @@ DebugLinks debug_links(Elf* e) {
     const char* bytes = static_cast<const char*>(d->d_buf);
     if (link) {
       out.debuglink.assign(bytes, strnlen(bytes, d->d_size));
+      size_t at = (out.debuglink.size() + 1 + 3) & ~size_t{3};  // the CRC follows the name, 4-aligned
+      if (at + 4 <= d->d_size) {
+        const auto* c = reinterpret_cast<const unsigned char*>(bytes) + at;
+        out.debuglink_crc = uint32_t{c[0]} | uint32_t{c[1]} << 8 | uint32_t{c[2]} << 16 | uint32_t{c[3]} << 24;
+      }
     } else if (alt) {
       size_t len = strnlen(bytes, d->d_size);
       out.altlink.assign(bytes, len);
@@ -116,19 +125,46 @@ bool regular_file(const std::string& p) {
   return std::filesystem::is_regular_file(p, ec);
 }
 
+// The CRC-32 (IEEE 802.3, as .gnu_debuglink records it) of the file at
+// `path`; nullopt when it cannot be read.
+std::optional<uint32_t> file_crc32(const std::string& path) {
+  static const auto table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  uint32_t crc = 0xFFFFFFFFu;
+  std::vector<unsigned char> buf(1 << 16);
+  ssize_t n;
+  while ((n = ::read(fd, buf.data(), buf.size())) > 0)
+    for (ssize_t i = 0; i < n; ++i) crc = table[(crc ^ buf[i]) & 0xFF] ^ (crc >> 8);
+  ::close(fd);
+  if (n < 0) return std::nullopt;
+  return crc ^ 0xFFFFFFFFu;
+}
+
 // The separate debug file of `path`, as GDB and elfutils look for it, with
 // `debug_dir` as the debug root (/usr/lib/debug or a copy of one):
 // ROOT/.build-id/xx/rest.debug, ROOT/<folder of the library>/<debuglink>
 // (the folder with any leading part of its path dropped, so that a library
 // unpacked under /tmp/x/usr/lib finds /tmp/x/usr/lib/debug/usr/lib/...),
 // ROOT/<debuglink>, and beside the library: .debug/<debuglink>, <debuglink>.
-std::string find_debug_file(const DebugLinks& links, const std::string& path, const std::string& debug_dir) {
+// A candidate must be the library's: the same build id when both have one,
+// else the CRC .gnu_debuglink records. One that is not is named in `notes`.
+std::string find_debug_file(const DebugLinks& links, const std::string& path, const std::string& debug_dir,
+                            std::vector<std::string>& notes) {
   namespace fs = std::filesystem;
   std::vector<std::string> candidates;
   std::string dir = fs::absolute(fs::path(path)).parent_path().lexically_normal().string();
   if (!links.build_id.empty() && !debug_dir.empty()) candidates.push_back(build_id_path(debug_dir, links.build_id));
   const std::string& link = links.debuglink;
-  if (!link.empty() && link.find('/') == std::string::npos) {
+  if (!link.empty() && link.find('/') == std::string::npos && link != "." && link != "..") {
     if (!debug_dir.empty()) {
       for (size_t i = 0; i != std::string::npos && candidates.size() < 64; i = dir.find('/', i + 1))
         candidates.push_back(debug_dir + dir.substr(i) + "/" + link);
@@ -137,8 +173,23 @@ std::string find_debug_file(const DebugLinks& links, const std::string& path, co
     candidates.push_back(dir + "/.debug/" + link);
     candidates.push_back(dir + "/" + link);
   }
-  for (const auto& c : candidates)
-    if (regular_file(c) && fs::path(c) != fs::path(path)) return c;
+  for (const auto& c : candidates) {
+    if (!regular_file(c) || fs::path(c) == fs::path(path)) continue;
+    ElfFile f;
+    if (!open_elf(c, f).ok()) continue;
+    std::string id = debug_links(f.elf).build_id;
+    if (!links.build_id.empty() && !id.empty()) {
+      if (id == links.build_id) return c;
+      notes.push_back(c + " is not " + path + "'s debug info (build id " + id + ", not " + links.build_id +
+                      "): ignored");
+      continue;
+    }
+    if (links.debuglink_crc && file_crc32(c) != links.debuglink_crc) {
+      notes.push_back(c + " is not " + path + "'s debug info (its CRC is not the one .gnu_debuglink records): ignored");
+      continue;
+    }
+    return c;
+  }
   return "";
 }
 
@@ -164,11 +215,18 @@ std::string find_alt_file(const DebugLinks& links, const std::string& debug_path
   if (!links.alt_build_id.empty()) candidates.push_back(build_id_path("/usr/lib/debug", links.alt_build_id));
   for (const auto& c : candidates) {
     if (std::find(tried.begin(), tried.end(), c) != tried.end()) continue;
-    tried.push_back(c);
-    if (!regular_file(c)) continue;
+    if (!regular_file(c)) {
+      tried.push_back(c);
+      continue;
+    }
     ElfFile f;
-    if (!open_elf(c, f).ok()) continue;
-    if (links.alt_build_id.empty() || debug_links(f.elf).build_id == links.alt_build_id) return c;
+    if (!open_elf(c, f).ok()) {
+      tried.push_back(c + " (not ELF)");
+      continue;
+    }
+    std::string id = debug_links(f.elf).build_id;
+    if (id == links.alt_build_id) return c;
+    tried.push_back(c + " (build id " + (id.empty() ? "none" : id) + ")");
   }
   return "";
 }
@@ -243,7 +301,7 @@ Expected<Model> read_library(const std::string& path, const ReadOptions& options
   if (has_section(f.elf, ".debug_info")) {
     dwarf_elf = f.elf;
   } else {
-    std::string separate = find_debug_file(links, path, options.debug_dir);
+    std::string separate = find_debug_file(links, path, options.debug_dir, m.debug_notes);
     if (!separate.empty() && open_elf(separate, debug).ok() && has_section(debug.elf, ".debug_info")) {
       dwarf_elf = debug.elf;
       dwarf_path = separate;
@@ -257,7 +315,11 @@ Expected<Model> read_library(const std::string& path, const ReadOptions& options
   // are unknown.
   ElfFile alt_file;
   Dwarf* alt = nullptr;
-  if (!links.altlink.empty()) {
+  if (!links.altlink.empty() && links.alt_build_id.empty()) {
+    m.debug_notes.push_back(dwarf_path + ": its .gnu_debugaltlink names '" + links.altlink +
+                            "' without a build id (corrupt?): the dwz supplementary file cannot be told from any "
+                            "other; types and names kept in it are unknown");
+  } else if (!links.altlink.empty()) {
     std::vector<std::string> tried;
     std::string alt_path = find_alt_file(links, dwarf_path, options.debug_dir, tried);
     if (!alt_path.empty() && open_elf(alt_path, alt_file).ok())
@@ -265,13 +327,17 @@ Expected<Model> read_library(const std::string& path, const ReadOptions& options
     if (alt) {
       dwarf_setalt(dw, alt);
     } else if (!alt_path.empty()) {
-      m.debug_notes.push_back(dwarf_path + ": the dwz supplementary file " + alt_path + " cannot be read (" +
-                              dwarf_errmsg(-1) + "); types and names kept in it are unknown");
+      bool strings_only = has_section(alt_file.elf, ".debug_str") && !has_section(alt_file.elf, ".debug_info");
+      m.debug_notes.push_back(dwarf_path + ": the dwz supplementary file " + alt_path +
+                              (strings_only ? " holds only .debug_str, which libdw cannot open on its own"
+                                            : " cannot be read (" + std::string(dwarf_errmsg(-1)) + ")") +
+                              "; types and names kept in it are unknown");
     } else {
       std::string where;
       for (const auto& t : tried) where += (where.empty() ? "" : ", ") + t;
       m.debug_notes.push_back(dwarf_path + ": the dwz supplementary file '" + links.altlink +
-                              "' (.gnu_debugaltlink) was not found (tried: " + where +
+                              "' (.gnu_debugaltlink, build id " + links.alt_build_id +
+                              ") was not found (tried: " + where +
                               "); types and names kept in it are unknown: give the debug root with --debug-dir");
     }
   } else if (links.debug_sup) {

@@ -64,10 +64,13 @@ std::string report_text(const Diff& d, const TextOptions& options) {
   }
   std::string impacts;
   for (const auto& i : d.impacts) {
-    if (!i.incompatible && !options.harmless) continue;
+    if (i.harmless && !options.harmless) continue;
     impacts += "  " + i.type + (i.location.empty() ? "" : " at " + i.location) + ": " + std::to_string(i.changes) +
-               " change(s)" + (i.incompatible ? "" : ", harmless") + "; reached from " +
-               std::to_string(i.interfaces.size()) + " interface(s)\n";
+               " change(s)" +
+               (i.incompatible ? ""
+                : i.harmless   ? ", harmless"
+                               : ", compatible") +
+               "; reached from " + std::to_string(i.interfaces.size()) + " interface(s)\n";
     size_t shown = 0;
     for (const auto& f : i.interfaces) {
       if (++shown > 20) {
@@ -126,6 +129,7 @@ std::string report_json(const Diff& d) {
                        {"location", i.location},
                        {"changes", i.changes},
                        {"incompatible", i.incompatible},
+                       {"harmless", i.harmless},
                        {"interfaces", i.interfaces}});
   j["changed_types"] = impacts;
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

@@ -263,7 +263,9 @@ std::string tree_report_text(const TreeDiff& t, const TextOptions& options) {
                     std::to_string(counts[2]) + " incompatible, " + std::to_string(counts[1]) + " compatible, " +
                     std::to_string(counts[0]) + " unchanged; verdict: " + verdict_name(t.verdict) + "\n";
   for (const auto& l : t.libraries) {
-    if (l.diff.verdict == Verdict::kNoChange && l.diff.suppressed == 0 && !(options.harmless && l.diff.harmless))
+    bool warned = !l.diff.old_debug_notes.empty() || !l.diff.new_debug_notes.empty();
+    if (l.diff.verdict == Verdict::kNoChange && l.diff.suppressed == 0 && !warned &&
+        !(options.harmless && l.diff.harmless))
       continue;
     out += "\n== " + l.soname + "\n";
     if (l.diff.old_path.empty() || l.diff.new_path.empty()) {
