@@ -1,10 +1,14 @@
 #include "abi-check/dwarf_types.h"
 
 #include <dwarf.h>
+#include <gelf.h>
 
 #include <algorithm>
+#include <cstring>
+#include <filesystem>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -44,6 +48,9 @@ class Reader {
         if (!source.empty() && source[0] != '/' && !comp_dir.empty()) source = comp_dir + "/" + source;
         size_t slash = source.rfind('/');
         std::string source_dir = slash == std::string::npos || slash == 0 ? "" : source.substr(0, slash);
+        if (source_dir.find("/.") != std::string::npos || source_dir.find("//") != std::string::npos)
+          source_dir = std::filesystem::path(source_dir).lexically_normal().string();
+        while (source_dir.size() > 1 && source_dir.back() == '/') source_dir.pop_back();
         for (const std::string* dir : {&comp_dir, &source_dir})
           if (!dir->empty() && (*dir)[0] == '/' &&
               std::find(m_.source_dirs.begin(), m_.source_dirs.end(), *dir) == m_.source_dirs.end() &&
@@ -216,6 +223,203 @@ class Reader {
         tag != DW_TAG_enumeration_type)
       return;
     anonymous_name_.emplace(die_id(&target), "(anonymous, typedef " + scope + n + ")");
+  }
+
+  // The file a DIE's DW_AT_decl_file names. libdw's dwarf_decl_file reads
+  // the unit's whole line program (and sorts it) to learn its file names,
+  // the dearest part of reading a large library; the names are all in the
+  // .debug_line header, which is read here, once per unit. Anything unusual
+  // (compressed sections, an object file's unrelocated offsets, a header
+  // that does not parse) falls back to libdw.
+  std::string decl_file(Dwarf_Die* die) {
+    Dwarf_Attribute a;
+    Dwarf_Word index = 0;
+    if (!dwarf_attr_integrate(die, DW_AT_decl_file, &a) || dwarf_formudata(&a, &index) != 0) return "";
+    const FileTable& t = file_table(a.cu);
+    if (t.ok && index >= t.first && index - t.first < t.files.size()) return t.files[index - t.first];
+    const char* file = dwarf_decl_file(die);
+    return file ? file : "";
+  }
+
+  struct FileTable {
+    bool ok = false;
+    size_t first = 1;  // the index of files[0]: 1 before DWARF 5, 0 since
+    std::vector<std::string> files;
+  };
+  struct Sections {
+    bool ok = false;
+    std::string_view line, line_str, str;
+  };
+
+  const Sections& sections_of(Dwarf* dwarf) {
+    auto [it, fresh] = sections_.try_emplace(dwarf);
+    if (!fresh) return it->second;
+    Sections& out = it->second;
+    Elf* e = dwarf_getelf(dwarf);
+    GElf_Ehdr eh;
+    size_t shstrndx = 0;
+    if (!e || !gelf_getehdr(e, &eh) || eh.e_type == ET_REL || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
+        elf_getshdrstrndx(e, &shstrndx) != 0)
+      return out;
+    for (Elf_Scn* scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
+      GElf_Shdr sh;
+      if (!gelf_getshdr(scn, &sh)) return out;
+      const char* n = elf_strptr(e, shstrndx, sh.sh_name);
+      if (!n) continue;
+      std::string_view* dst = std::strcmp(n, ".debug_line") == 0       ? &out.line
+                              : std::strcmp(n, ".debug_line_str") == 0 ? &out.line_str
+                              : std::strcmp(n, ".debug_str") == 0      ? &out.str
+                                                                       : nullptr;
+      if (!dst) continue;
+      if ((sh.sh_flags & SHF_COMPRESSED) || sh.sh_type == SHT_NOBITS) return out;
+      Elf_Data* d = elf_rawdata(scn, nullptr);
+      if (!d || !d->d_buf) return out;
+      *dst = std::string_view(static_cast<const char*>(d->d_buf), d->d_size);
+    }
+    out.ok = !out.line.empty();
+    return out;
+  }
+
+  const FileTable& file_table(Dwarf_CU* cu) {
+    auto [it, fresh] = file_tables_.try_emplace(cu);
+    if (!fresh) return it->second;
+    FileTable& t = it->second;
+    Dwarf_Die cudie;
+    Dwarf_Word stmt = 0;
+    Dwarf* dwarf = dwarf_cu_getdwarf(cu);
+    if (!dwarf || !dwarf_cu_die(cu, &cudie, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr) ||
+        !udata(&cudie, DW_AT_stmt_list, stmt))
+      return t;
+    const Sections& sec = sections_of(dwarf);
+    if (!sec.ok || stmt >= sec.line.size()) return t;
+    std::string comp_dir = attr_string(&cudie, DW_AT_comp_dir);
+    t.ok = parse_file_table(sec, sec.line.substr(stmt), comp_dir, t);
+    if (!t.ok) t.files.clear();
+    return t;
+  }
+
+  // The file names of the line program header at the start of `h`
+  // (DWARF 2 to 5), as full paths.
+  static bool parse_file_table(const Sections& sec, std::string_view h, const std::string& comp_dir, FileTable& t) {
+    size_t p = 0;
+    bool bad = false;
+    auto u8 = [&]() -> uint64_t {
+      if (p + 1 > h.size()) return bad = true, 0;
+      return static_cast<unsigned char>(h[p++]);
+    };
+    auto fixed = [&](int n) -> uint64_t {
+      if (p + n > h.size()) return bad = true, 0;
+      uint64_t v = 0;
+      for (int i = 0; i < n; ++i) v |= uint64_t{static_cast<unsigned char>(h[p + i])} << (8 * i);
+      p += n;
+      return v;
+    };
+    auto uleb = [&]() -> uint64_t {
+      uint64_t v = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        uint64_t b = u8();
+        if (bad) return 0;
+        v |= (b & 0x7f) << shift;
+        if (!(b & 0x80)) return v;
+      }
+      bad = true;
+      return 0;
+    };
+    auto cstr = [&](std::string_view in, size_t at) -> std::string {
+      if (at >= in.size()) return bad = true, std::string();
+      size_t end = in.find('\0', at);
+      if (end == std::string_view::npos) return bad = true, std::string();
+      return std::string(in.substr(at, end - at));
+    };
+    auto inline_str = [&]() {
+      std::string v = cstr(h, p);
+      p += v.size() + 1;
+      return v;
+    };
+    uint64_t length = fixed(4);
+    int offset_size = 4;
+    if (length == 0xffffffff) {
+      length = fixed(8);
+      offset_size = 8;
+    }
+    if (bad || length > h.size() - p) return false;
+    h = h.substr(0, p + length);
+    uint64_t version = fixed(2);
+    if (version < 2 || version > 5) return false;
+    if (version >= 5) p += 2;  // address_size, segment_selector_size
+    uint64_t header_length = fixed(offset_size);
+    if (bad || header_length > h.size() - p) return false;
+    h = h.substr(0, p + header_length);
+    p += version >= 4 ? 5 : 4;  // min_inst_length, [max_ops], default_is_stmt, line_base, line_range
+    uint64_t opcode_base = u8();
+    if (bad || opcode_base == 0) return false;
+    p += opcode_base - 1;
+    if (p > h.size()) return false;
+    auto join = [](const std::string& dir, const std::string& name) {
+      if (name.empty() || name[0] == '/' || dir.empty()) return name;
+      std::string joined = dir + "/" + name;
+      if (joined.find("/.") == std::string::npos && joined.find("//") == std::string::npos) return joined;
+      return std::filesystem::path(joined).lexically_normal().string();  // "dir/./x.h", "dir//x.h"
+    };
+    std::vector<std::string> dirs;
+    if (version < 5) {
+      dirs.push_back(comp_dir);
+      for (std::string d = inline_str(); !bad && !d.empty(); d = inline_str()) dirs.push_back(join(comp_dir, d));
+      for (std::string f = inline_str(); !bad && !f.empty(); f = inline_str()) {
+        uint64_t dir = uleb();
+        uleb();  // mtime
+        uleb();  // length
+        if (bad || dir >= dirs.size()) return false;
+        t.files.push_back(join(dirs[dir], f));
+      }
+      t.first = 1;
+      return !bad;
+    }
+    // DWARF 5: entry formats, then entries, for directories and for files.
+    auto entries = [&](bool files) -> bool {
+      uint64_t format_count = u8();
+      std::vector<std::pair<uint64_t, uint64_t>> format;
+      for (uint64_t i = 0; i < format_count && !bad; ++i) {
+        uint64_t content = uleb();
+        format.emplace_back(content, uleb());
+      }
+      uint64_t count = uleb();
+      if (bad || count > 1000000) return false;
+      for (uint64_t i = 0; i < count; ++i) {
+        std::string path;
+        uint64_t dir = 0;
+        for (const auto& [content, form] : format) {
+          std::string sv;
+          uint64_t num = 0;
+          switch (form) {
+            case DW_FORM_string: sv = inline_str(); break;
+            case DW_FORM_line_strp: sv = cstr(sec.line_str, fixed(offset_size)); break;
+            case DW_FORM_strp: sv = cstr(sec.str, fixed(offset_size)); break;
+            case DW_FORM_udata: num = uleb(); break;
+            case DW_FORM_data1: num = fixed(1); break;
+            case DW_FORM_data2: num = fixed(2); break;
+            case DW_FORM_data4: num = fixed(4); break;
+            case DW_FORM_data8: num = fixed(8); break;
+            case DW_FORM_data16: p += 16; break;
+            case DW_FORM_block: p += uleb(); break;
+            default: return false;  // a form this reader does not know: libdw's turn
+          }
+          if (bad || p > h.size()) return false;
+          if (content == DW_LNCT_path) path = sv;
+          else if (content == DW_LNCT_directory_index) dir = num;
+        }
+        if (!files) {
+          dirs.push_back(dirs.empty() ? (path.empty() ? comp_dir : path) : join(dirs.front(), path));
+        } else {
+          if (dir >= dirs.size()) return false;
+          t.files.push_back(join(dirs[dir], path));
+        }
+      }
+      return true;
+    };
+    if (!entries(false) || !entries(true)) return false;
+    t.first = 0;
+    return !bad;
   }
 
   // GCC's spelling of C's integer types, whatever the compiler wrote:
@@ -411,9 +615,8 @@ class Reader {
           // parameter, a pointer): known by where it is declared, which
           // tells two such types apart; a comparison of two anonymous types
           // looks at their layouts, wherever they are.
-          const char* file = dwarf_decl_file(die);
           int line = 0;
-          std::string where = file ? std::string(file) : "";
+          std::string where = decl_file(die);
           if (size_t slash = where.rfind('/'); slash != std::string::npos) where = where.substr(slash + 1);
           if (dwarf_decl_line(die, &line) == 0 && line > 0) where += ":" + std::to_string(line);
           if (where.empty()) where = "offset " + std::to_string(dwarf_dieoffset(die));
@@ -428,7 +631,7 @@ class Reader {
         Dwarf_Word sz = 0;
         if (udata(die, DW_AT_byte_size, sz)) t.size = sz;
         if (!t.declaration_only) {
-          if (const char* file = dwarf_decl_file(die)) t.decl_file = file;
+          t.decl_file = decl_file(die);
           int line = 0;
           if (dwarf_decl_line(die, &line) == 0 && line > 0) t.decl_line = line;
           Dwarf_Die underlying;
@@ -581,7 +784,9 @@ class Reader {
   bool collect_symbols_ = false;
   std::set<std::pair<uintptr_t, bool>> imported_;  // partial units scanned, per pass
   std::set<uintptr_t> in_progress_;                // types being keyed (cycle guard)
-  bool cxx_ = false;                               // the current unit is C++
+  std::unordered_map<Dwarf_CU*, FileTable> file_tables_;
+  std::unordered_map<Dwarf*, Sections> sections_;
+  bool cxx_ = false;  // the current unit is C++
   std::string failure_;
 };
 
