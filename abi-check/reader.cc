@@ -241,6 +241,16 @@ const Dwfl_Callbacks kOfflineCallbacks = {
     .debuginfo_path = &g_debuginfo_path,
 };
 
+// The last libdwfl or libdw error as text; they may have none to give.
+std::string dwfl_error() {
+  const char* e = dwfl_errmsg(-1);
+  return e ? e : "unknown error";
+}
+std::string dwarf_error() {
+  const char* e = dwarf_errmsg(-1);
+  return e ? e : "unknown error";
+}
+
 struct DwflSession {
   Dwfl* dwfl = nullptr;
   ~DwflSession() {
@@ -281,14 +291,14 @@ Expected<Model> read_library(const std::string& path, const ReadOptions& options
     if (!has_section(f.elf, ".debug_info")) return m;
     DwflSession s;
     s.dwfl = dwfl_begin(&kOfflineCallbacks);
-    if (!s.dwfl) return Error{ErrorCode::kInvalid, path + ": cannot read DWARF (" + dwfl_errmsg(-1) + ")"};
+    if (!s.dwfl) return Error{ErrorCode::kInvalid, path + ": cannot read DWARF (" + dwfl_error() + ")"};
     dwfl_report_begin(s.dwfl);
     Dwfl_Module* mod = dwfl_report_offline(s.dwfl, path.c_str(), path.c_str(), -1);
     if (!mod || dwfl_report_end(s.dwfl, nullptr, nullptr) != 0)
-      return Error{ErrorCode::kInvalid, path + ": cannot read DWARF (" + dwfl_errmsg(-1) + ")"};
+      return Error{ErrorCode::kInvalid, path + ": cannot read DWARF (" + dwfl_error() + ")"};
     Dwarf_Addr bias = 0;
     Dwarf* dw = dwfl_module_getdwarf(mod, &bias);
-    if (!dw) return Error{ErrorCode::kInvalid, path + ": cannot relocate its DWARF (" + dwfl_errmsg(-1) + ")"};
+    if (!dw) return Error{ErrorCode::kInvalid, path + ": cannot relocate its DWARF (" + dwfl_error() + ")"};
     auto types = read_dwarf_types(dw, path, m);  // dw belongs to the session
     if (!types.ok()) return types.error();
     return m;
@@ -310,7 +320,7 @@ Expected<Model> read_library(const std::string& path, const ReadOptions& options
   }
   if (!dwarf_elf) return m;  // symbol-level comparison only
   Dwarf* dw = dwarf_begin_elf(dwarf_elf, DWARF_C_READ, nullptr);
-  if (!dw) return Error{ErrorCode::kInvalid, dwarf_path + ": cannot read DWARF (" + dwarf_errmsg(-1) + ")"};
+  if (!dw) return Error{ErrorCode::kInvalid, dwarf_path + ": cannot read DWARF (" + dwarf_error() + ")"};
   // A dwz supplementary file: set it, or say loudly that the types in it
   // are unknown.
   ElfFile alt_file;
@@ -330,7 +340,7 @@ Expected<Model> read_library(const std::string& path, const ReadOptions& options
       bool strings_only = has_section(alt_file.elf, ".debug_str") && !has_section(alt_file.elf, ".debug_info");
       m.debug_notes.push_back(dwarf_path + ": the dwz supplementary file " + alt_path +
                               (strings_only ? " holds only .debug_str, which libdw cannot open on its own"
-                                            : " cannot be read (" + std::string(dwarf_errmsg(-1)) + ")") +
+                                            : " cannot be read (" + std::string(dwarf_error()) + ")") +
                               "; types and names kept in it are unknown");
     } else {
       std::string where;
