@@ -1719,6 +1719,12 @@ TEST(PublicHeaders, PrivateTypesBehindPointersAreNotBreaksPublicOnesAre) {
   EXPECT_EQ(run(argv, out), 0);
   auto j = nlohmann::json::parse(slurp(out));
   EXPECT_TRUE(j.at("private_types_filtered").get<bool>());
+  // One header for both sides does the same.
+  EXPECT_EQ(run({LTSABI_BINARY, "diff", (t.path / "old/lib/libapi.so.1").string(),
+                 (t.path / "new/lib/libapi.so.1").string(), "--header-file", (t.path / "old/include/api.h").string()},
+                out),
+            0)
+      << slurp(out);
   EXPECT_EQ(run({LTSABI_BINARY, "diff", (t.path / "old/lib/libapi.so.1").string(),
                  (t.path / "new/lib/libapi.so.1").string(), "--headers-dir1", (t.path / "old/include").string()},
                 out),

@@ -1,7 +1,8 @@
 // ltsabi: the ABI checker's command line.
 //   ltsabi dump LIB [-o FILE] [--debug-dir D]
 //   ltsabi diff OLD NEW [--suppressions FILE] [--json] [--harmless] [--debug-dir1 D] [--debug-dir2 D]
-//               [--headers-dir1 D]... [--headers-dir2 D]... [--header-file1 F]... [--header-file2 F]...
+//               [--headers-dir1 D]... [--headers-dir2 D]... [--header-file1 F]... [--header-file2 F]... [--header-file
+//               F]...
 // OLD and NEW are two libraries (or dumps), or two folders: then every
 // shared library of both, paired by SONAME (abipkgdiff's job), one report,
 // the worst verdict's status.
@@ -43,6 +44,7 @@ const char kUsageText[] =
     "                         reach only through pointers are private to the library\n"
     "  --header-file1 F, --header-file2 F\n"
     "                         one public header of each side (repeatable)\n"
+    "  --header-file F        one public header of both sides (repeatable)\n"
     "  --debug-dir1 D, --debug-dir2 D\n"
     "                         where each side's separate debug info is: a /usr/lib/debug-like tree (by build\n"
     "                         id, by the library's folder and .gnu_debuglink, dwz files under .dwz/)\n"
@@ -116,10 +118,11 @@ int run_main(int argc, char** argv) {
       std::string d;
       if (!value(d)) return usage((a + " needs a folder").c_str());
       (a == "--headers-dir1" ? hd1 : hd2).push_back(d);
-    } else if (a == "--header-file1" || a == "--header-file2") {
+    } else if (a == "--header-file1" || a == "--header-file2" || a == "--header-file") {
       std::string f;
       if (!value(f)) return usage((a + " needs a file").c_str());
-      (a == "--header-file1" ? hd1 : hd2).push_back(f);
+      if (a != "--header-file2") hd1.push_back(f);
+      if (a != "--header-file1") hd2.push_back(f);
     } else if (a == "--help" || a == "-h") {
       std::fputs(kUsageText, stdout);
       return 0;

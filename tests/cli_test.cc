@@ -981,7 +981,10 @@ TEST_F(Demo, TheAbiGateHoldsBackAMajorReleaseAndLetsACompatibleChangeThrough) {
   EXPECT_EQ(v3["libsafe.so.1"]["verdict"], "incompatible");
   std::string blocking = v3["libsafe.so.1"]["blocking"].dump();
   EXPECT_NE(blocking.find("soname-changed"), std::string::npos) << blocking;
-  EXPECT_NE(blocking.find("function-removed: safe_append removed"), std::string::npos) << blocking;
+  // Removed functions are named with their declaration (and version).
+  EXPECT_NE(blocking.find("function-removed: int safe_append(struct safe_buf *, const char *) removed"),
+            std::string::npos)
+      << blocking;
   EXPECT_NE(blocking.find("struct safe_buf"), std::string::npos) << blocking;  // public, behind a pointer
   EXPECT_NE(e3.find("ltskit: blocked: libsafe.so.1 (package libsafe)"), std::string::npos) << e3;
   EXPECT_NE(e3.find("policy 'lts-strict' allows added-symbols"), std::string::npos) << e3;
@@ -1480,7 +1483,7 @@ TEST(CliPublish, TheAbiGateSeesLibrariesThroughLinksAndAcrossPackages) {
   repo.commit("libx: x2 removed");
   auto [g2, e2] = publish(3);
   EXPECT_NE(e2.find("blocked: libx.so.1 (package bundle)"), std::string::npos) << e2;
-  EXPECT_NE(e2.find("function-removed: x2 removed"), std::string::npos) << e2;
+  EXPECT_NE(e2.find("function-removed: int x2(void) removed"), std::string::npos) << e2;
 
   // x2 back, and the library published by another package instead: the
   // same library, moved, so nothing changed.
