@@ -1,8 +1,8 @@
 // ltsabi: the ABI checker's command line.
 //   ltsabi dump LIB [-o FILE] [--debug-dir D]
-//   ltsabi diff OLD NEW [--suppressions FILE] [--json] [--harmless] [--debug-dir1 D] [--debug-dir2 D]
-//               [--headers-dir1 D]... [--headers-dir2 D]... [--header-file1 F]... [--header-file2 F]... [--header-file
-//               F]...
+//   ltsabi diff OLD NEW [--json] [--harmless] [--suppressions FILE] [--debug-dir1 D] [--debug-dir2 D]
+//               [--debug-root D] [--headers-dir1 D]... [--headers-dir2 D]...
+//               [--header-file1 F]... [--header-file2 F]... [--header-file F]...
 // OLD and NEW are two libraries (or dumps), or two folders: then every
 // shared library of both, paired by SONAME (abipkgdiff's job), one report,
 // the worst verdict's status.
