@@ -37,6 +37,10 @@ struct Finding {
   bool in_padding = false;               // a member added in padding or reserved space (member-added-in-padding)
 };
 
+bool is_aggregate(TypeKind k) {
+  return k == TypeKind::kStruct || k == TypeKind::kClass || k == TypeKind::kUnion || k == TypeKind::kEnum;
+}
+
 // Which aggregates are private to the library (DiffOptions).
 class Privacy {
  public:
@@ -60,7 +64,7 @@ class Privacy {
     auto ta = a_.types.find(ka);
     auto tb = b_.types.find(kb);
     if (ta == a_.types.end() || tb == b_.types.end()) return std::nullopt;
-    if (!aggregate(ta->second.kind)) return std::nullopt;
+    if (!is_aggregate(ta->second.kind)) return std::nullopt;
     if (!own(a_, ta->second.decl_file) || !own(b_, tb->second.decl_file)) return std::nullopt;
     if (in_headers(ta->second.decl_file, old_headers_) || in_headers(tb->second.decl_file, new_headers_))
       return std::nullopt;
@@ -71,9 +75,6 @@ class Privacy {
  private:
   using HeaderIndex = std::set<std::string>;  // file names of the public headers
 
-  static bool aggregate(TypeKind k) {
-    return k == TypeKind::kStruct || k == TypeKind::kClass || k == TypeKind::kUnion || k == TypeKind::kEnum;
-  }
   static void index(const std::vector<std::string>& headers, HeaderIndex& out) {
     for (const auto& h : headers) out.insert(std::filesystem::path(h).filename().string());
   }
@@ -163,9 +164,6 @@ bool any_breaks(const std::vector<Finding>& found) {
   return false;
 }
 
-bool is_aggregate(TypeKind k) {
-  return k == TypeKind::kStruct || k == TypeKind::kClass || k == TypeKind::kUnion || k == TypeKind::kEnum;
-}
 bool is_record(TypeKind k) { return k == TypeKind::kStruct || k == TypeKind::kClass || k == TypeKind::kUnion; }
 // A struct and a class are one kind of thing to the ABI.
 bool same_aggregate_kind(TypeKind a, TypeKind b) {
@@ -843,11 +841,10 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
   };
   // Aliases (one address, several names: a constructor's C1 and C2) are
   // one function: reported once, naming the others.
-  auto aliases = [](const Model& m, const Symbol& s, const std::vector<const Symbol*>& group) {
+  auto aliases = [](const Symbol& s, const std::vector<const Symbol*>& group) {
     std::string also;
     for (const auto* o : group)
       if (o != &s) also += (also.empty() ? "" : ", ") + o->name + version_suffix(*o);
-    (void)m;
     return also.empty() ? std::string() : " (aliases: " + also + ")";
   };
 
@@ -932,7 +929,7 @@ Diff diff_models(const Model& a, const Model& b, const Suppressions& sup, const 
           break;
         }
       bool described = m.functions.count(speaker->name) || m.variables.count(speaker->name);
-      std::string text = declared(m, *speaker) + aliases(m, *speaker, group) + (gone ? " removed" : " added");
+      std::string text = declared(m, *speaker) + aliases(*speaker, group) + (gone ? " removed" : " added");
       if (is_func(*speaker)) {
         ++(gone ? (described ? d.functions_removed : d.function_symbols_removed)
                 : (described ? d.functions_added : d.function_symbols_added));
