@@ -121,18 +121,19 @@ Result<Narrowed> narrow_first_fixed(Workspace& ws, git::Repository& repo, const 
     LTS_RETURN_IF_ERROR(q.each_row([&] { known_unfixed.insert(q.text(0)); }));
   }
   known_unfixed.erase(first_fixed);
-  std::filesystem::path cache = ws.config().cache_dir() / "trees";
-  bool nix_ready = false;
+  // One tree slot, moved from commit to commit as the search narrows.
+  std::optional<git::TreeSlots::Lease> tree;
   auto fixed_at = [&](const std::string& commit) -> Result<std::optional<std::string>> {
-    if (!nix_ready) {
+    if (!tree) {
       LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
-      LTS_RETURN_IF_ERROR(make_dirs(cache));
-      nix_ready = true;
+      LTS_ASSIGN_OR_RETURN(git::TreeSlots slots, open_tree_slots(ws, repo));
+      LTS_ASSIGN_OR_RETURN(auto lease, slots.acquire());
+      tree.emplace(std::move(lease));
     }
     progress.update(out.evaluated, "evaluating " + commit.substr(0, 12));
     ++out.evaluated;
-    LTS_ASSIGN_OR_RETURN(auto ex, repo.export_tree(commit, cache));
-    auto pkgs = nix::evaluate_package_set(ex.dir, ws.config().nix);
+    LTS_ASSIGN_OR_RETURN(auto dir, tree->checkout(commit));
+    auto pkgs = nix::evaluate_package_set(dir, ws.config().nix);
     if (!pkgs.ok()) return std::move(pkgs).error().add_context("while evaluating " + commit.substr(0, 12));
     std::optional<std::string> version;
     for (const auto& p : *pkgs) {
@@ -378,13 +379,13 @@ struct Gate {
 Result<Gate> policy_gate(Workspace& ws, git::Repository& repo, const PolicyConfig& policy, const std::string& head,
                          const std::string& candidate) {
   LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
-  std::filesystem::path cache = ws.config().cache_dir() / "trees";
-  LTS_RETURN_IF_ERROR(make_dirs(cache));
+  LTS_ASSIGN_OR_RETURN(git::TreeSlots slots, open_tree_slots(ws, repo));
+  LTS_ASSIGN_OR_RETURN(git::TreeSlots::Lease tree, slots.acquire());
   // Each evaluation is kept as the commit's snapshot (when the workspace is
   // writable), so tracking the branch after a landing evaluates nothing.
   auto evaluate = [&](const std::string& commit) -> Result<std::map<std::string, nix::Package>> {
-    LTS_ASSIGN_OR_RETURN(auto ex, repo.export_tree(commit, cache));
-    auto pkgs = nix::evaluate_package_set(ex.dir, ws.config().nix);
+    LTS_ASSIGN_OR_RETURN(auto dir, tree.checkout(commit));
+    auto pkgs = nix::evaluate_package_set(dir, ws.config().nix);
     if (!pkgs.ok()) return std::move(pkgs).error().add_context("while evaluating " + commit.substr(0, 12));
     if (ws.writable()) {
       LTS_ASSIGN_OR_RETURN(git::CommitInfo info, repo.commit(commit));

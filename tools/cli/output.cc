@@ -33,6 +33,12 @@ void TerminalProgress::warn(const std::string& message) {
   std::fprintf(stderr, "ltskit: warning: %s\n", message.c_str());
 }
 
+void TerminalProgress::line(const std::string& text) {
+  if (!enabled_) return;
+  end();
+  std::fprintf(stderr, "%s\n", text.c_str());
+}
+
 void print_json(const nlohmann::json& j) {
   std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }

@@ -20,6 +20,7 @@ class TerminalProgress : public Progress {
   void update(size_t done, const std::string& item) override;
   void end() override;
   void warn(const std::string& message) override;
+  void line(const std::string& text) override;
 
  private:
   bool enabled_;

@@ -1,7 +1,12 @@
 #include "tools/core/config.h"
 
+#include <sched.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <map>
+#include <thread>
 
 #include "tools/core/abi_error.h"
 #include "tools/core/fs.h"
@@ -73,10 +78,23 @@ Result<WorkspaceConfig> load_workspace_config(const fs::path& workspace_root) {
       if (*bt <= 0) return invalid(nix->where("build_timeout") + ": must be positive (seconds)");
       c.nix.build_timeout_seconds = *bt;
     }
-    LTS_ASSIGN_OR_RETURN(auto jobs, nix->opt_int("eval_jobs"));
-    if (jobs) {
-      if (*jobs < 1 || *jobs > 64) return invalid(nix->where("eval_jobs") + ": must be 1 to 64");
-      c.nix.eval_jobs = *jobs;
+    if (nix->is_string("eval_jobs")) {
+      LTS_ASSIGN_OR_RETURN(auto word, nix->opt_string("eval_jobs"));
+      if (*word != "auto")
+        return invalid(nix->where("eval_jobs") + ": must be \"auto\" or 1 to 64, found \"" + *word + "\"");
+      c.nix.eval_jobs = 0;
+    } else {
+      LTS_ASSIGN_OR_RETURN(auto jobs, nix->opt_int("eval_jobs"));
+      if (jobs) {
+        if (*jobs < 1 || *jobs > 64) return invalid(nix->where("eval_jobs") + ": must be \"auto\" or 1 to 64");
+        c.nix.eval_jobs = *jobs;
+      }
+    }
+    LTS_ASSIGN_OR_RETURN(auto mem, nix->opt_int("eval_memory"));
+    if (mem) {
+      if (*mem < 1 || *mem > (int64_t{1} << 30))
+        return invalid(nix->where("eval_memory") + ": must be a positive MiB count");
+      c.nix.eval_memory_mb = *mem;
     }
     LTS_RETURN_IF_ERROR(nix->finish());
   }
@@ -127,7 +145,8 @@ std::string render_workspace_config(const WorkspaceConfig& c) {
   out += "]\n";
   out += "eval_timeout = " + std::to_string(c.nix.eval_timeout_seconds) + "\n";
   out += "build_timeout = " + std::to_string(c.nix.build_timeout_seconds) + "\n";
-  out += "eval_jobs = " + std::to_string(c.nix.eval_jobs) + "\n";
+  out += "eval_jobs = " + (c.nix.eval_jobs ? std::to_string(c.nix.eval_jobs) : std::string("\"auto\"")) + "\n";
+  out += "eval_memory = " + std::to_string(c.nix.eval_memory_mb) + "\n";
   out += "[nix.options]\n";
   for (const auto& [k, v] : c.nix.options) out += toml_quote(k) + " = " + toml_quote(v) + "\n";
   for (const auto& s : c.advisory_sources) {
@@ -151,6 +170,23 @@ Status validate_source_location(const std::string& location) {
     return usage_error("'" + location + "': only http and https URLs are supported");
   }
   return ok_status();
+}
+
+int64_t effective_eval_jobs(const NixConfig& config) {
+  if (config.eval_jobs > 0) return config.eval_jobs;
+  int64_t cores = std::thread::hardware_concurrency();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0) cores = CPU_COUNT(&set);
+  int64_t jobs = std::max<int64_t>(cores, 1);
+  std::ifstream meminfo("/proc/meminfo");
+  for (std::string line; std::getline(meminfo, line);) {
+    long long kib = 0;
+    if (std::sscanf(line.c_str(), "MemAvailable: %lld kB", &kib) != 1) continue;
+    jobs = std::min<int64_t>(jobs, kib / 1024 / std::max<int64_t>(config.eval_memory_mb, 1));
+    break;
+  }
+  return std::clamp<int64_t>(jobs, 1, 64);
 }
 
 bool is_http_url(std::string_view location) {

@@ -27,9 +27,18 @@ struct NixConfig {
   std::map<std::string, std::string> options;
   int64_t eval_timeout_seconds = 1800;
   int64_t build_timeout_seconds = 7200;
-  // How many evaluations `track` runs at once.
-  int64_t eval_jobs = 2;
+  // How many evaluations `track` runs at once; 0 ("auto"): as many as there
+  // are cores, and no more than the available memory holds at
+  // `eval_memory_mb` each (see effective_eval_jobs).
+  int64_t eval_jobs = 0;
+  // The memory one evaluation may need, in MiB, for "auto": nixpkgs needs
+  // about 5 GB (nix-package-versions plans 6 GB).
+  int64_t eval_memory_mb = 5120;
 };
+
+// The evaluations to run at once under `config`: eval_jobs when set, else
+// min(cores, MemAvailable / eval_memory_mb), at least 1.
+int64_t effective_eval_jobs(const NixConfig& config);
 
 // The advisory record formats ltskit reads: OSV and CVE JSON 5.
 enum class AdvisoryFormat { kOsv, kCve5 };

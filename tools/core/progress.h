@@ -17,6 +17,9 @@ class Progress {
   virtual void end() = 0;
   // A non-fatal problem the user should see (a skipped record, a failed commit).
   virtual void warn(const std::string& message) = 0;
+  // A line of its own, kept on the screen (one per finished commit of a
+  // long evaluation); shown only where progress is.
+  virtual void line(const std::string& text) { (void)text; }
 };
 
 // Discards progress; warnings are kept so callers can still report them.

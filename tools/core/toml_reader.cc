@@ -77,6 +77,11 @@ Result<std::optional<int64_t>> TomlTable::opt_int(const std::string& key) {
   return std::optional<int64_t>(n->as_integer()->get());
 }
 
+bool TomlTable::is_string(const std::string& key) const {
+  const toml::node* n = get(key);
+  return n && n->is_string();
+}
+
 Result<std::optional<bool>> TomlTable::opt_bool(const std::string& key) {
   const toml::node* n = get(key);
   if (!n) return std::optional<bool>();

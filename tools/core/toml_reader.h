@@ -45,6 +45,8 @@ class TomlTable {
   // An array of tables ([[key]]); absent means empty.
   Result<std::vector<TomlTable>> table_array(const std::string& key);
   bool has(const std::string& key) const;
+  // Whether `key` is present and a string (for keys that take a number or a word).
+  bool is_string(const std::string& key) const;
 
   // Fails on the first key nobody asked for.
   Status finish() const;

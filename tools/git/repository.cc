@@ -1,5 +1,6 @@
 #include "tools/git/repository.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <git2.h>
 #include <sys/stat.h>
@@ -13,7 +14,7 @@
 #include <deque>
 #include <mutex>
 #include <queue>
-#include <random>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 
@@ -483,7 +484,8 @@ Result<std::vector<CommitInfo>> Repository::scan_range(const std::string& from,
   return out;
 }
 
-Result<std::vector<CommitInfo>> Repository::walk(const std::string& from, WalkMode mode, size_t limit) const {
+Result<std::vector<CommitInfo>> Repository::walk(const std::string& from, WalkMode mode, size_t limit,
+                                                 int64_t not_before) const {
   LTS_ASSIGN_OR_RETURN(std::string start, resolve_commit(from));
   LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(start));
   std::vector<CommitInfo> out;
@@ -494,6 +496,7 @@ Result<std::vector<CommitInfo>> Repository::walk(const std::string& from, WalkMo
       CommitH c;
       if (git_commit_lookup(c.out(), repo_, &cur) != 0)
         return io_error("cannot read commit " + oid_str(&cur) + ": " + last_error_text());
+      if (static_cast<int64_t>(git_commit_time(c.get())) < not_before) break;
       out.push_back(info_of(c.get()));
       if (limit && out.size() >= limit) break;
       if (git_commit_parentcount(c.get()) == 0) break;
@@ -556,43 +559,6 @@ Result<std::string> Repository::read_file(const std::string& commit_id, const st
     return io_error("cannot read '" + path + "': " + last_error_text());
   return std::string(static_cast<const char*>(git_blob_rawcontent(blob.get())),
                      static_cast<size_t>(git_blob_rawsize(blob.get())));
-}
-
-Result<Repository::Export> Repository::export_tree(const std::string& commit_id, const fs::path& cache_root) const {
-  LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(commit_id));
-  CommitH c;
-  if (git_commit_lookup(c.out(), repo_, &oid) != 0) return not_found("no commit " + commit_id);
-  std::string tree_id = oid_str(git_commit_tree_id(c.get()));
-  Export ex;
-  ex.tree_id = tree_id;
-  ex.dir = cache_root / tree_id;
-  std::error_code ec;
-  if (fs::is_directory(ex.dir, ec)) {
-    ex.reused = true;
-    return ex;
-  }
-  fs::create_directories(cache_root, ec);
-  if (ec) return io_error("cannot create '" + cache_root.string() + "': " + ec.message());
-  std::random_device rd;
-  fs::path tmp = cache_root / (".tmp-" + tree_id + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-  if (::mkdir(tmp.c_str(), 0755) != 0) return errno_error("cannot create '" + tmp.string() + "'", errno);
-  TreeH tree;
-  Status s = git_commit_tree(tree.out(), c.get()) == 0
-                 ? write_tree(repo_, tree.get(), tmp, 0)
-                 : Status(io_error("cannot read tree of " + commit_id + ": " + last_error_text()));
-  if (s.ok() && ::rename(tmp.c_str(), ex.dir.c_str()) != 0) {
-    int err = errno;
-    // Another process exported the same tree first: theirs is as good as ours.
-    if (err == ENOTEMPTY || err == EEXIST) {
-      ex.reused = true;
-    } else {
-      s = errno_error("cannot move export into '" + ex.dir.string() + "'", err);
-    }
-  }
-  // Files are read-only but their folders are not, so the partial export can go.
-  if (!s.ok() || ex.reused) fs::remove_all(tmp, ec);
-  if (!s.ok()) return std::move(s).error().add_context("while exporting commit " + commit_id);
-  return ex;
 }
 
 std::vector<std::pair<std::string, std::string>> message_trailers(const std::string& message) {
@@ -980,6 +946,389 @@ Result<std::vector<std::vector<std::string>>> Repository::added_files_each(
     if (done) done(i + 1);
   }
   return out;
+}
+
+namespace {
+
+// One step of bringing a folder from one tree to another, relative to it.
+struct MoveOp {
+  enum Kind { kRemove, kMkdir, kWrite } kind;
+  std::string path;
+  git_oid blob{};                           // kWrite
+  git_filemode_t mode = GIT_FILEMODE_BLOB;  // kWrite: blob, executable blob or link
+};
+
+bool is_file_mode(git_filemode_t m) {
+  return m == GIT_FILEMODE_BLOB || m == GIT_FILEMODE_BLOB_EXECUTABLE || m == GIT_FILEMODE_LINK;
+}
+
+// What writes `e` (valid name checked) at `path`, into `creates`; a tree is
+// planned whole.
+Status plan_add(TreeSource& trees, const git_tree_entry* e, const std::string& path, std::vector<MoveOp>& creates,
+                int depth);
+
+// Plans the move of folder `prefix` from `before` (null: absent) to `now`,
+// reading only subtrees whose ids differ, with git's order on both sides.
+// Names are checked here, before anything is written.
+Status plan_move(TreeSource& trees, const git_tree* before, const git_tree* now, const std::string& prefix,
+                 std::vector<MoveOp>& removes, std::vector<MoveOp>& creates, int depth) {
+  if (depth > 256) return invalid("tree nesting deeper than 256 levels at '" + prefix + "'");
+  size_t n = now ? git_tree_entrycount(now) : 0;
+  size_t m = before ? git_tree_entrycount(before) : 0;
+  size_t i = 0, j = 0;
+  while (i < n || j < m) {
+    const git_tree_entry* e = i < n ? git_tree_entry_byindex(now, i) : nullptr;
+    const git_tree_entry* o = j < m ? git_tree_entry_byindex(before, j) : nullptr;
+    int c = !e ? 1 : !o ? -1 : tree_order(e, o);
+    if (c > 0) {  // only in the old tree
+      removes.push_back({MoveOp::kRemove, prefix + git_tree_entry_name(o)});
+      ++j;
+      continue;
+    }
+    const char* name = git_tree_entry_name(e);
+    std::string path = prefix + name;
+    if (!safe_entry_name(name))
+      return invalid("tree entry '" + path +
+                     "' could escape the tree folder (a name such as '..', '.git' or one "
+                     "with '/')");
+    ++i;
+    if (c < 0) {  // only in the new tree
+      LTS_RETURN_IF_ERROR(plan_add(trees, e, path, creates, depth));
+      continue;
+    }
+    ++j;
+    git_filemode_t em = git_tree_entry_filemode(e), om = git_tree_entry_filemode(o);
+    if (em == om && git_oid_equal(git_tree_entry_id(e), git_tree_entry_id(o))) continue;  // unchanged
+    if (em == GIT_FILEMODE_TREE && om == GIT_FILEMODE_TREE) {
+      git_tree* sub = trees.get(git_tree_entry_id(e));
+      git_tree* old_sub = trees.get(git_tree_entry_id(o));
+      Status s = !sub || !old_sub ? io_error("cannot read tree '" + path + "': " + last_error_text())
+                                  : plan_move(trees, old_sub, sub, path + "/", removes, creates, depth + 1);
+      trees.release(sub);
+      trees.release(old_sub);
+      LTS_RETURN_IF_ERROR(s);
+    } else if (is_file_mode(em) && is_file_mode(om)) {
+      creates.push_back({MoveOp::kWrite, path, *git_tree_entry_id(e), em});  // replaced in one rename
+    } else {
+      removes.push_back({MoveOp::kRemove, path});
+      LTS_RETURN_IF_ERROR(plan_add(trees, e, path, creates, depth));
+    }
+  }
+  return ok_status();
+}
+
+Status plan_add(TreeSource& trees, const git_tree_entry* e, const std::string& path, std::vector<MoveOp>& creates,
+                int depth) {
+  git_filemode_t mode = git_tree_entry_filemode(e);
+  if (is_file_mode(mode)) {
+    creates.push_back({MoveOp::kWrite, path, *git_tree_entry_id(e), mode});
+    return ok_status();
+  }
+  if (mode == GIT_FILEMODE_COMMIT) {  // a submodule: an empty folder, like a fresh clone
+    creates.push_back({MoveOp::kMkdir, path});
+    return ok_status();
+  }
+  if (mode != GIT_FILEMODE_TREE) return invalid("unexpected tree entry '" + path + "'");
+  creates.push_back({MoveOp::kMkdir, path});
+  git_tree* sub = trees.get(git_tree_entry_id(e));
+  if (!sub) return io_error("cannot read tree '" + path + "': " + last_error_text());
+  std::vector<MoveOp> no_removes;
+  Status s = plan_move(trees, nullptr, sub, path + "/", no_removes, creates, depth + 1);
+  trees.release(sub);
+  return s;
+}
+
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
+  Fd& operator=(Fd&& o) noexcept {
+    std::swap(fd, o.fd);
+    return *this;
+  }
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+
+// Opens the folder that holds `rel` (relative to `root`), one component at a
+// time and never through a symlink; `leaf` is the last component.
+class ParentDirs {
+ public:
+  ParentDirs(int root, fs::path root_path) : root_(root), root_path_(std::move(root_path)) {}
+  Result<int> parent_of(const std::string& rel, std::string& leaf) {
+    size_t slash = rel.rfind('/');
+    std::string parent = slash == std::string::npos ? "" : rel.substr(0, slash);
+    leaf = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    if (parent.empty()) return root_;
+    if (parent == cached_ && cached_fd_.fd >= 0) return cached_fd_.fd;
+    Fd cur;
+    int at = root_;
+    size_t start = 0;
+    while (start < parent.size()) {
+      size_t end = parent.find('/', start);
+      if (end == std::string::npos) end = parent.size();
+      Fd next(::openat(at, parent.substr(start, end - start).c_str(), kDirFlags));
+      if (next.fd < 0) return errno_error("cannot open folder '" + (root_path_ / parent).string() + "'", errno);
+      cur = std::move(next);
+      at = cur.fd;
+      start = end + 1;
+    }
+    cached_ = parent;
+    cached_fd_ = std::move(cur);
+    return cached_fd_.fd;
+  }
+  // Forgets the open folder (it is about to be removed).
+  void forget() {
+    cached_.clear();
+    cached_fd_ = Fd();
+  }
+
+ private:
+  int root_;
+  fs::path root_path_;
+  std::string cached_;
+  Fd cached_fd_;
+};
+
+// Removes `name` in folder `dirfd`, a folder with everything in it; symlinks
+// are removed, never followed. Absent is fine.
+Status remove_at(int dirfd, const std::string& name, const fs::path& shown, int depth = 0) {
+  if (depth > 300) return io_error("folder nesting too deep at '" + shown.string() + "'");
+  struct stat st {};
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return ok_status();
+    return errno_error("cannot read '" + shown.string() + "'", errno);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    if (::unlinkat(dirfd, name.c_str(), 0) != 0) return errno_error("cannot remove '" + shown.string() + "'", errno);
+    return ok_status();
+  }
+  int sub = ::openat(dirfd, name.c_str(), kDirFlags);
+  if (sub < 0) return errno_error("cannot open '" + shown.string() + "'", errno);
+  DIR* d = ::fdopendir(sub);
+  if (!d) {
+    int err = errno;
+    ::close(sub);
+    return errno_error("cannot list '" + shown.string() + "'", err);
+  }
+  std::vector<std::string> names;
+  while (dirent* de = ::readdir(d)) {
+    std::string_view n(de->d_name);
+    if (n != "." && n != "..") names.emplace_back(n);
+  }
+  Status s = ok_status();
+  for (const auto& n : names) {
+    s = remove_at(::dirfd(d), n, shown / n, depth + 1);
+    if (!s.ok()) break;
+  }
+  ::closedir(d);
+  LTS_RETURN_IF_ERROR(s);
+  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0)
+    return errno_error("cannot remove '" + shown.string() + "'", errno);
+  return ok_status();
+}
+
+// Writes blob `op` as `leaf` in `dirfd`: under a free temporary name, then
+// renamed over whatever file or link was there, so that the entry is either
+// the old one or the new one, and a symlink in its place is replaced, never
+// written through.
+Status write_at(git_repository* repo, int dirfd, const std::string& leaf, const MoveOp& op, const fs::path& shown) {
+  BlobH blob;
+  if (git_blob_lookup(blob.out(), repo, &op.blob) != 0)
+    return io_error("cannot read blob for '" + shown.string() + "': " + last_error_text());
+  std::string_view data(static_cast<const char*>(git_blob_rawcontent(blob.get())),
+                        static_cast<size_t>(git_blob_rawsize(blob.get())));
+  std::string tmp;
+  for (int attempt = 0;; ++attempt) {
+    tmp = ".ltskit-tmp-" + std::to_string(attempt);
+    if (op.mode == GIT_FILEMODE_LINK) {
+      if (::symlinkat(std::string(data).c_str(), dirfd, tmp.c_str()) == 0) break;
+      if (errno == EEXIST && attempt < 1000) continue;
+      return errno_error("cannot create symlink '" + shown.string() + "'", errno);
+    }
+    int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      if (errno == EEXIST && attempt < 1000) continue;
+      return errno_error("cannot create '" + shown.string() + "'", errno);
+    }
+    Status w = write_all(fd, data, shown);
+    if (w.ok() && ::fchmod(fd, op.mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0555 : 0444) != 0)
+      w = errno_error("cannot set the mode of '" + shown.string() + "'", errno);
+    if (::close(fd) != 0 && w.ok()) w = errno_error("cannot write '" + shown.string() + "'", errno);
+    if (!w.ok()) {
+      ::unlinkat(dirfd, tmp.c_str(), 0);
+      return w;
+    }
+    break;
+  }
+  if (::renameat(dirfd, tmp.c_str(), dirfd, leaf.c_str()) != 0) {
+    int err = errno;
+    ::unlinkat(dirfd, tmp.c_str(), 0);
+    return errno_error("cannot write '" + shown.string() + "'", err);
+  }
+  return ok_status();
+}
+
+// Whether folder `dirfd` holds exactly `tree`: the same names, a folder for
+// each subtree (an empty one for a submodule), a file with the same contents
+// and executable bit for each blob, a symlink with the same target for each
+// link. On a difference, says the first one found.
+Status verify_at(TreeSource& trees, const git_tree* tree, int dirfd, const std::string& prefix, int depth) {
+  if (depth > 256) return invalid("tree nesting deeper than 256 levels at '" + prefix + "'");
+  std::set<std::string> on_disk;
+  {
+    int dup = ::openat(dirfd, ".", kDirFlags);
+    if (dup < 0) return errno_error("cannot list '" + prefix + "'", errno);
+    DIR* d = ::fdopendir(dup);
+    if (!d) {
+      ::close(dup);
+      return errno_error("cannot list '" + prefix + "'", errno);
+    }
+    while (dirent* de = ::readdir(d)) {
+      std::string_view n(de->d_name);
+      if (n != "." && n != "..") on_disk.emplace(n);
+    }
+    ::closedir(d);
+  }
+  size_t n = tree ? git_tree_entrycount(tree) : 0;
+  for (size_t i = 0; i < n; ++i) {
+    const git_tree_entry* e = git_tree_entry_byindex(tree, i);
+    std::string name = git_tree_entry_name(e);
+    std::string path = prefix + name;
+    if (!on_disk.erase(name)) return conflict("'" + path + "' is missing");
+    struct stat st {};
+    if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      return errno_error("cannot read '" + path + "'", errno);
+    git_filemode_t mode = git_tree_entry_filemode(e);
+    if (mode == GIT_FILEMODE_TREE || mode == GIT_FILEMODE_COMMIT) {
+      if (!S_ISDIR(st.st_mode)) return conflict("'" + path + "' is not a folder");
+      Fd sub(::openat(dirfd, name.c_str(), kDirFlags));
+      if (sub.fd < 0) return errno_error("cannot open '" + path + "'", errno);
+      if (mode == GIT_FILEMODE_COMMIT) {
+        LTS_RETURN_IF_ERROR(verify_at(trees, nullptr, sub.fd, path + "/", depth + 1));
+        continue;
+      }
+      git_tree* t = trees.get(git_tree_entry_id(e));
+      if (!t) return io_error("cannot read tree '" + path + "': " + last_error_text());
+      Status s = verify_at(trees, t, sub.fd, path + "/", depth + 1);
+      trees.release(t);
+      LTS_RETURN_IF_ERROR(s);
+      continue;
+    }
+    std::string data;
+    if (mode == GIT_FILEMODE_LINK) {
+      if (!S_ISLNK(st.st_mode)) return conflict("'" + path + "' is not a symlink");
+      data.resize(static_cast<size_t>(st.st_size) + 1);
+      ssize_t len = ::readlinkat(dirfd, name.c_str(), data.data(), data.size());
+      if (len < 0) return errno_error("cannot read symlink '" + path + "'", errno);
+      data.resize(static_cast<size_t>(len));
+    } else {
+      if (!S_ISREG(st.st_mode)) return conflict("'" + path + "' is not a file");
+      if (((st.st_mode & S_IXUSR) != 0) != (mode == GIT_FILEMODE_BLOB_EXECUTABLE))
+        return conflict("'" + path + "' has the wrong executable bit");
+      Fd f(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      if (f.fd < 0) return errno_error("cannot open '" + path + "'", errno);
+      data.resize(static_cast<size_t>(st.st_size));
+      size_t got = 0;
+      while (got < data.size()) {
+        ssize_t r = ::read(f.fd, data.data() + got, data.size() - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return errno_error("cannot read '" + path + "'", errno);
+        if (r == 0) break;
+        got += static_cast<size_t>(r);
+      }
+      if (got != data.size()) return conflict("'" + path + "' changed while it was read");
+    }
+    git_oid oid;
+    if (git_odb_hash(&oid, data.data(), data.size(), GIT_OBJECT_BLOB) != 0)
+      return io_error("cannot hash '" + path + "': " + last_error_text());
+    if (!git_oid_equal(&oid, git_tree_entry_id(e))) return conflict("'" + path + "' has other contents");
+  }
+  if (!on_disk.empty()) return conflict("'" + prefix + *on_disk.begin() + "' is not in the tree");
+  return ok_status();
+}
+
+Result<git_tree*> lookup_tree(TreeSource& trees, const std::string& tree_id) {
+  LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(tree_id));
+  git_tree* t = trees.get(&oid);
+  if (!t) return not_found("no tree " + tree_id);
+  return t;
+}
+
+}  // namespace
+
+Result<std::string> Repository::tree_of(const std::string& commit_id) const {
+  LTS_ASSIGN_OR_RETURN(git_oid oid, parse_oid(commit_id));
+  CommitH c;
+  if (git_commit_lookup(c.out(), repo_, &oid) != 0) return not_found("no commit " + commit_id);
+  return oid_str(git_commit_tree_id(c.get()));
+}
+
+Status Repository::write_tree_into(const fs::path& dir, const std::string& tree_id) const {
+  TreeSource trees(repo_);
+  LTS_ASSIGN_OR_RETURN(git_tree * tree, lookup_tree(trees, tree_id));
+  Status s = ::mkdir(dir.c_str(), 0755) == 0 ? write_tree(repo_, tree, dir, 0)
+                                             : Status(errno_error("cannot create '" + dir.string() + "'", errno));
+  trees.release(tree);
+  return s;
+}
+
+Result<Repository::MoveStats> Repository::move_tree(const fs::path& dir, const std::string& from_tree,
+                                                    const std::string& to_tree) const {
+  TreeSource trees(repo_);
+  LTS_ASSIGN_OR_RETURN(git_tree * from, lookup_tree(trees, from_tree));
+  auto to = lookup_tree(trees, to_tree);
+  if (!to.ok()) {
+    trees.release(from);
+    return std::move(to).error();
+  }
+  std::vector<MoveOp> removes, creates;
+  Status planned = plan_move(trees, from, *to, "", removes, creates, 0);
+  trees.release(from);
+  trees.release(*to);
+  LTS_RETURN_IF_ERROR(planned);
+  // From here on the folder changes: removals first, so that a file may
+  // become a folder and a folder a symlink; then everything new, each folder
+  // before what it holds.
+  Fd root(::open(dir.c_str(), kDirFlags));
+  if (root.fd < 0) return errno_error("cannot open '" + dir.string() + "'", errno);
+  ParentDirs parents(root.fd, dir);
+  MoveStats stats;
+  std::string leaf;
+  for (const auto& op : removes) {
+    LTS_ASSIGN_OR_RETURN(int at, parents.parent_of(op.path, leaf));
+    Status removed = remove_at(at, leaf, dir / op.path);
+    parents.forget();  // the folder it kept open could have been under what went
+    LTS_RETURN_IF_ERROR(removed);
+    ++stats.removed;
+  }
+  for (const auto& op : creates) {
+    LTS_ASSIGN_OR_RETURN(int at, parents.parent_of(op.path, leaf));
+    if (op.kind == MoveOp::kMkdir) {
+      if (::mkdirat(at, leaf.c_str(), 0755) != 0)
+        return errno_error("cannot create '" + (dir / op.path).string() + "'", errno);
+    } else {
+      LTS_RETURN_IF_ERROR(write_at(repo_, at, leaf, op, dir / op.path));
+    }
+    ++stats.written;
+  }
+  return stats;
+}
+
+Status Repository::verify_tree(const fs::path& dir, const std::string& tree_id) const {
+  TreeSource trees(repo_);
+  LTS_ASSIGN_OR_RETURN(git_tree * tree, lookup_tree(trees, tree_id));
+  Fd root(::open(dir.c_str(), kDirFlags));
+  Status s = root.fd < 0 ? Status(errno_error("cannot open '" + dir.string() + "'", errno))
+                         : verify_at(trees, tree, root.fd, "", 0);
+  trees.release(tree);
+  return s;
 }
 
 }  // namespace ltskit::git

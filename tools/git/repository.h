@@ -93,7 +93,10 @@ class Repository {
 
   // Commits reachable from `from`, newest first; at most `limit` (0: all).
   // kFirstParent follows only first parents, as `git log --first-parent`.
-  Result<std::vector<CommitInfo>> walk(const std::string& from, WalkMode mode, size_t limit = 0) const;
+  // In kFirstParent mode the walk also stops at the first commit older than
+  // `not_before` (committer time, Unix seconds), which is left out.
+  Result<std::vector<CommitInfo>> walk(const std::string& from, WalkMode mode, size_t limit = 0,
+                                       int64_t not_before = INT64_MIN) const;
   // The commits reachable from `from` but not from `since` (git log since..from), newest first.
   Result<std::vector<CommitInfo>> walk_since(const std::string& from, const std::string& since) const;
   // The commits reachable from `from` and from none of `hide` (git rev-list
@@ -154,17 +157,33 @@ class Repository {
   // The contents of the file at `path` in commit `commit_id`; kNotFound if absent.
   Result<std::string> read_file(const std::string& commit_id, const std::string& path) const;
 
-  // Writes the tree of `commit_id` into `cache_root`/TREE-ID and returns that
-  // folder. A tree already exported is reused, never written twice; a new one
-  // is written under a temporary name and renamed into place, so a crash
-  // leaves no partial export behind. Entry names that could escape the folder
-  // ("..", "/", ".git") are refused.
-  struct Export {
-    std::filesystem::path dir;
-    std::string tree_id;
-    bool reused = false;
+  // The tree id of commit `commit_id`.
+  Result<std::string> tree_of(const std::string& commit_id) const;
+  // Writes tree `tree_id` into the new folder `dir` (its parent must exist).
+  // Entry names that could escape the folder ("..", "/", ".git") are
+  // refused; symlinks are written as links; a submodule is an empty folder.
+  Status write_tree_into(const std::filesystem::path& dir, const std::string& tree_id) const;
+  // Brings folder `dir`, which holds tree `from_tree` as written by
+  // write_tree_into or move_tree, to tree `to_tree`, touching only what
+  // differs: subtrees with equal ids are not read, so a move costs the
+  // changed paths, not the size of the tree. Removals come first (a file may
+  // become a folder, a folder a symlink), then every new or changed entry,
+  // each file written under a temporary name and renamed into place.
+  // Folders are opened one component at a time and never through a symlink.
+  // A kInvalid error (an entry name that could escape, such as "..", ".git"
+  // or one with '/') is found before anything is written, so `dir` still
+  // holds `from_tree`; after any other error it holds neither tree.
+  struct MoveStats {
+    size_t removed = 0;  // entries removed (a folder with what it holds counts once)
+    size_t written = 0;  // files, links and folders written
   };
-  Result<Export> export_tree(const std::string& commit_id, const std::filesystem::path& cache_root) const;
+  Result<MoveStats> move_tree(const std::filesystem::path& dir, const std::string& from_tree,
+                              const std::string& to_tree) const;
+  // OK when `dir` holds exactly tree `tree_id`: the same names, file
+  // contents, executable bits, symlink targets (links are read, never
+  // followed) and nothing more; otherwise kConflict naming the first
+  // difference. Reads every file: O(tree).
+  Status verify_tree(const std::filesystem::path& dir, const std::string& tree_id) const;
 
  private:
   Repository(git_repository* repo, std::filesystem::path path);

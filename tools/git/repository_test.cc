@@ -278,69 +278,6 @@ TEST(Repository, ReadsFilesAtCommits) {
   EXPECT_FALSE(repo->read_file(h.a, "pkgs").ok());
 }
 
-TEST(Repository, ExportsATreeOnceAndReusesIt) {
-  History h;
-  h.b.write("run.sh", "#!/bin/sh\n");
-  std::filesystem::permissions(h.b.dir() / "run.sh", std::filesystem::perms::owner_exec,
-                               std::filesystem::perm_options::add);
-  std::string e = h.b.commit("E: script");
-  h.b.git({"commit", "-q", "--allow-empty", "-m", "F: empty, same tree"});
-  std::string f = h.b.git({"rev-parse", "HEAD"});
-  auto repo = Repository::open(h.b.dir());
-  ASSERT_TRUE(repo.ok());
-  auto cache = h.tmp / "cache";
-  auto first = repo->export_tree(e, cache);
-  ASSERT_TRUE(first.ok()) << first.error().describe();
-  EXPECT_FALSE(first->reused);
-  EXPECT_EQ(*read_file(first->dir / "pkgs/x/src/x.c"), "int x;\n");
-  struct stat st {};
-  ASSERT_EQ(stat((first->dir / "run.sh").c_str(), &st), 0);
-  EXPECT_TRUE(st.st_mode & S_IXUSR);
-  // Write a marker: a second export of the same tree must not rewrite the folder.
-  auto marker = first->dir / "marker";
-  std::ofstream(marker) << "x";
-  auto second = repo->export_tree(f, cache);
-  ASSERT_TRUE(second.ok());
-  EXPECT_TRUE(second->reused);
-  EXPECT_EQ(second->dir, first->dir);
-  EXPECT_TRUE(std::filesystem::exists(marker));
-  auto other = repo->export_tree(h.a, cache);
-  ASSERT_TRUE(other.ok());
-  EXPECT_NE(other->dir, first->dir);
-  EXPECT_FALSE(std::filesystem::exists(other->dir / "README"));
-  // No temporary folders are left behind.
-  int entries = 0;
-  for (auto& ent : std::filesystem::directory_iterator(cache)) {
-    (void)ent;
-    ++entries;
-  }
-  EXPECT_EQ(entries, 2);
-}
-
-TEST(Repository, RefusesTreeEntriesThatEscapeTheExport) {
-  TempDir tmp;
-  GitRepoBuilder b(tmp / "repo");
-  b.write("ok.txt", "ok\n");
-  b.commit("base");
-  // Build a tree with an entry named ".." by hand: git mktree refuses it, so
-  // write the tree object with hash-object --literally.
-  std::string blob = b.git({"rev-parse", "HEAD:ok.txt"});
-  std::string raw;
-  raw += "100644 ..";
-  raw += '\0';
-  for (size_t i = 0; i < 40; i += 2) raw += static_cast<char>(std::stoi(blob.substr(i, 2), nullptr, 16));
-  auto treefile = tmp.write("tree.bin", raw);
-  std::string tree = b.git({"hash-object", "-t", "tree", "-w", "--literally", treefile.string()});
-  std::string commit = b.git({"commit-tree", tree, "-m", "evil"});
-  auto repo = Repository::open(b.dir());
-  ASSERT_TRUE(repo.ok());
-  auto ex = repo->export_tree(commit, tmp / "cache");
-  ASSERT_FALSE(ex.ok());
-  EXPECT_NE(ex.error().message().find("could escape"), std::string::npos);
-  EXPECT_FALSE(std::filesystem::exists(tmp / "cache" / tree));
-  EXPECT_FALSE(std::filesystem::exists(tmp / "ok.txt"));
-}
-
 // The message of what `git cherry-pick -x` made at HEAD of `b`.
 std::string head_message(GitRepoBuilder& b) {
   std::string raw = b.git({"cat-file", "commit", "HEAD"}) + "\n";

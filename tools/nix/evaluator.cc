@@ -138,6 +138,11 @@ in builtins.listToAttrs (map (a: {
 
 }  // namespace
 
+bool is_refusal(const Error& error) {
+  if (error.kind() == ErrorKind::kInvalid) return true;  // parse_nix_env_json: not a package list
+  return error.kind() == ErrorKind::kExternal && error.message().rfind("nix-env exited with status", 0) == 0;
+}
+
 Result<std::map<std::string, std::vector<std::string>>> package_patches(const fs::path& tree_dir,
                                                                         const NixConfig& config,
                                                                         const std::vector<std::string>& attrs) {

@@ -34,6 +34,11 @@ Result<std::vector<Package>> parse_nix_env_json(const std::string& json, const s
 // carries Nix's own message.
 Result<std::vector<Package>> evaluate_package_set(const std::filesystem::path& tree_dir, const NixConfig& config);
 
+// Whether an error of evaluate_package_set says that Nix refused the package
+// set (nix-env exited non-zero, or printed no package list): the same tree
+// fails the same way again. A timeout or a kill (out of memory) may not.
+bool is_refusal(const Error& error);
+
 // The file names of the patches each of `attrs` applies (its `patches`
 // attribute: paths or fetched patches), evaluated with nix-instantiate on the
 // same tree and arguments as evaluate_package_set. An attribute that is

@@ -28,6 +28,7 @@
 #include "tools/publish/manifest.h"
 #include "tools/track/channels.h"
 #include "tools/track/snapshots.h"
+#include "tools/track/tracker.h"
 
 namespace ltskit::publish {
 namespace fs = std::filesystem;
@@ -479,16 +480,16 @@ Result<BuildResult> build_channel(Workspace& ws, git::Repository& repo, const st
   }
   if (!todo.empty()) {
     LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
-    fs::path cache = ws.config().cache_dir() / "trees";
-    LTS_RETURN_IF_ERROR(make_dirs(cache));
-    LTS_ASSIGN_OR_RETURN(auto tree, repo.export_tree(head.commit, cache));
+    LTS_ASSIGN_OR_RETURN(git::TreeSlots slots, open_tree_slots(ws, repo));
+    LTS_ASSIGN_OR_RETURN(git::TreeSlots::Lease lease, slots.acquire());
+    LTS_ASSIGN_OR_RETURN(fs::path tree_dir, lease.checkout(head.commit));
     LTS_RETURN_IF_ERROR(make_dirs(logs));
     progress.begin("building " + channel, todo.size());
     std::atomic<size_t> next{0}, done{0};
     std::mutex mu;
     std::vector<Status> errors(todo.size(), ok_status());
     auto build_one = [&](BuiltAttr& b) -> Status {
-      std::vector<std::string> argv = {"nix-build", (tree.dir / ws.config().nix.file).string(), "--no-out-link"};
+      std::vector<std::string> argv = {"nix-build", (tree_dir / ws.config().nix.file).string(), "--no-out-link"};
       for (const auto& [o, path] : b.outputs) {
         argv.push_back("-A");
         argv.push_back(b.attr + "." + o);
@@ -496,7 +497,7 @@ Result<BuildResult> build_channel(Workspace& ws, git::Repository& repo, const st
       for (const auto& a : ws.config().nix.args) argv.push_back(a);
       nix::append_options(argv, ws.config().nix);
       ProcessOptions opt;
-      opt.cwd = tree.dir;
+      opt.cwd = tree_dir;
       opt.timeout = std::chrono::seconds(ws.config().nix.build_timeout_seconds);
       LTS_ASSIGN_OR_RETURN(ProcessResult r, run_process(argv, opt));
       b.log = logs / (b.attr + ".log");

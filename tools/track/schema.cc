@@ -66,6 +66,19 @@ CREATE TABLE package_patches (
   PRIMARY KEY (snapshot_id, attr)
 ) WITHOUT ROWID;
 )sql"},
+                                     {3, R"sql(
+-- The last failed evaluation of a commit (removed once it evaluates). A
+-- refusal (Nix rejected the tree) is not retried by later runs unless asked
+-- (track --retry-failed); other failures (a timeout, a kill) are.
+CREATE TABLE evaluation_failures (
+  commit_id TEXT PRIMARY KEY,
+  tree_id   TEXT NOT NULL,
+  branch    TEXT NOT NULL,
+  refusal   INTEGER NOT NULL CHECK (refusal IN (0, 1)),
+  message   TEXT NOT NULL,
+  failed_at TEXT NOT NULL
+);
+)sql"},
                                  },
                                  {&events_schema()}};
   return kSchema;

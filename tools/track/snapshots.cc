@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tools/nix/evaluator.h"
+#include "tools/track/tracker.h"
 
 namespace ltskit {
 
@@ -61,8 +62,10 @@ Result<std::map<std::string, std::vector<std::string>>> package_patches(Workspac
     }
   }
   if (missing.empty()) return out;
-  LTS_ASSIGN_OR_RETURN(auto ex, repo.export_tree(snapshot.commit, ws.config().cache_dir() / "trees"));
-  auto evaluated = nix::package_patches(ex.dir, ws.config().nix, missing);
+  LTS_ASSIGN_OR_RETURN(git::TreeSlots slots, open_tree_slots(ws, repo));
+  LTS_ASSIGN_OR_RETURN(git::TreeSlots::Lease tree, slots.acquire());
+  LTS_ASSIGN_OR_RETURN(auto dir, tree.checkout(snapshot.commit));
+  auto evaluated = nix::package_patches(dir, ws.config().nix, missing);
   if (!evaluated.ok())
     return std::move(evaluated).error().add_context("while reading the patches of commit " +
                                                     snapshot.commit.substr(0, 12));

@@ -1,9 +1,14 @@
 #include "tools/track/tracker.h"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -21,7 +26,6 @@ namespace {
 struct Job {
   git::CommitInfo commit;
   std::string branch;
-  std::filesystem::path dir;
   Result<std::vector<nix::Package>> result = internal("not evaluated");
 };
 
@@ -100,6 +104,85 @@ Result<std::optional<std::string>> forget_rewritten_branch(Database& db, git::Re
   return std::optional<std::string>(old);
 }
 
+// The message of a refusal recorded for `commit`, if any.
+Result<std::optional<std::string>> recorded_refusal(Database& db, const std::string& commit) {
+  LTS_ASSIGN_OR_RETURN(Statement q,
+                       db.prepare("SELECT message FROM evaluation_failures WHERE commit_id = ? AND refusal = 1"));
+  q.bind(1, commit);
+  LTS_ASSIGN_OR_RETURN(bool row, q.step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(q.text(0));
+}
+
+std::string first_line(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  return line.size() > 200 ? line.substr(0, 200) + "…" : line;
+}
+
+// Stores what one evaluation gave: its snapshot, or its failure.
+Status record_result(Workspace& ws, const Job& job, TrackReport& report) {
+  if (!job.result.ok()) {
+    const Error& e = job.result.error();
+    report.failures.push_back({job.commit.id, job.branch, e.describe()});
+    return ws.db().transaction([&]() -> Status {
+      LTS_ASSIGN_OR_RETURN(Statement ins,
+                           ws.db().prepare("INSERT OR REPLACE INTO evaluation_failures(commit_id, tree_id, branch, "
+                                           "refusal, message, failed_at) VALUES (?, ?, ?, ?, ?, ?)"));
+      ins.bind(1, job.commit.id)
+          .bind(2, job.commit.tree_id)
+          .bind(3, job.branch)
+          .bind(4, static_cast<int64_t>(nix::is_refusal(e) ? 1 : 0))
+          .bind(5, e.describe())
+          .bind(6, now_utc());
+      LTS_RETURN_IF_ERROR(ins.run());
+      return record_event(ws.db(), ws.command(), "snapshot.failed", job.commit.id, first_line(e.describe()));
+    });
+  }
+  LTS_RETURN_IF_ERROR(ws.db().transaction([&]() -> Status {
+    LTS_RETURN_IF_ERROR(insert_snapshot(ws.db(), job.commit, *job.result));
+    LTS_ASSIGN_OR_RETURN(Statement del, ws.db().prepare("DELETE FROM evaluation_failures WHERE commit_id = ?"));
+    del.bind(1, job.commit.id);
+    LTS_RETURN_IF_ERROR(del.run());
+    return record_event(ws.db(), ws.command(), "snapshot.add", job.commit.id,
+                        std::to_string(job.result->size()) + " packages");
+  }));
+  crash_point("track.snapshot");
+  ++report.snapshots_added;
+  return ok_status();
+}
+
+// Jobs split into one run of consecutive jobs per worker. A worker that
+// finishes its run takes the second half of the longest run left, so the
+// runs stay long (a tree moves one commit at a time) and no worker idles
+// while another has a queue.
+class WorkRanges {
+ public:
+  WorkRanges(size_t jobs, size_t workers) {
+    for (size_t w = 0; w < workers; ++w) ranges_.emplace_back(jobs * w / workers, jobs * (w + 1) / workers);
+  }
+  std::optional<size_t> next(size_t worker) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& own = ranges_[worker];
+    if (own.first < own.second) return own.first++;
+    size_t victim = ranges_.size(), most = 0;
+    for (size_t v = 0; v < ranges_.size(); ++v)
+      if (ranges_[v].second - ranges_[v].first > most) {
+        most = ranges_[v].second - ranges_[v].first;
+        victim = v;
+      }
+    if (most == 0) return std::nullopt;
+    auto& from = ranges_[victim];
+    size_t mid = from.first + most / 2;
+    own = {mid + 1, from.second};
+    from.second = mid;
+    return mid;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<size_t, size_t>> ranges_;
+};
+
 }  // namespace
 
 Status record_snapshot(Database& db, const git::CommitInfo& commit, const std::vector<nix::Package>& packages) {
@@ -108,6 +191,11 @@ Status record_snapshot(Database& db, const git::CommitInfo& commit, const std::v
     if (have) return ok_status();
     return insert_snapshot(db, commit, packages);
   });
+}
+
+Result<git::TreeSlots> open_tree_slots(const Workspace& ws, const git::Repository& repo) {
+  return git::TreeSlots::open(ws.config().cache_dir(), repo.path(),
+                              static_cast<size_t>(effective_eval_jobs(ws.config().nix)));
 }
 
 Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptions& options, Progress& progress) {
@@ -138,10 +226,10 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
   std::set<std::string> queued_trees;
   std::set<std::string> queued_commits;
   std::vector<std::pair<git::CommitInfo, std::string>> reuse;  // commit, branch: same tree as a queued job
-  size_t window = options.history > 1 ? options.history : 1;
-  std::filesystem::path tree_cache = ws.config().cache_dir() / "trees";
+  size_t window = options.history > 1 ? options.history : options.since ? 0 : 1;
+  size_t every = std::max<size_t>(options.every, 1);
 
-  progress.begin("exporting trees", 0);
+  progress.begin("reading history", 0);
   for (const auto& branch : order) {
     TrackedBranch tb;
     tb.branch = branch;
@@ -155,7 +243,14 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
       continue;
     }
     tb.head = *head;
-    LTS_ASSIGN_OR_RETURN(auto commits, repo.walk(*head, git::WalkMode::kFirstParent, window));
+    int64_t not_before = options.since.value_or(INT64_MIN);
+    LTS_ASSIGN_OR_RETURN(auto history, repo.walk(*head, git::WalkMode::kFirstParent, window, not_before));
+    // The head is always tracked, even when it is older than --since.
+    if (history.empty()) {
+      LTS_ASSIGN_OR_RETURN(history, repo.walk(*head, git::WalkMode::kFirstParent, 1));
+    }
+    std::vector<git::CommitInfo> commits;
+    for (size_t i = 0; i < history.size(); i += every) commits.push_back(std::move(history[i]));
     tb.commits = commits.size();
     // A channel's branch must still hold its cut.
     if (auto cut = channel_cuts.find(branch); cut != channel_cuts.end()) {
@@ -184,11 +279,20 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
       return up.run();
     }));
     crash_point("track.branch");
+    std::vector<Job> branch_jobs;
     for (const auto& c : commits) {
       LTS_ASSIGN_OR_RETURN(auto have, snapshot_by(ws.db(), "commit_id", c.id));
       if (have || queued_commits.count(c.id)) {
         ++tb.known;
         continue;
+      }
+      if (!options.retry_failed) {
+        LTS_ASSIGN_OR_RETURN(auto refused, recorded_refusal(ws.db(), c.id));
+        if (refused) {
+          ++tb.failed_before;
+          report.failed_before.push_back({c.id, branch, *refused});
+          continue;
+        }
       }
       queued_commits.insert(c.id);
       LTS_ASSIGN_OR_RETURN(auto same_tree, snapshot_by(ws.db(), "tree_id", c.tree_id));
@@ -203,63 +307,83 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
         ++tb.reused;
         continue;
       }
-      auto ex = repo.export_tree(c.id, tree_cache);
-      if (!ex.ok()) {
-        report.failures.push_back({c.id, branch, ex.error().describe()});
-        continue;
-      }
       queued_trees.insert(c.tree_id);
       Job job;
       job.commit = c;
       job.branch = branch;
-      job.dir = ex->dir;
-      jobs.push_back(std::move(job));
+      branch_jobs.push_back(std::move(job));
       ++tb.evaluated;
-      progress.update(jobs.size(), c.id.substr(0, 12));
     }
+    // Oldest first along each branch: consecutive jobs differ by one
+    // commit's changes, which is what moving a tree costs.
+    jobs.insert(jobs.end(), std::make_move_iterator(branch_jobs.rbegin()), std::make_move_iterator(branch_jobs.rend()));
     report.branches.push_back(std::move(tb));
   }
   progress.end();
 
-  // Evaluate in parallel: each nix-env is its own process. Nix's state is
-  // made ready first, so that parallel evaluations never race to create it.
-  if (!jobs.empty()) LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
-  progress.begin("evaluating", jobs.size());
-  std::atomic<size_t> next{0};
-  std::atomic<size_t> done{0};
-  std::mutex progress_mu;
-  size_t nthreads = std::min<size_t>(static_cast<size_t>(ws.config().nix.eval_jobs), jobs.size());
-  auto worker = [&]() {
-    while (true) {
-      size_t i = next++;
-      if (i >= jobs.size()) return;
-      jobs[i].result = nix::evaluate_package_set(jobs[i].dir, ws.config().nix);
-      size_t d = ++done;
-      std::lock_guard<std::mutex> lock(progress_mu);
-      progress.update(d, jobs[i].commit.id.substr(0, 12));
+  // The slots are opened even with nothing to evaluate: that is what
+  // removes the cache of earlier versions and slots no longer configured.
+  LTS_ASSIGN_OR_RETURN(git::TreeSlots slots, open_tree_slots(ws, repo));
+  report.eval_jobs = static_cast<size_t>(effective_eval_jobs(ws.config().nix));
+  if (!jobs.empty()) {
+    // Each nix-env is its own process. Nix's state is made ready first, so
+    // that parallel evaluations never race to create it.
+    LTS_RETURN_IF_ERROR(nix::ensure_state_ready(ws.config().nix));
+    size_t workers = std::min(report.eval_jobs, jobs.size());
+    std::vector<git::TreeSlots::Lease> leases;
+    for (size_t w = 0; w < workers; ++w) {
+      LTS_ASSIGN_OR_RETURN(auto lease, slots.acquire(w));
+      leases.push_back(std::move(lease));
     }
-  };
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < nthreads; ++t) threads.emplace_back(worker);
-  if (nthreads > 0) worker();
-  for (auto& th : threads) th.join();
-  progress.end();
+    WorkRanges ranges(jobs.size(), workers);
+    std::mutex mu;  // guards the database, the report and progress
+    Status fatal = ok_status();
+    std::atomic<bool> stop{false};
+    size_t done = 0;
+    progress.begin("evaluating", jobs.size());
+    auto worker = [&](size_t w) {
+      while (!stop) {
+        auto i = ranges.next(w);
+        if (!i) return;
+        Job& job = jobs[*i];
+        auto t0 = std::chrono::steady_clock::now();
+        auto dir = leases[w].checkout(job.commit.id);
+        if (dir.ok()) job.result = nix::evaluate_package_set(*dir, ws.config().nix);
+        else job.result = std::move(dir).error();
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::lock_guard<std::mutex> lock(mu);
+        Status s = record_result(ws, job, report);
+        if (!s.ok()) {
+          if (fatal.ok()) fatal = std::move(s);
+          stop = true;
+          return;
+        }
+        ++done;
+        progress.update(done, job.commit.id.substr(0, 12));
+        char took[32];
+        std::snprintf(took, sizeof took, "%.2f s", secs);
+        std::string where =
+            job.commit.id.substr(0, 12) + " (" + job.branch + ", " + format_utc(job.commit.time).substr(0, 10) + ")";
+        std::string count = "[" + std::to_string(done) + "/" + std::to_string(jobs.size()) + "] ";
+        if (job.result.ok())
+          progress.line(count + "evaluated " + where + ": " + std::to_string(job.result->size()) + " packages in " +
+                        took);
+        else
+          progress.line(count + "failed " + where + " after " + took + ": " + first_line(job.result.error().message()));
+      }
+    };
+    std::vector<std::thread> threads;
+    for (size_t w = 1; w < workers; ++w) threads.emplace_back(worker, w);
+    worker(0);
+    for (auto& th : threads) th.join();
+    progress.end();
+    for (const auto& l : leases) report.trees += l.stats();
+    LTS_RETURN_IF_ERROR(fatal);
+  }
 
   std::set<std::string> failed_trees;
-  for (auto& job : jobs) {
-    if (!job.result.ok()) {
-      failed_trees.insert(job.commit.tree_id);
-      report.failures.push_back({job.commit.id, job.branch, job.result.error().describe()});
-      continue;
-    }
-    LTS_RETURN_IF_ERROR(ws.db().transaction([&]() -> Status {
-      LTS_RETURN_IF_ERROR(insert_snapshot(ws.db(), job.commit, *job.result));
-      return record_event(ws.db(), ws.command(), "snapshot.add", job.commit.id,
-                          std::to_string(job.result->size()) + " packages");
-    }));
-    crash_point("track.snapshot");
-    ++report.snapshots_added;
-  }
+  for (auto& job : jobs)
+    if (!job.result.ok()) failed_trees.insert(job.commit.tree_id);
   for (const auto& [c, branch] : reuse) {
     if (failed_trees.count(c.tree_id)) {
       report.failures.push_back({c.id, branch, "same tree as a commit that failed to evaluate"});
@@ -280,6 +404,22 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
     else
       report.outcome.fail("commit " + f.commit.substr(0, 12) + " on " + f.branch, "failed to evaluate:\n" + f.message);
   }
+  // A refusal recorded earlier: a branch's head without packages is a
+  // failure; older commits that Nix refused (nixpkgs history has many) are
+  // said once per branch.
+  std::map<std::string, size_t> older_refusals;
+  for (const auto& f : report.failed_before) {
+    bool is_head = false;
+    for (const auto& b : report.branches) is_head |= b.branch == f.branch && b.head == f.commit;
+    if (is_head)
+      report.outcome.fail("commit " + f.commit.substr(0, 12) + " on " + f.branch,
+                          "failed to evaluate in an earlier run (track --retry-failed tries again):\n" + f.message);
+    else ++older_refusals[f.branch];
+  }
+  for (const auto& [branch, n] : older_refusals)
+    report.outcome.warn("branch " + branch, std::to_string(n) +
+                                                " commit(s) that Nix refused in an earlier run were skipped "
+                                                "(track --retry-failed tries them again)");
   return report;
 }
 
