@@ -1,10 +1,15 @@
 // Channels, tracking and the version index on real git repositories
 // evaluated by the real nix-env.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "tools/core/events.h"
+#include "tools/core/fs.h"
+#include "tools/core/process.h"
 #include "tools/core/test_util.h"
 #include "tools/core/workspace.h"
 #include "tools/git/test_repo.h"
@@ -17,6 +22,7 @@
 namespace ltskit {
 namespace {
 
+using nlohmann::json;
 using testing::GitRepoBuilder;
 using testing::TempDir;
 
@@ -216,6 +222,182 @@ TEST(Track, EvaluationFailuresAreReportedAndTheRestLands) {
   ASSERT_NE(main, nullptr);
   EXPECT_EQ(main->versions.back().version, "3.1");
   EXPECT_EQ(main->versions.back().first_commit, fixed);
+
+  // The failure is recorded, with Nix's message, as a refusal.
+  {
+    auto q = f.ws->db().prepare("SELECT refusal, message FROM evaluation_failures WHERE commit_id = ?");
+    ASSERT_TRUE(q.ok());
+    q->bind(1, bad);
+    ASSERT_TRUE(*q->step());
+    EXPECT_EQ(q->integer(0), 1);
+    EXPECT_NE(q->text(1).find("undefinedVar"), std::string::npos);
+  }
+  // A later run does not evaluate it again, and says so without failing.
+  auto again = track(*f.ws, *f.repo, t, f.progress);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->failures.empty());
+  EXPECT_EQ(again->branches[1].failed_before, 1u);
+  EXPECT_EQ(again->branches[1].evaluated, 0u);
+  ASSERT_EQ(again->failed_before.size(), 1u);
+  EXPECT_EQ(again->failed_before[0].commit, bad);
+  EXPECT_EQ(again->outcome.count(OutcomeKind::kFailed), 0u);
+  EXPECT_EQ(again->outcome.count(OutcomeKind::kDoneWithWarnings), 1u);
+  // --retry-failed evaluates it again (and it fails again).
+  t.retry_failed = true;
+  auto retried = track(*f.ws, *f.repo, t, f.progress);
+  ASSERT_TRUE(retried.ok());
+  ASSERT_EQ(retried->failures.size(), 1u);
+  EXPECT_EQ(retried->branches[1].evaluated, 1u);
+}
+
+// A progress that keeps the lines it is given.
+struct LineProgress : NullProgress {
+  std::vector<std::string> lines;
+  void line(const std::string& text) override { lines.push_back(text); }
+};
+
+// Issue 13: every commit of a history with renames, deletions, a file that
+// becomes a folder and a folder that becomes a symlink is evaluated in one
+// of eval_jobs tree slots moved from commit to commit, and gives the packages
+// its own tree gives; the cache holds the slots and nothing else.
+TEST(Track, HistoryIsEvaluatedInABoundedSetOfMovingTrees) {
+  Fixture f;
+  f.ws->mutable_config().nix.eval_jobs = 2;
+  namespace fs = std::filesystem;
+  fs::path cache = f.ws->config().cache_dir();
+  fs::create_directories(cache / "trees" / "0123456789abcdef0123456789abcdef01234567" / "pkgs");
+  // alpha's version lives in a file that moves around.
+  auto set_with = [](const std::string& alpha_file) {
+    return testing::test_package_set("  alpha = mk \"alpha\" (builtins.readFile ./" + alpha_file +
+                                     ");\n  beta = mk \"beta\" \"0.5\";");
+  };
+  std::vector<std::pair<std::string, std::string>> expected;  // commit, alpha's version
+  auto step = [&](const std::string& file, const std::string& version) {
+    f.b.write("default.nix", set_with(file));
+    f.b.write(file, version);
+    expected.emplace_back(f.b.commit("alpha " + version), version);
+  };
+  step("versions/alpha", "3.0");
+  f.b.git({"mv", "versions/alpha", "versions/alpha-renamed"});  // a rename
+  step("versions/alpha-renamed", "3.1");
+  fs::remove_all(f.b.dir() / "versions");  // a deletion; `meta` file becomes a folder
+  f.b.write("meta", "a file\n");
+  step("alpha-version", "3.2");
+  fs::remove(f.b.dir() / "meta");
+  f.b.write("meta/alpha", "x");
+  step("meta/alpha", "3.3");
+  fs::rename(f.b.dir() / "meta", f.b.dir() / "meta-real");  // folder -> symlink
+  fs::create_symlink("meta-real", f.b.dir() / "meta");
+  step("meta-real/alpha", "3.4");
+  for (int i = 5; i < 9; ++i) step("meta-real/alpha", "3." + std::to_string(i));
+  LineProgress lines;
+  TrackOptions t;
+  t.history = 20;
+  auto r = track(*f.ws, *f.repo, t, lines);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_TRUE(r->failures.empty());
+  EXPECT_EQ(r->eval_jobs, 2u);
+  size_t evaluated = 0;
+  for (const auto& b : r->branches) evaluated += b.evaluated;
+  EXPECT_EQ(evaluated, 12u);  // 3 + 9 commits on main; lts/1.0 is not cut
+  EXPECT_EQ(lines.lines.size(), evaluated);
+  EXPECT_NE(lines.lines.back().find("packages in"), std::string::npos) << lines.lines.back();
+  // Two slots, each written once, then moved.
+  EXPECT_EQ(r->trees.rebuilds, 2u);
+  EXPECT_EQ(r->trees.moves, evaluated - 2);
+  EXPECT_EQ(r->trees.verified, 0u);
+  std::set<std::string> slots;
+  for (const auto& e : fs::directory_iterator(cache / "worktrees")) slots.insert(e.path().filename().string());
+  EXPECT_EQ(slots, (std::set<std::string>{"0", "1"}));
+  EXPECT_FALSE(fs::exists(cache / "trees"));
+  // Every commit gave its own alpha.
+  for (const auto& [commit, version] : expected) {
+    auto q = f.ws->db().prepare(
+        "SELECT p.version FROM packages p JOIN snapshots s ON s.id = p.snapshot_id WHERE s.commit_id = ? AND "
+        "p.attr = 'alpha'");
+    ASSERT_TRUE(q.ok());
+    q->bind(1, commit);
+    ASSERT_TRUE(*q->step()) << commit;
+    EXPECT_EQ(q->text(0), version) << commit;
+  }
+}
+
+TEST(Track, SinceAndEveryChooseTheCommits) {
+  Fixture f;  // c1, c2, c3 on 2026-01-01, -02, -03
+  std::vector<std::string> more;
+  for (int i = 0; i < 5; ++i) {
+    f.b.write("default.nix", package_set("2." + std::to_string(i + 1)));
+    more.push_back(f.b.commit("alpha 2." + std::to_string(i + 1)));  // 2026-01-04 .. 08
+  }
+  TrackOptions t;
+  t.since = 1767225600 + 3 * 86400;  // 2026-01-04: the five new commits
+  t.every = 2;                       // of which the head, the third and the fifth newest
+  auto r = track(*f.ws, *f.repo, t, f.progress);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  ASSERT_EQ(r->branches.size(), 1u);
+  EXPECT_EQ(r->branches[0].commits, 3u);
+  EXPECT_EQ(r->snapshots_added, 3u);
+  for (const auto& [commit, want] : std::vector<std::pair<std::string, bool>>{
+           {more[4], true}, {more[3], false}, {more[2], true}, {more[1], false}, {more[0], true}, {f.c3, false}}) {
+    auto q = f.ws->db().prepare("SELECT 1 FROM snapshots WHERE commit_id = ?");
+    q->bind(1, commit);
+    EXPECT_EQ(*q->step(), want) << commit;
+  }
+  // A head older than --since is still tracked.
+  TrackOptions later;
+  later.since = 1767225600 + 30 * 86400;
+  auto h = track(*f.ws, *f.repo, later, f.progress);
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->branches[0].commits, 1u);
+  EXPECT_EQ(h->branches[0].known, 1u);
+}
+
+// A track killed (kill -9) while moving a tree: the next run finds the slot
+// half moved, checks it against both trees, writes it again, and records
+// exactly the packages each commit has.
+TEST(Track, KilledInTheMiddleOfAMoveTheNextRunRebuildsTheTree) {
+  Fixture f;
+  for (int i = 0; i < 4; ++i) {
+    f.b.write("pkgs/file-" + std::to_string(i), "x");
+    f.b.write("default.nix", package_set("5." + std::to_string(i)));
+    f.b.commit("alpha 5." + std::to_string(i));
+  }
+  std::string ws = (f.tmp / "ws").string();
+  f.ws.reset();  // the command line takes the workspace's lock
+  std::string toml = *read_file(f.tmp / "ws" / "ltskit.toml");
+  toml.replace(toml.find("eval_jobs = "), std::string("eval_jobs = \"auto\"").size(), "eval_jobs = 1");
+  ASSERT_TRUE(atomic_write_file(f.tmp / "ws" / "ltskit.toml", toml).ok());
+  auto run = [&](const std::string& crash_at) {
+    ProcessOptions opt;
+    if (!crash_at.empty()) opt.env["LTSKIT_CRASH_AT"] = crash_at;
+    auto r = run_process({LTSKIT_BINARY, "-q", "-C", ws, "track", "--history", "7", "--json"}, opt);
+    EXPECT_TRUE(r.ok());
+    return *r;
+  };
+  // Killed during the second move, after its state said "moving", before
+  // the tree was touched.
+  ProcessResult first = run("tree.move:2");
+  EXPECT_EQ(first.signal, SIGKILL);
+  std::filesystem::path slot = f.tmp / "ws" / ".ltskit" / "cache" / "worktrees" / "0";
+  EXPECT_EQ(read_file(slot / "state")->rfind("moving ", 0), 0u);
+  // Half a move, by hand: the slot now holds neither tree.
+  std::filesystem::remove(slot / "tree" / "default.nix");
+  ProcessResult second = run("");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  json report = json::parse(second.out);
+  EXPECT_GE(report["trees"]["verified"].get<int>(), 1);
+  EXPECT_GE(report["trees"]["rebuilds"].get<int>(), 1);
+  EXPECT_EQ(read_file(slot / "state")->rfind("tree ", 0), 0u);
+  auto opened = Workspace::open(f.tmp / "ws", Access::kRead, "test", {&track_schema()});
+  ASSERT_TRUE(opened.ok());
+  f.ws.emplace(std::move(*opened));
+  auto a = query_versions(*f.ws, {"alpha", std::nullopt});
+  ASSERT_TRUE(a.ok());
+  const BranchVersions* main = f.branch(*a, "main");
+  ASSERT_NE(main, nullptr);
+  std::vector<std::string> seen;
+  for (const auto& v : main->versions) seen.push_back(v.version + "x" + std::to_string(v.commits));
+  EXPECT_EQ(seen, (std::vector<std::string>{"1.0x1", "1.1x1", "2.0x1", "5.0x1", "5.1x1", "5.2x1", "5.3x1"}));
 }
 
 TEST(Versions, AnswersFirstAndLastCommitPerBranch) {

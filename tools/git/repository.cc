@@ -113,14 +113,14 @@ Status write_blob(git_repository* repo, const git_tree_entry* entry, const fs::p
       return errno_error("cannot create symlink '" + dest.string() + "'", errno);
     return ok_status();
   }
+  // Created read-only (the descriptor still writes): no chmod per file.
   mode_t perm = mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0555 : 0444;
-  int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
   if (fd < 0) return errno_error("cannot create '" + dest.string() + "'", errno);
   if (Status w = write_all(fd, std::string_view(data, size), dest); !w.ok()) {
     ::close(fd);
     return w;
   }
-  ::fchmod(fd, perm);
   if (::close(fd) != 0) return errno_error("cannot write '" + dest.string() + "'", errno);
   return ok_status();
 }
@@ -1152,14 +1152,13 @@ Status write_at(git_repository* repo, int dirfd, const std::string& leaf, const 
       if (errno == EEXIST && attempt < 1000) continue;
       return errno_error("cannot create symlink '" + shown.string() + "'", errno);
     }
-    int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    mode_t perm = op.mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0555 : 0444;
+    int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
     if (fd < 0) {
       if (errno == EEXIST && attempt < 1000) continue;
       return errno_error("cannot create '" + shown.string() + "'", errno);
     }
     Status w = write_all(fd, data, shown);
-    if (w.ok() && ::fchmod(fd, op.mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0555 : 0444) != 0)
-      w = errno_error("cannot set the mode of '" + shown.string() + "'", errno);
     if (::close(fd) != 0 && w.ok()) w = errno_error("cannot write '" + shown.string() + "'", errno);
     if (!w.ok()) {
       ::unlinkat(dirfd, tmp.c_str(), 0);

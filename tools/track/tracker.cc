@@ -348,8 +348,10 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
         Job& job = jobs[*i];
         auto t0 = std::chrono::steady_clock::now();
         auto dir = leases[w].checkout(job.commit.id);
+        auto t1 = std::chrono::steady_clock::now();
         if (dir.ok()) job.result = nix::evaluate_package_set(*dir, ws.config().nix);
         else job.result = std::move(dir).error();
+        double checkout_secs = std::chrono::duration<double>(t1 - t0).count();
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         std::lock_guard<std::mutex> lock(mu);
         Status s = record_result(ws, job, report);
@@ -360,16 +362,19 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
         }
         ++done;
         progress.update(done, job.commit.id.substr(0, 12));
-        char took[32];
-        std::snprintf(took, sizeof took, "%.2f s", secs);
+        char took[64];
+        std::snprintf(took, sizeof took, "%.2f s (checkout %.2f s)", secs, checkout_secs);
         std::string where =
             job.commit.id.substr(0, 12) + " (" + job.branch + ", " + format_utc(job.commit.time).substr(0, 10) + ")";
         std::string count = "[" + std::to_string(done) + "/" + std::to_string(jobs.size()) + "] ";
-        if (job.result.ok())
+        if (job.result.ok()) {
           progress.line(count + "evaluated " + where + ": " + std::to_string(job.result->size()) + " packages in " +
                         took);
-        else
+          // Recorded: a run over thousands of commits keeps none of their packages in memory.
+          job.result = std::vector<nix::Package>();
+        } else {
           progress.line(count + "failed " + where + " after " + took + ": " + first_line(job.result.error().message()));
+        }
       }
     };
     std::vector<std::thread> threads;
