@@ -331,7 +331,7 @@ TEST(Track, SinceAndEveryChooseTheCommits) {
   }
   TrackOptions t;
   t.since = 1767225600 + 3 * 86400;  // 2026-01-04: the five new commits
-  t.every = 2;                       // of which the head, the third and the fifth newest
+  t.every = 2;                       // of which the oldest, the third and the fifth (the head)
   auto r = track(*f.ws, *f.repo, t, f.progress);
   ASSERT_TRUE(r.ok()) << r.error().describe();
   ASSERT_EQ(r->branches.size(), 1u);
@@ -343,6 +343,15 @@ TEST(Track, SinceAndEveryChooseTheCommits) {
     q->bind(1, commit);
     EXPECT_EQ(*q->step(), want) << commit;
   }
+  // The head moves on: the same commits are chosen, and the new head.
+  f.b.write("default.nix", package_set("2.6"));
+  std::string newest = f.b.commit("alpha 2.6");
+  auto next = track(*f.ws, *f.repo, t, f.progress);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->branches[0].commits, 4u);
+  EXPECT_EQ(next->branches[0].known, 3u);
+  EXPECT_EQ(next->branches[0].evaluated, 1u);
+  EXPECT_EQ(next->branches[0].head, newest);
   // A head older than --since is still tracked.
   TrackOptions later;
   later.since = 1767225600 + 30 * 86400;

@@ -32,7 +32,8 @@ void define_track(CLI::App& app, CommandContext& ctx) {
           "N", "whole number"));
   cmd->add_option("--since", o->since,
                   "Only commits of each branch committed on or after DATE (YYYY-MM-DD, UTC), the head always");
-  cmd->add_option("--every", o->every, "Of those commits, every Nth, counting from the head (1 to 1000000)")
+  cmd->add_option("--every", o->every,
+                  "Of those commits, every Nth, counting from the oldest; and the head (1 to 1000000)")
       ->check(CLI::Range(size_t{1}, size_t{1000000}))
       ->check(CLI::Validator(
           [](const std::string& v) {

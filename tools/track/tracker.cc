@@ -249,8 +249,12 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
     if (history.empty()) {
       LTS_ASSIGN_OR_RETURN(history, repo.walk(*head, git::WalkMode::kFirstParent, 1));
     }
+    // Every Nth counted from the oldest end of the window, so that with a
+    // fixed --since the same commits are chosen run after run as the head
+    // moves on; and the head.
     std::vector<git::CommitInfo> commits;
-    for (size_t i = 0; i < history.size(); i += every) commits.push_back(std::move(history[i]));
+    for (size_t i = 0; i < history.size(); ++i)
+      if (i == 0 || (history.size() - 1 - i) % every == 0) commits.push_back(std::move(history[i]));
     tb.commits = commits.size();
     // A channel's branch must still hold its cut.
     if (auto cut = channel_cuts.find(branch); cut != channel_cuts.end()) {

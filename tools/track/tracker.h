@@ -18,7 +18,8 @@ namespace ltskit {
 
 // Which commits of each branch are evaluated: its first-parent history,
 // newest first, cut by `history` and `since` (with neither: the head alone),
-// then every `every`th of those, counting from the head, which is always one.
+// then every `every`th of those counting from the oldest (so that a fixed
+// `since` chooses the same commits as the head moves on), and the head.
 struct TrackOptions {
   std::vector<std::string> channels;  // empty: every channel
   // The last N commits of each branch's first-parent history (N includes
@@ -26,7 +27,7 @@ struct TrackOptions {
   size_t history = 0;
   // Only commits whose committer time is at least this (Unix seconds).
   std::optional<int64_t> since;
-  // Every Nth commit of that window (0 or 1: all of them).
+  // Every Nth commit of that window, from its oldest (0 or 1: all of them).
   size_t every = 0;
   // Evaluate again commits whose evaluation Nix refused in an earlier run
   // (otherwise they are reported and skipped).
