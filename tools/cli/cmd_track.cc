@@ -22,24 +22,22 @@ void define_track(CLI::App& app, CommandContext& ctx) {
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("track", "Evaluate channel branches and their upstreams");
   cmd->add_option("channels", o->channels, "Channels to track (default: all)");
-  // A whole number, 0 to 1,000,000: CLI11 alone would wrap "-1" into a huge size_t.
-  cmd->add_option("--history", o->history, "Also evaluate the last N commits of each branch (0 to 1000000)")
-      ->check(CLI::Range(size_t{0}, size_t{1000000}))
-      ->check(CLI::Validator(
-          [](const std::string& v) {
-            return v.find_first_not_of("0123456789") == std::string::npos ? "" : "must be a whole number";
-          },
-          "N", "whole number"));
+  // A whole number, MIN to 1,000,000: CLI11 alone would wrap "-1" into a huge size_t.
+  auto whole_number = [](CLI::Option* opt, size_t min) {
+    opt->check(CLI::Range(min, size_t{1000000}))
+        ->check(CLI::Validator(
+            [](const std::string& v) {
+              return v.find_first_not_of("0123456789") == std::string::npos ? "" : "must be a whole number";
+            },
+            "N", "whole number"));
+  };
+  whole_number(
+      cmd->add_option("--history", o->history, "Also evaluate the last N commits of each branch (0 to 1000000)"), 0);
   cmd->add_option("--since", o->since,
                   "Only commits of each branch committed on or after DATE (YYYY-MM-DD, UTC), the head always");
-  cmd->add_option("--every", o->every,
-                  "Of those commits, every Nth, counting from the oldest; and the head (1 to 1000000)")
-      ->check(CLI::Range(size_t{1}, size_t{1000000}))
-      ->check(CLI::Validator(
-          [](const std::string& v) {
-            return v.find_first_not_of("0123456789") == std::string::npos ? "" : "must be a whole number";
-          },
-          "N", "whole number"));
+  whole_number(cmd->add_option("--every", o->every,
+                               "Of those commits, every Nth, counting from the oldest; and the head (1 to 1000000)"),
+               1);
   cmd->add_flag("--retry-failed", o->retry_failed,
                 "Evaluate again the commits Nix refused in an earlier run (skipped otherwise)");
   cmd->add_flag("--json", o->json, "JSON output");
