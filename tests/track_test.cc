@@ -308,7 +308,7 @@ TEST(Track, HistoryIsEvaluatedInABoundedSetOfMovingTrees) {
   EXPECT_EQ(r->trees.verified, 0u);
   std::set<std::string> slots;
   for (const auto& e : fs::directory_iterator(cache / "worktrees")) slots.insert(e.path().filename().string());
-  EXPECT_EQ(slots, (std::set<std::string>{"0", "1"}));
+  EXPECT_EQ(slots, (std::set<std::string>{"0", "1", "lock"}));
   EXPECT_FALSE(fs::exists(cache / "trees"));
   // Every commit gave its own alpha.
   for (const auto& [commit, version] : expected) {
@@ -352,6 +352,13 @@ TEST(Track, SinceAndEveryChooseTheCommits) {
   EXPECT_EQ(next->branches[0].known, 3u);
   EXPECT_EQ(next->branches[0].evaluated, 1u);
   EXPECT_EQ(next->branches[0].head, newest);
+  // --history 1 caps --since's window at the head.
+  TrackOptions capped = t;
+  capped.every = 0;
+  capped.history = 1;
+  auto c = track(*f.ws, *f.repo, capped, f.progress);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->branches[0].commits, 1u);
   // A head older than --since is still tracked.
   TrackOptions later;
   later.since = 1767225600 + 30 * 86400;

@@ -182,7 +182,7 @@ int64_t effective_eval_jobs(const NixConfig& config) {
   std::ifstream meminfo("/proc/meminfo");
   for (std::string line; std::getline(meminfo, line);) {
     long long kib = 0;
-    if (std::sscanf(line.c_str(), "MemAvailable: %lld kB", &kib) != 1) continue;
+    if (std::sscanf(line.c_str(), "MemTotal: %lld kB", &kib) != 1) continue;
     jobs = std::min<int64_t>(jobs, kib / 1024 / std::max<int64_t>(config.eval_memory_mb, 1));
     break;
   }

@@ -37,7 +37,8 @@ struct NixConfig {
 };
 
 // The evaluations to run at once under `config`: eval_jobs when set, else
-// min(cores, MemAvailable / eval_memory_mb), at least 1.
+// min(cores, MemTotal / eval_memory_mb), at least 1: the machine's memory,
+// not what is free at the moment, so that every process agrees on it.
 int64_t effective_eval_jobs(const NixConfig& config);
 
 // The advisory record formats ltskit reads: OSV and CVE JSON 5.

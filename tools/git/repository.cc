@@ -94,6 +94,8 @@ bool safe_entry_name(const char* name) {
   if (n.empty() || n == "." || n == ".." || n.find('/') != std::string_view::npos ||
       n.find('\0') != std::string_view::npos)
     return false;
+  // Longer than a file name can be (NAME_MAX): it could never be written.
+  if (n.size() > 255) return false;
   // ".git" in any case would turn an export into a repository.
   if (n.size() == 4 && (n[0] == '.') && (n[1] | 0x20) == 'g' && (n[2] | 0x20) == 'i' && (n[3] | 0x20) == 't')
     return false;
@@ -125,6 +127,25 @@ Status write_blob(git_repository* repo, const git_tree_entry* entry, const fs::p
   return ok_status();
 }
 
+// Whether `tree` holds a file, a symlink or a submodule at any depth. A
+// tree that holds none (only empty trees) is not checked out by git, and is
+// not written here either. The search stops at the first file, which is
+// usually among the first entries.
+bool has_files(git_repository* repo, const git_tree* tree, int depth = 0) {
+  if (depth > 256) return true;
+  size_t n = git_tree_entrycount(tree);
+  for (size_t i = 0; i < n; ++i)
+    if (git_tree_entry_type(git_tree_entry_byindex(tree, i)) != GIT_OBJECT_TREE) return true;
+  for (size_t i = 0; i < n; ++i) {
+    git_tree* sub = nullptr;
+    if (git_tree_lookup(&sub, repo, git_tree_entry_id(git_tree_entry_byindex(tree, i))) != 0) return true;
+    bool found = has_files(repo, sub, depth + 1);
+    git_tree_free(sub);
+    if (found) return true;
+  }
+  return false;
+}
+
 Status write_tree(git_repository* repo, const git_tree* tree, const fs::path& dest, int depth) {
   if (depth > 256) return invalid("tree nesting deeper than 256 levels at '" + dest.string() + "'");
   size_t n = git_tree_entrycount(tree);
@@ -137,10 +158,11 @@ Status write_tree(git_repository* repo, const git_tree* tree, const fs::path& de
     fs::path p = dest / name;
     switch (git_tree_entry_type(e)) {
       case GIT_OBJECT_TREE: {
-        if (::mkdir(p.c_str(), 0755) != 0) return errno_error("cannot create '" + p.string() + "'", errno);
         TreeH sub;
         if (git_tree_lookup(sub.out(), repo, git_tree_entry_id(e)) != 0)
           return io_error("cannot read tree '" + p.string() + "': " + last_error_text());
+        if (!has_files(repo, sub.get())) break;  // as git: no folder without files
+        if (::mkdir(p.c_str(), 0755) != 0) return errno_error("cannot create '" + p.string() + "'", errno);
         LTS_RETURN_IF_ERROR(write_tree(repo, sub.get(), p, depth + 1));
         break;
       }
@@ -858,6 +880,7 @@ class TreeSource {
   void release(git_tree* t) {
     if (keep_ == 0 && t) git_tree_free(t);
   }
+  git_repository* repo() const { return repo_; }
 
  private:
   git_repository* repo_;
@@ -1002,8 +1025,16 @@ Status plan_move(TreeSource& trees, const git_tree* before, const git_tree* now,
     if (em == GIT_FILEMODE_TREE && om == GIT_FILEMODE_TREE) {
       git_tree* sub = trees.get(git_tree_entry_id(e));
       git_tree* old_sub = trees.get(git_tree_entry_id(o));
-      Status s = !sub || !old_sub ? io_error("cannot read tree '" + path + "': " + last_error_text())
-                                  : plan_move(trees, old_sub, sub, path + "/", removes, creates, depth + 1);
+      Status s = ok_status();
+      if (!sub || !old_sub) {
+        s = io_error("cannot read tree '" + path + "': " + last_error_text());
+      } else if (!has_files(trees.repo(), sub)) {  // gone, as git checks out no folder without files
+        removes.push_back({MoveOp::kRemove, path});
+      } else if (!has_files(trees.repo(), old_sub)) {  // nothing of it on disk
+        s = plan_add(trees, e, path, creates, depth);
+      } else {
+        s = plan_move(trees, old_sub, sub, path + "/", removes, creates, depth + 1);
+      }
       trees.release(sub);
       trees.release(old_sub);
       LTS_RETURN_IF_ERROR(s);
@@ -1029,9 +1060,13 @@ Status plan_add(TreeSource& trees, const git_tree_entry* e, const std::string& p
     return ok_status();
   }
   if (mode != GIT_FILEMODE_TREE) return invalid("unexpected tree entry '" + path + "'");
-  creates.push_back({MoveOp::kMkdir, path});
   git_tree* sub = trees.get(git_tree_entry_id(e));
   if (!sub) return io_error("cannot read tree '" + path + "': " + last_error_text());
+  if (!has_files(trees.repo(), sub)) {  // no folder without files, as git
+    trees.release(sub);
+    return ok_status();
+  }
+  creates.push_back({MoveOp::kMkdir, path});
   std::vector<MoveOp> no_removes;
   Status s = plan_move(trees, nullptr, sub, path + "/", no_removes, creates, depth + 1);
   trees.release(sub);
@@ -1200,22 +1235,35 @@ Status verify_at(TreeSource& trees, const git_tree* tree, int dirfd, const std::
     const git_tree_entry* e = git_tree_entry_byindex(tree, i);
     std::string name = git_tree_entry_name(e);
     std::string path = prefix + name;
-    if (!on_disk.erase(name)) return conflict("'" + path + "' is missing");
-    struct stat st {};
-    if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
-      return errno_error("cannot read '" + path + "'", errno);
-    git_filemode_t mode = git_tree_entry_filemode(e);
-    if (mode == GIT_FILEMODE_TREE || mode == GIT_FILEMODE_COMMIT) {
-      if (!S_ISDIR(st.st_mode)) return conflict("'" + path + "' is not a folder");
-      Fd sub(::openat(dirfd, name.c_str(), kDirFlags));
-      if (sub.fd < 0) return errno_error("cannot open '" + path + "'", errno);
-      if (mode == GIT_FILEMODE_COMMIT) {
-        LTS_RETURN_IF_ERROR(verify_at(trees, nullptr, sub.fd, path + "/", depth + 1));
+    git_tree* t = nullptr;
+    if (git_tree_entry_filemode(e) == GIT_FILEMODE_TREE) {
+      t = trees.get(git_tree_entry_id(e));
+      if (!t) return io_error("cannot read tree '" + path + "': " + last_error_text());
+      if (!has_files(trees.repo(), t)) {  // not written: on disk, it is extra
+        trees.release(t);
         continue;
       }
-      git_tree* t = trees.get(git_tree_entry_id(e));
-      if (!t) return io_error("cannot read tree '" + path + "': " + last_error_text());
-      Status s = verify_at(trees, t, sub.fd, path + "/", depth + 1);
+    }
+    if (!on_disk.erase(name)) {
+      trees.release(t);
+      return conflict("'" + path + "' is missing");
+    }
+    struct stat st {};
+    if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      trees.release(t);
+      return errno_error("cannot read '" + path + "'", errno);
+    }
+    git_filemode_t mode = git_tree_entry_filemode(e);
+    if (mode == GIT_FILEMODE_TREE || mode == GIT_FILEMODE_COMMIT) {
+      Status s = ok_status();
+      Fd sub;
+      if (!S_ISDIR(st.st_mode)) {
+        s = conflict("'" + path + "' is not a folder");
+      } else if (sub = Fd(::openat(dirfd, name.c_str(), kDirFlags)); sub.fd < 0) {
+        s = errno_error("cannot open '" + path + "'", errno);
+      } else {
+        s = verify_at(trees, t, sub.fd, path + "/", depth + 1);  // a submodule: t is null, the folder empty
+      }
       trees.release(t);
       LTS_RETURN_IF_ERROR(s);
       continue;

@@ -50,6 +50,31 @@ Result<int> try_lock(const fs::path& dir) {
   return fd;
 }
 
+// The lock of the whole root: shared while a slot is taken or a temporary
+// one removed, exclusive while slots no longer configured are removed, so
+// that a removal never meets a slot being taken.
+class RootLock {
+ public:
+  RootLock(const fs::path& root, int how) {
+    fd_ = ::open((root / "lock").c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd_ >= 0)
+      while (::flock(fd_, how) != 0 && errno == EINTR) {
+      }
+  }
+  RootLock(const RootLock&) = delete;
+  RootLock& operator=(const RootLock&) = delete;
+  ~RootLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status status(const fs::path& root) const {
+    if (fd_ < 0) return errno_error("cannot open '" + (root / "lock").string() + "'", errno);
+    return ok_status();
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 bool is_number(const std::string& s) {
   return !s.empty() && s.size() < 6 && s.find_first_not_of("0123456789") == std::string::npos;
 }
@@ -67,23 +92,26 @@ Result<TreeSlots> TreeSlots::open(const fs::path& cache_dir, const fs::path& rep
     if (ec)
       return io_error("cannot remove the old tree cache '" + (cache_dir / "trees").string() + "': " + ec.message());
   }
+  // Best effort: what cannot be removed now is tried again next time.
+  RootLock exclusive(root, LOCK_EX);
+  LTS_RETURN_IF_ERROR(exclusive.status(root));
   std::vector<fs::path> extra;
   for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
     if ((is_number(name) && std::stoul(name) >= count) || name.rfind("tmp-", 0) == 0) extra.push_back(it->path());
   }
-  if (ec) return io_error("cannot list '" + root.string() + "': " + ec.message());
   for (const auto& dir : extra) {
-    LTS_ASSIGN_OR_RETURN(int fd, try_lock(dir));
-    if (fd < 0) continue;  // in use by another process
+    auto fd = try_lock(dir);
+    if (!fd.ok() || *fd < 0) continue;  // in use by another process
     fs::remove_all(dir, ec);
-    ::close(fd);
-    if (ec) return io_error("cannot remove '" + dir.string() + "': " + ec.message());
+    ::close(*fd);
   }
   return TreeSlots(root, repo_path, count);
 }
 
 Result<TreeSlots::Lease> TreeSlots::acquire(size_t preferred) const {
+  RootLock shared(root_, LOCK_SH);
+  LTS_RETURN_IF_ERROR(shared.status(root_));
   std::vector<size_t> order = {preferred % count_};
   for (size_t i = 0; i < count_; ++i)
     if (i != preferred % count_) order.push_back(i);
@@ -143,6 +171,7 @@ TreeSlots::Lease::~Lease() { release(); }
 void TreeSlots::Lease::release() {
   if (lock_fd_ < 0) return;
   if (temporary_) {
+    RootLock shared(slot_.parent_path(), LOCK_SH);
     std::error_code ec;
     fs::remove_all(slot_, ec);
   }

@@ -8,6 +8,8 @@
 //   N/tree    the tree
 //   tmp-*     a slot made when every numbered slot was held (by other
 //             ltskit processes), removed when released
+//   lock      held shared while a slot is taken, exclusively while slots
+//             that are no longer configured are removed
 // A slot whose state is not "tree …" (a move failed or was interrupted) is
 // verified against both trees of its last move before it is used, and
 // written again from scratch when it holds neither.

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "tools/core/fs.h"
+#include "tools/core/process.h"
 #include "tools/core/test_util.h"
 #include "tools/git/test_repo.h"
 
@@ -229,6 +230,70 @@ TEST(TreeSlots, AnEscapingNameIsRefusedBeforeAnythingIsWritten) {
   auto lease2 = slots2->acquire();
   EXPECT_FALSE(lease2->checkout(evil).ok());
   EXPECT_FALSE(fs::exists(lease2->slot_dir() / "tree"));
+}
+
+// Names a file system cannot hold are refused like escaping ones, before
+// the slot is touched (else every run would write the tree again); trees
+// with no file at any depth are not written, as git writes no folder.
+TEST(TreeSlots, UnwritableNamesAreRefusedAndEmptyTreesAreNotWritten) {
+  Moves m;
+  auto repo = Repository::open(m.b.dir());
+  auto mktree = [&](const std::string& entries) {
+    ProcessOptions opt;
+    opt.stdin_data = entries;
+    auto r = run_process({"git", "-C", m.b.dir().string(), "mktree", "--missing"}, opt);
+    EXPECT_TRUE(r.ok() && r->success());
+    std::string out = r.ok() ? r->out : "";
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+  };
+  std::string listing = m.b.git({"ls-tree", m.a + "^{tree}"}) + "\n";
+  std::string blob = m.b.git({"rev-parse", m.a + ":gone.txt"});
+  auto commit_of = [&](const std::string& tree) { return m.b.git({"commit-tree", tree, "-p", m.a, "-m", "t"}); };
+
+  auto slots = TreeSlots::open(m.tmp / "cache", m.b.dir(), 1);
+  auto lease = slots->acquire();
+  auto dir = lease->checkout(m.a);
+  ASSERT_TRUE(dir.ok());
+  // A 300-byte name: git allows it, ext4 does not.
+  std::string too_long = commit_of(mktree(listing + "100644 blob " + blob + "\t" + std::string(300, 'n') + "\n"));
+  auto bad = lease->checkout(too_long);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind(), ErrorKind::kInvalid);
+  EXPECT_EQ(lease->stats().rebuilds, 1u);  // only the first checkout
+  EXPECT_TRUE(repo->verify_tree(*dir, *repo->tree_of(m.a)).ok());
+
+  // An empty tree, and a tree holding only an empty tree: no folders.
+  std::string empty = mktree("");
+  std::string only_empty = mktree("040000 tree " + empty + "\tinner\n");
+  std::string with_void =
+      commit_of(mktree(listing + "040000 tree " + empty + "\tvoid\n040000 tree " + only_empty + "\tvoid2\n"));
+  auto moved = lease->checkout(with_void);
+  ASSERT_TRUE(moved.ok()) << moved.error().describe();
+  EXPECT_FALSE(fs::exists(*dir / "void"));
+  EXPECT_FALSE(fs::exists(*dir / "void2"));
+  Status v = repo->verify_tree(*dir, *repo->tree_of(with_void));
+  EXPECT_TRUE(v.ok()) << v.error().describe();
+  // A folder whose files all go (only an empty tree is left) goes too.
+  std::string emptied_listing;
+  for (size_t start = 0; start < listing.size();) {
+    size_t end = listing.find('\n', start);
+    std::string line = listing.substr(start, end - start);
+    if (line.ends_with("\tkeep")) line = "040000 tree " + only_empty + "\tkeep";
+    if (!line.empty()) emptied_listing += line + "\n";
+    start = end + 1;
+  }
+  std::string emptied = commit_of(mktree(emptied_listing));
+  moved = lease->checkout(emptied);
+  ASSERT_TRUE(moved.ok()) << moved.error().describe();
+  EXPECT_FALSE(fs::exists(*dir / "keep"));
+  v = repo->verify_tree(*dir, *repo->tree_of(emptied));
+  EXPECT_TRUE(v.ok()) << v.error().describe();
+  // And back, by moves only.
+  ASSERT_TRUE(lease->checkout(m.a).ok());
+  EXPECT_TRUE(repo->verify_tree(*dir, *repo->tree_of(m.a)).ok());
+  EXPECT_EQ(*read_file(*dir / "keep/sub/deep.txt"), "deep\n");
+  EXPECT_EQ(lease->stats().rebuilds, 1u);
 }
 
 // The cache is bounded: slots beyond the configured count, temporary slots

@@ -226,7 +226,9 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
   std::set<std::string> queued_trees;
   std::set<std::string> queued_commits;
   std::vector<std::pair<git::CommitInfo, std::string>> reuse;  // commit, branch: same tree as a queued job
-  size_t window = options.history > 1 ? options.history : options.since ? 0 : 1;
+  // --history N caps the window (1: the head); without it, --since alone
+  // sets it, and with neither it is the head.
+  size_t window = options.history >= 1 ? options.history : options.since ? 0 : 1;
   size_t every = std::max<size_t>(options.every, 1);
 
   progress.begin("reading history", 0);
