@@ -179,18 +179,11 @@ void TreeSlots::Lease::release() {
   lock_fd_ = -1;
 }
 
+// Written atomically and synced before anything else moves: a state that
+// says "moving" is on disk before the tree changes, and "tree TO" replaces
+// it only once the move is done.
 Status TreeSlots::Lease::write_state(const std::string& text) {
-  // No fsync: the state guards against a killed process, whose writes the
-  // kernel keeps. A power loss can lose the tree's own writes as well, which
-  // no state file could vouch for; docs/guides/tracking-nixpkgs.md says so.
-  fs::path tmp = slot_ / "state.tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_error("cannot write '" + tmp.string() + "'", errno);
-  Status s = write_all(fd, text + "\n", tmp);
-  if (::close(fd) != 0 && s.ok()) s = errno_error("cannot write '" + tmp.string() + "'", errno);
-  if (s.ok() && ::rename(tmp.c_str(), (slot_ / "state").c_str()) != 0)
-    s = errno_error("cannot write '" + (slot_ / "state").string() + "'", errno);
-  return s;
+  return atomic_write_file(slot_ / "state", text + "\n");
 }
 
 // What the slot holds. A clean state is trusted; after an interrupted or

@@ -81,6 +81,7 @@ class TreeSlots {
   Result<Lease> acquire(size_t preferred = 0) const;
 
   const std::filesystem::path& root() const { return root_; }
+  size_t count() const { return count_; }
 
  private:
   TreeSlots(std::filesystem::path root, std::filesystem::path repo_path, size_t count)

@@ -330,7 +330,7 @@ Result<TrackReport> track(Workspace& ws, git::Repository& repo, const TrackOptio
   // The slots are opened even with nothing to evaluate: that is what
   // removes the cache of earlier versions and slots no longer configured.
   LTS_ASSIGN_OR_RETURN(git::TreeSlots slots, open_tree_slots(ws, repo));
-  report.eval_jobs = static_cast<size_t>(effective_eval_jobs(ws.config().nix));
+  report.eval_jobs = slots.count();
   if (!jobs.empty()) {
     // Each nix-env is its own process. Nix's state is made ready first, so
     // that parallel evaluations never race to create it.
